@@ -1,0 +1,321 @@
+package dev.autoif.activities.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.StreamType;
+import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.activities.EvaluationBatch;
+import dev.autoif.workflows.activities.EvaluationResult;
+import io.temporal.failure.ApplicationFailure;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a batch of untrusted verifier functions against a batch of inputs in one throwaway
+ * container: no network, read-only root, a small tmpfs, an unprivileged user, no capabilities,
+ * no-new-privileges, memory/CPU/pids limits, and nothing from the host's environment. The
+ * container is always removed; ones orphaned by a crashed worker are swept by
+ * {@link #sweepOrphans()}.
+ */
+public final class DockerSandbox {
+    public static final String LABEL_ROLE = "dev.autoif.sandbox";
+    public static final String LABEL_CAMPAIGN = "dev.autoif.campaign";
+    public static final String LABEL_BATCH = "dev.autoif.batch";
+    /** Epoch second after which no live worker can still own the container. */
+    public static final String LABEL_EXPIRES = "dev.autoif.expires";
+    private static final String SANDBOX_USER = "10001:10001";
+    private static final int STDERR_TAIL = 2000;
+    private static final Logger log = LoggerFactory.getLogger(DockerSandbox.class);
+
+    private final DockerClient docker;
+    private final SandboxSettings settings;
+    private final String runnerSource;
+    private final ObjectMapper json = new ObjectMapper();
+    private volatile boolean imageChecked;
+
+    public DockerSandbox(DockerClient docker, SandboxSettings settings) {
+        this.docker = docker;
+        this.settings = settings;
+        this.runnerSource = loadRunner();
+    }
+
+    /** Evaluates every function on every input; {@code heartbeat} is called every few seconds. */
+    public EvaluationResult evaluate(EvaluationBatch batch, Runnable heartbeat) {
+        requireImage();
+        byte[] payload = payload(batch);
+        Instant expires = Instant.now().plus(settings.batchDeadline()).plusSeconds(120);
+        String id = engineCall(() -> docker.createContainerCmd(settings.image())
+                // The runner travels with the worker, so image and runner cannot drift apart.
+                .withCmd("python3", "-c", runnerSource)
+                // A fixed hash seed makes set/dict-order-dependent verifiers deterministic.
+                .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp")
+                .withUser(SANDBOX_USER)
+                .withWorkingDir("/tmp")
+                .withNetworkDisabled(true)
+                .withAttachStdin(true).withStdinOpen(true).withStdInOnce(true)
+                .withAttachStdout(true).withAttachStderr(true)
+                .withLabels(Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(batch.campaignId()),
+                        LABEL_BATCH, safe(batch.label()), LABEL_EXPIRES, Long.toString(expires.getEpochSecond())))
+                .withHostConfig(HostConfig.newHostConfig()
+                        .withNetworkMode("none")
+                        .withReadonlyRootfs(true)
+                        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
+                        .withCapDrop(Capability.ALL)
+                        .withSecurityOpts(List.of("no-new-privileges"))
+                        .withMemory(settings.memoryMb() * 1024L * 1024L)
+                        .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
+                        .withNanoCPUs((long) (settings.cpus() * 1_000_000_000L))
+                        .withPidsLimit(settings.pids())
+                        .withUlimits(List.of(new com.github.dockerjava.api.model.Ulimit("nofile", 256L, 256L))))
+                .exec().getId());
+        try {
+            return runContainer(id, payload, heartbeat);
+        } finally {
+            remove(id);
+        }
+    }
+
+    private EvaluationResult runContainer(String id, byte[] payload, Runnable heartbeat) {
+        OutputCollector output = new OutputCollector(settings.maxOutputBytes());
+        InputStream stdin = new ByteArrayInputStream(payload);
+        engineCall(() -> docker.attachContainerCmd(id)
+                .withStdIn(stdin).withStdOut(true).withStdErr(true).withFollowStream(true)
+                .exec(output));
+        try {
+            if (!output.awaitStarted(30, TimeUnit.SECONDS)) {
+                throw ApplicationFailure.newFailure("could not attach to sandbox container " + id, FailureTypes.SANDBOX_ENGINE_DOWN);
+            }
+            engineCall(() -> docker.startContainerCmd(id).exec());
+            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            long deadline = System.nanoTime() + settings.batchDeadline().plusSeconds(30).toNanos();
+            Integer exit = null;
+            while (exit == null) {
+                heartbeat.run();
+                if (System.nanoTime() > deadline) {
+                    throw ApplicationFailure.newFailure("sandbox batch exceeded its deadline of "
+                            + settings.batchDeadline().toSeconds() + " s", "SandboxDeadlineExceeded");
+                }
+                try {
+                    exit = wait.awaitStatusCode(5, TimeUnit.SECONDS);
+                } catch (com.github.dockerjava.api.exception.DockerClientException stillRunning) {
+                    // awaitStatusCode throws on timeout; loop to heartbeat and check the deadline
+                }
+            }
+            output.awaitCompletion(10, TimeUnit.SECONDS);
+            if (output.overflowed()) {
+                throw ApplicationFailure.newFailure("sandbox runner printed more than " + settings.maxOutputBytes()
+                        + " bytes", "SandboxOutputTooLarge");
+            }
+            if (exit != 0) {
+                throw ApplicationFailure.newFailure("sandbox runner exited with " + exit + (exit == 137 ? " (killed: memory limit?)" : "")
+                        + ": " + output.stderrTail(), "SandboxRunnerFailed");
+            }
+            return json.readValue(output.stdout(), EvaluationResult.class);
+        } catch (IOException e) {
+            throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + "); stderr: "
+                    + output.stderrTail(), "SandboxRunnerFailed");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", "SandboxInterrupted");
+        } finally {
+            try {
+                output.close();
+            } catch (IOException ignored) {
+                // the container is removed next anyway
+            }
+        }
+    }
+
+    /** Removes verifier containers no live worker can own any more: exited ones, and expired ones. */
+    public int sweepOrphans() {
+        List<Container> containers = engineCall(() -> docker.listContainersCmd()
+                .withShowAll(true).withLabelFilter(Map.of(LABEL_ROLE, "verifier")).exec());
+        long now = Instant.now().getEpochSecond();
+        int removed = 0;
+        for (Container c : containers) {
+            String expires = c.getLabels().getOrDefault(LABEL_EXPIRES, "0");
+            boolean exited = !"running".equals(c.getState()) && !"created".equals(c.getState());
+            if (exited || parseLong(expires) < now) {
+                remove(c.getId());
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            log.info("swept {} orphaned verifier container(s)", removed);
+        }
+        return removed;
+    }
+
+    /** Fails non-retryably, naming the command that builds it, when the image is absent. */
+    public void requireImage() {
+        if (imageChecked) {
+            return;
+        }
+        try {
+            engineCall(() -> docker.inspectImageCmd(settings.image()).exec());
+        } catch (NotFoundException e) {
+            throw ApplicationFailure.newNonRetryableFailure("verifier image '" + settings.image() + "' is not on the Docker engine: "
+                    + "build it with `bash deploy/verifier/build-image.sh " + settings.image() + "` (no registry needed) or "
+                    + "`docker build -t " + settings.image() + " deploy/verifier`", FailureTypes.SANDBOX_IMAGE_MISSING);
+        }
+        imageChecked = true;
+    }
+
+    private byte[] payload(EvaluationBatch batch) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("functions", batch.functions());
+        body.put("inputs", batch.inputs());
+        body.put("timeout_s", batch.timeoutSeconds());
+        body.put("deadline_s", settings.batchDeadline().toSeconds());
+        // Leave headroom under the container limit for the runner itself.
+        body.put("memory_mb", Math.max(64, settings.memoryMb() - 96));
+        body.put("seed", 0);
+        try {
+            byte[] bytes = json.writeValueAsBytes(body);
+            byte[] header = (bytes.length + "\n").getBytes(StandardCharsets.US_ASCII);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + bytes.length);
+            out.write(header);
+            out.write(bytes);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void remove(String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException alreadyGone) {
+            // removed by someone else: fine
+        } catch (RuntimeException e) {
+            log.warn("could not remove sandbox container {} (the next sweep will): {}", id, e.toString());
+        }
+    }
+
+    /** Turns "the engine is not there" into a retryable failure that says so. */
+    private <T> T engineCall(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (NotFoundException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (hasCause(e, IOException.class)) {
+                throw ApplicationFailure.newFailure("Docker engine unreachable (" + rootMessage(e) + "): start it, e.g. "
+                        + "`bash deploy/scripts/ensure-docker-engine.sh`, or set DOCKER_HOST", FailureTypes.SANDBOX_ENGINE_DOWN);
+            }
+            throw e;
+        }
+    }
+
+    private void engineCall(Runnable call) {
+        engineCall(() -> {
+            call.run();
+            return null;
+        });
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) return true;
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) c = c.getCause();
+        return c.toString();
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Label values must stay short and printable. */
+    private static String safe(String s) {
+        String v = s == null ? "" : s.replaceAll("[^A-Za-z0-9_.:/-]", "_");
+        return v.length() > 120 ? v.substring(0, 120) : v;
+    }
+
+    private static String loadRunner() {
+        try (InputStream in = DockerSandbox.class.getResourceAsStream("runner.py")) {
+            if (in == null) {
+                throw new IllegalStateException("runner.py missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Collects the runner's stdout (capped) and the tail of its stderr. */
+    private static final class OutputCollector extends ResultCallback.Adapter<Frame> {
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final StringBuilder stderr = new StringBuilder();
+        private final int cap;
+        private volatile boolean overflowed;
+
+        OutputCollector(int cap) {
+            this.cap = cap;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            byte[] bytes = frame.getPayload();
+            if (frame.getStreamType() == StreamType.STDERR) {
+                synchronized (stderr) {
+                    stderr.append(new String(bytes, StandardCharsets.UTF_8));
+                    if (stderr.length() > STDERR_TAIL * 2) stderr.delete(0, stderr.length() - STDERR_TAIL);
+                }
+                return;
+            }
+            synchronized (stdout) {
+                if (stdout.size() + bytes.length > cap) {
+                    overflowed = true;
+                } else {
+                    stdout.write(bytes, 0, bytes.length);
+                }
+            }
+        }
+
+        boolean overflowed() {
+            return overflowed;
+        }
+
+        byte[] stdout() {
+            synchronized (stdout) {
+                return stdout.toByteArray();
+            }
+        }
+
+        String stderrTail() {
+            synchronized (stderr) {
+                String s = stderr.toString();
+                return s.length() > STDERR_TAIL ? s.substring(s.length() - STDERR_TAIL) : s;
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.autoif.activities.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.WireFormat;
+import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.CaseRecord;
+import dev.autoif.workflows.activities.ExportedFiles;
+import dev.autoif.workflows.activities.InstructionRecord;
+import dev.autoif.workflows.activities.InstructionRef;
+import dev.autoif.workflows.activities.PreparedCampaign;
+import dev.autoif.workflows.activities.SeedSource;
+import dev.autoif.workflows.activities.VerifierRecord;
+import dev.autoif.workflows.campaign.Funnel;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The campaign directory:
+ * <pre>
+ *   instructions.jsonl       the de-duplicated instruction list, in order
+ *   items/NNNNNN-ID.json     one full record per instruction (lineage, pass matrix, verdict)
+ *   verifiers.jsonl          kept instructions, reference cross_validation.jsonl fields
+ *   dropped.jsonl            dropped instructions with reason and detail
+ *   funnel.json              counts, preset
+ * </pre>
+ */
+public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
+    public static final String INSTRUCTIONS = "instructions.jsonl";
+    public static final String VERIFIERS = "verifiers.jsonl";
+    public static final String DROPPED = "dropped.jsonl";
+    public static final String FUNNEL = "funnel.json";
+    private static final String ITEMS = "items";
+
+    private final Path dataDir;
+    private final ObjectMapper json = WireFormat.objectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+
+    public CampaignStoreActivitiesImpl(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    @Override
+    public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
+        Path dir = outputDir != null && !outputDir.isBlank()
+                ? Path.of(outputDir)
+                : dataDir.resolve("campaigns").resolve(campaignId.replaceAll("[^A-Za-z0-9_.-]", "_"));
+        List<String> raw = seeds.inline() != null ? seeds.inline() : readSeedFile(seeds.file());
+        LinkedHashSet<String> distinct = new LinkedHashSet<>();
+        for (String s : raw) {
+            String normalized = s.strip().replaceAll("\\s+", " ");
+            if (!normalized.isEmpty()) {
+                distinct.add(normalized);
+            }
+        }
+        if (distinct.isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure("no instructions: the seeds are all blank", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        StringBuilder out = new StringBuilder();
+        int index = 0;
+        for (String text : distinct) {
+            ObjectNode row = json.createObjectNode();
+            row.put("index", index++);
+            row.put("id", instructionId(text));
+            row.put("instruction", text);
+            out.append(row).append('\n');
+        }
+        AtomicFiles.write(dir.resolve(INSTRUCTIONS), out.toString());
+        return new PreparedCampaign(dir.toAbsolutePath().toString(), distinct.size(), raw.size() - distinct.size());
+    }
+
+    private static List<String> readSeedFile(String file) {
+        try {
+            return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw ApplicationFailure.newNonRetryableFailure("seed file '" + file + "' does not exist (as seen by the worker, in "
+                    + Path.of("").toAbsolutePath() + ")", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        } catch (MalformedInputException e) {
+            throw ApplicationFailure.newNonRetryableFailure("seed file '" + file + "' is not UTF-8 text",
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        } catch (IOException e) {
+            throw ApplicationFailure.newNonRetryableFailure("cannot read seed file '" + file + "': " + e.getMessage(),
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+    }
+
+    /** Stable across runs and machines: the first 16 hex digits of SHA-256 of the text. */
+    public static String instructionId(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
+        List<InstructionRef> page = new ArrayList<>();
+        try (Stream<String> lines = Files.lines(Path.of(outputDir, INSTRUCTIONS), StandardCharsets.UTF_8)) {
+            lines.skip(offset).limit(limit).forEach(line -> {
+                try {
+                    var node = json.readTree(line);
+                    page.add(new InstructionRef(node.get("index").asInt(), node.get("id").asText(), node.get("instruction").asText()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return page;
+    }
+
+    @Override
+    public void recordInstruction(String outputDir, InstructionRecord record) {
+        Path file = Path.of(outputDir, ITEMS, String.format("%06d-%s.json", record.index(), record.instructionId()));
+        try {
+            AtomicFiles.write(file, json.writeValueAsString(record));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel) {
+        Path dir = Path.of(outputDir);
+        StringBuilder kept = new StringBuilder();
+        StringBuilder dropped = new StringBuilder();
+        List<Path> items;
+        try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
+            items = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Path item : items) {
+            InstructionRecord r;
+            try {
+                r = json.readValue(item.toFile(), InstructionRecord.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException("unreadable record " + item, e);
+            }
+            if (r.dropReason() == null) {
+                kept.append(verifierRow(r)).append('\n');
+            } else {
+                ObjectNode row = json.createObjectNode();
+                row.put("instruction", r.instruction());
+                row.put("instruction_id", r.instructionId());
+                row.put("reason", r.dropReason());
+                row.put("detail", r.detail());
+                dropped.append(row).append('\n');
+            }
+        }
+        AtomicFiles.write(dir.resolve(VERIFIERS), kept.toString());
+        AtomicFiles.write(dir.resolve(DROPPED), dropped.toString());
+        ObjectNode summary = json.createObjectNode();
+        summary.put("campaign", campaignId);
+        summary.put("preset", preset);
+        summary.set("funnel", json.valueToTree(funnel));
+        AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
+        return new ExportedFiles(Stream.of(INSTRUCTIONS, VERIFIERS, DROPPED, FUNNEL)
+                .map(f -> dir.resolve(f).toAbsolutePath().toString()).toList());
+    }
+
+    /** The reference cross_validation.jsonl row: instruction, eval_func [[func, acc]], cases [[input, label]]. */
+    private ObjectNode verifierRow(InstructionRecord r) {
+        ObjectNode row = json.createObjectNode();
+        row.put("instruction", r.instruction());
+        row.put("instruction_id", r.instructionId());
+        row.put("preset", r.preset());
+        ArrayNode funcs = row.putArray("eval_func");
+        for (VerifierRecord v : r.verifiers()) {
+            if (v.kept()) {
+                funcs.addArray().add(v.func()).add(v.accuracy());
+            }
+        }
+        ArrayNode cases = row.putArray("cases");
+        for (CaseRecord c : r.cases()) {
+            if (c.kept()) {
+                cases.addArray().add(c.input()).add(c.label());
+            }
+        }
+        return row;
+    }
+}

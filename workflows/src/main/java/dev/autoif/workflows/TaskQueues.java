@@ -1,0 +1,17 @@
+package dev.autoif.workflows;
+
+/**
+ * Task queue names: one per resource, so LLM calls, sandbox containers and orchestration can be
+ * sized and scaled apart. They are part of the CLI contract ({@code temporal workflow start
+ * --task-queue autoif-workflows ...}).
+ */
+public final class TaskQueues {
+    /** Workflows and the light artifact-store activities. */
+    public static final String WORKFLOWS = "autoif-workflows";
+    /** Calls to the user's LLM endpoints. */
+    public static final String LLM = "autoif-llm";
+    /** Verifier execution in throwaway Docker containers. */
+    public static final String SANDBOX = "autoif-sandbox";
+
+    private TaskQueues() {}
+}

@@ -1,0 +1,27 @@
+package dev.autoif.workflows.activities;
+
+import dev.autoif.workflows.campaign.Funnel;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.util.List;
+
+/**
+ * The campaign's artifact store: a directory of files. Every write is idempotent (whole files,
+ * written atomically), so a retried activity never duplicates a row.
+ */
+@ActivityInterface
+public interface CampaignStoreActivities {
+    /** Reads and de-duplicates the seeds, writes instructions.jsonl, resolves the output directory. */
+    @ActivityMethod(name = "PrepareCampaign")
+    PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir);
+
+    @ActivityMethod(name = "ReadInstructions")
+    List<InstructionRef> readInstructions(String outputDir, int offset, int limit);
+
+    @ActivityMethod(name = "RecordInstruction")
+    void recordInstruction(String outputDir, InstructionRecord record);
+
+    /** Assembles the per-instruction records into the campaign's JSONL files, in instruction order. */
+    @ActivityMethod(name = "ExportCampaign")
+    ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel);
+}

@@ -1,0 +1,17 @@
+package dev.autoif.workflows.instruction;
+
+import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.crossval.Thresholds;
+
+/** One instruction to take through S2 (verifier generation) and S3 (cross-validation). */
+public record InstructionTask(
+        String campaignId,
+        String outputDir,
+        int index,
+        String instructionId,
+        String instruction,
+        LlmSettings supervision,
+        int verifiersPerInstruction,
+        String preset,
+        Thresholds thresholds,
+        int evaluationTimeoutSeconds) {}

@@ -1,0 +1,21 @@
+package dev.autoif.workflows.instruction;
+
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One instruction's life: S2 then S3. Its workflow ID is the campaign ID plus a hash of the
+ * instruction, so the UI and {@code temporal workflow list} find it, and its history shows the
+ * completions, the pass matrix and the verdict.
+ */
+@WorkflowInterface
+public interface InstructionWorkflow {
+    String TYPE = "AutoifInstruction";
+
+    @WorkflowMethod(name = TYPE)
+    InstructionOutcome run(InstructionTask task);
+
+    static String workflowId(String campaignId, String instructionId) {
+        return campaignId + "/instruction-" + instructionId;
+    }
+}
