@@ -24,6 +24,7 @@ else
   echo "[docker] starting dockerd (log: $LOG)"
   # setsid + nohup: dockerd must outlive this script and its session.
   setsid nohup dockerd >"$LOG" 2>&1 </dev/null &
+  started=$!
 fi
 
 for _ in $(seq 1 60); do
@@ -31,9 +32,11 @@ for _ in $(seq 1 60); do
     echo "[docker] engine up: $(docker version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}')"
     exit 0
   fi
+  # stop waiting as soon as the dockerd we started has died
+  if [ -n "${started:-}" ] && ! kill -0 "$started" 2>/dev/null; then break; fi
   sleep 1
 done
 
-echo "[docker] dockerd did not answer within 60 s; last log lines:" >&2
-tail -n 40 "$LOG" >&2 || true
+echo "[docker] dockerd did not answer; last log lines:" >&2
+tail -n 20 "$LOG" >&2 || true
 exit 1

@@ -1,0 +1,66 @@
+package dev.autoif.worker;
+
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The worker's configuration (application.yml; each key also has an environment variable, see
+ * README). Command-line flags override it.
+ */
+@Singleton
+public final class AutoifSettings {
+    private final String temporalAddress;
+    private final String temporalNamespace;
+    private final String llmBaseUrl;
+    private final String llmApiKey;
+    private final String llmModel;
+    private final Duration llmRequestTimeout;
+    private final int llmConcurrency;
+    private final String verifierImage;
+    private final int sandboxContainers;
+    private final int sandboxMemoryMb;
+    private final Path dataDir;
+
+    public AutoifSettings(
+            @Value("${autoif.temporal.address:}") String temporalAddress,
+            @Value("${autoif.temporal.namespace:default}") String temporalNamespace,
+            @Value("${autoif.llm.base-url:}") String llmBaseUrl,
+            @Value("${autoif.llm.api-key:}") String llmApiKey,
+            @Value("${autoif.llm.model:}") String llmModel,
+            @Value("${autoif.llm.request-timeout-seconds:600}") int llmRequestTimeoutSeconds,
+            @Value("${autoif.llm.concurrency:8}") int llmConcurrency,
+            @Value("${autoif.sandbox.image:autoif/verifier:1}") String verifierImage,
+            @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
+            @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
+            @Value("${autoif.data-dir:autoif-data}") String dataDir) {
+        this.temporalAddress = blankToNull(temporalAddress);
+        this.temporalNamespace = temporalNamespace;
+        this.llmBaseUrl = blankToNull(llmBaseUrl);
+        this.llmApiKey = blankToNull(llmApiKey);
+        this.llmModel = blankToNull(llmModel);
+        this.llmRequestTimeout = Duration.ofSeconds(llmRequestTimeoutSeconds);
+        this.llmConcurrency = llmConcurrency;
+        this.verifierImage = verifierImage;
+        this.sandboxContainers = sandboxContainers;
+        this.sandboxMemoryMb = sandboxMemoryMb;
+        this.dataDir = Path.of(dataDir);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    public String temporalAddress() { return temporalAddress; }
+    public String temporalNamespace() { return temporalNamespace; }
+    public String llmBaseUrl() { return llmBaseUrl; }
+    public String llmApiKey() { return llmApiKey; }
+    public String llmModel() { return llmModel; }
+    public Duration llmRequestTimeout() { return llmRequestTimeout; }
+    public int llmConcurrency() { return llmConcurrency; }
+    public String verifierImage() { return verifierImage; }
+    public int sandboxContainers() { return sandboxContainers; }
+    public int sandboxMemoryMb() { return sandboxMemoryMb; }
+    public Path dataDir() { return dataDir; }
+}

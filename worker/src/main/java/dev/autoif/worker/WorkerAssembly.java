@@ -1,0 +1,47 @@
+package dev.autoif.worker;
+
+import dev.autoif.activities.llm.CompletionCache;
+import dev.autoif.activities.llm.LlmActivitiesImpl;
+import dev.autoif.activities.llm.LlmDefaults;
+import dev.autoif.activities.llm.LlmGateway;
+import dev.autoif.activities.llm.OpenAiChatClient;
+import dev.autoif.activities.sandbox.DockerClients;
+import dev.autoif.activities.sandbox.DockerSandbox;
+import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
+import dev.autoif.activities.sandbox.SandboxSettings;
+import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.worker.temporal.WorkerRuntime;
+import io.temporal.client.WorkflowClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the activities from the settings and starts a worker with them. */
+public final class WorkerAssembly {
+    private static final Logger log = LoggerFactory.getLogger(WorkerAssembly.class);
+
+    private WorkerAssembly() {}
+
+    public static LlmDefaults llmDefaults(AutoifSettings s) {
+        return new LlmDefaults(s.llmBaseUrl(), s.llmApiKey(), s.llmModel(), s.llmRequestTimeout());
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
+        LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()),
+                new CompletionCache(s.dataDir().resolve("llm-cache")));
+        SandboxSettings limits = SandboxSettings.defaults(s.verifierImage());
+        limits = new SandboxSettings(limits.image(), s.sandboxMemoryMb(), limits.cpus(), limits.pids(), limits.tmpfsMb(),
+                limits.maxOutputBytes(), limits.batchDeadline());
+        DockerSandbox sandbox = new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
+        try {
+            sandbox.sweepOrphans();
+        } catch (RuntimeException e) {
+            log.warn("could not sweep orphaned verifier containers: {}", e.getMessage());
+        }
+        WorkerRuntime runtime = new WorkerRuntime(client,
+                new WorkerRuntime.Concurrency(s.llmConcurrency(), s.sandboxContainers(), 16),
+                new LlmActivitiesImpl(gateway, llm), new SandboxActivitiesImpl(sandbox),
+                new CampaignStoreActivitiesImpl(s.dataDir()));
+        runtime.start();
+        return runtime;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.autoif.worker.cli;
+
+import dev.autoif.activities.llm.LlmDefaults;
+import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.fakellm.FixtureBook;
+import dev.autoif.worker.fakellm.ScriptedLlmServer;
+import dev.autoif.worker.temporal.EmbeddedTemporal;
+import dev.autoif.worker.temporal.SearchAttributeRegistrar;
+import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.campaign.CampaignInput;
+import dev.autoif.workflows.campaign.CampaignResult;
+import dev.autoif.workflows.campaign.CampaignWorkflow;
+import dev.autoif.workflows.campaign.Funnel;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import jakarta.inject.Inject;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a campaign to the end on this machine and print its funnel. With no Temporal address it "
+                + "starts Temporal itself; with no LLM endpoint it starts the scripted LLM (and says so).")
+public class RunCommand implements java.util.concurrent.Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CAMPAIGN_JSON",
+            description = "Campaign file (default: the bundled demo, examples/demo-campaign.json).")
+    Path campaignFile;
+
+    @Option(names = "--campaign-id", description = "Workflow ID of the campaign (default: derived from the file's content).")
+    String campaignId;
+
+    @Option(names = "--temporal-address", description = "host:port of a Temporal server (default: TEMPORAL_ADDRESS, else embedded).")
+    String temporalAddress;
+
+    @Inject
+    AutoifSettings settings;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        String json = campaignFile == null ? CampaignFiles.demoCampaign() : Files.readString(campaignFile, StandardCharsets.UTF_8);
+        CampaignInput input;
+        try {
+            input = CampaignFiles.parse(json, campaignFile == null ? "demo campaign" : campaignFile.toString());
+        } catch (IllegalArgumentException e) {
+            System.err.println("invalid campaign: " + e.getMessage());
+            return 2;
+        }
+        String id = campaignId != null ? campaignId : CampaignFiles.defaultCampaignId(json);
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            WorkflowClient client = temporal(resources);
+            LlmDefaults llm = llmDefaults(input, resources);
+            WorkerRuntime worker = WorkerAssembly.start(client, settings, llm);
+            resources.add(worker);
+            CampaignResult result = runCampaign(client, id, input);
+            printSummary(result);
+            return 0;
+        } catch (WorkflowFailedException e) {
+            Throwable cause = e.getCause();
+            System.err.println("campaign " + id + " failed: " + (cause != null ? cause.getMessage() : e.getMessage()));
+            return 1;
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                resources.get(i).close();
+            }
+        }
+    }
+
+    private WorkflowClient temporal(List<AutoCloseable> resources) throws Exception {
+        String address = temporalAddress != null ? temporalAddress : settings.temporalAddress();
+        if (address != null) {
+            TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), null);
+            resources.add(connection);
+            SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
+            out.println("Temporal: " + address + " (namespace " + settings.temporalNamespace() + ")");
+            return connection.client();
+        }
+        EmbeddedTemporal embedded = EmbeddedTemporal.start(settings.dataDir());
+        resources.add(embedded);
+        out.println("Temporal: " + embedded.description());
+        return embedded.client();
+    }
+
+    private LlmDefaults llmDefaults(CampaignInput input, List<AutoCloseable> resources) throws Exception {
+        LlmDefaults configured = WorkerAssembly.llmDefaults(settings);
+        boolean campaignNamesEndpoint = input.supervision() != null && input.supervision().baseUrl() != null;
+        if (configured.baseUrl() != null || campaignNamesEndpoint) {
+            out.println("LLM endpoint: " + (campaignNamesEndpoint ? input.supervision().baseUrl() : configured.baseUrl()));
+            return configured;
+        }
+        ScriptedLlmServer scripted = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
+        resources.add(scripted);
+        out.println();
+        out.println("################################################################################");
+        out.println("#  NO LLM ENDPOINT CONFIGURED: using the SCRIPTED LLM at " + scripted.baseUrl());
+        out.println("#  Its answers are canned fixtures, not a model. For real data set");
+        out.println("#  OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) and run again.");
+        out.println("################################################################################");
+        out.println();
+        return new LlmDefaults(scripted.baseUrl(), null, ScriptedLlmServer.MODEL, configured.requestTimeout());
+    }
+
+    private CampaignResult runCampaign(WorkflowClient client, String id, CampaignInput input) throws Exception {
+        CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(id)
+                .setTaskQueue(TaskQueues.WORKFLOWS)
+                // A finished campaign is not re-run: its result is read back instead.
+                .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+                .build());
+        try {
+            WorkflowClient.start(campaign::run, input);
+            out.println("Started campaign " + id);
+        } catch (WorkflowExecutionAlreadyStarted e) {
+            out.println("Campaign " + id + " already exists: following it");
+        }
+        WorkflowStub stub = client.newUntypedWorkflowStub(id);
+        CompletableFuture<CampaignResult> result = stub.getResultAsync(CampaignResult.class);
+        String last = "";
+        while (true) {
+            try {
+                return result.get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException stillRunning) {
+                try {
+                    Funnel f = stub.query("funnel", Funnel.class);
+                    String line = String.format("  progress: %d/%d instructions done, %d kept, %d dropped",
+                            f.finished(), f.instructions(), f.kept(), f.dropped());
+                    if (!line.equals(last)) {
+                        out.println(line);
+                        last = line;
+                    }
+                } catch (RuntimeException queryFailed) {
+                    // between runs (continue-as-new) a query can miss; the next tick will answer
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void printSummary(CampaignResult r) {
+        Funnel f = r.funnel();
+        out.println();
+        out.println("Campaign " + r.campaignId() + " finished (preset " + r.preset() + ")");
+        out.println("  instructions: " + f.instructions() + "   kept: " + f.kept() + "   dropped: " + f.dropped());
+        for (Map.Entry<String, Integer> e : f.droppedByReason().entrySet()) {
+            out.println("    dropped " + e.getKey() + ": " + e.getValue());
+        }
+        out.println("  output: " + r.outputDir());
+        for (String file : r.files()) {
+            out.println("    " + file);
+        }
+    }
+}

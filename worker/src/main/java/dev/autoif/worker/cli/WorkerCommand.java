@@ -1,0 +1,51 @@
+package dev.autoif.worker.cli;
+
+import com.uber.m3.tally.Scope;
+import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.temporal.SearchAttributeRegistrar;
+import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.worker.temporal.WorkerRuntime;
+import io.micronaut.runtime.server.EmbeddedServer;
+import jakarta.inject.Inject;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run a long-lived worker against a Temporal server: polls the workflow, llm and sandbox task queues, "
+                + "serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
+public class WorkerCommand implements Callable<Integer> {
+    @Option(names = "--temporal-address", description = "host:port (default: TEMPORAL_ADDRESS, else localhost:7233).")
+    String temporalAddress;
+
+    @Inject
+    AutoifSettings settings;
+
+    @Inject
+    EmbeddedServer httpServer;
+
+    @Inject
+    Scope metricsScope;
+
+    @Override
+    public Integer call() throws Exception {
+        String address = temporalAddress != null ? temporalAddress
+                : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
+        TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
+        SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
+        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+        httpServer.start();
+        System.out.println("autoif worker connected to " + address + "; health and metrics on " + httpServer.getURL());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            connection.close();
+            httpServer.stop();
+            stopped.countDown();
+        }, "autoif-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.autoif.worker.fakellm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenAI-compatible chat-completions server answering from {@link FixtureBook}: the stand-in
+ * for vLLM in tests and in the offline demo (no model weights are reachable here). It speaks the
+ * same protocol — {@code POST /v1/chat/completions} with {@code n} choices, {@code seed} and
+ * {@code usage}; {@code GET /v1/models} — so the client cannot tell the difference. It also keeps
+ * its own bill ({@code GET /admin/stats}): how many completions it served, and how many of those
+ * it had served before for the same prompt and sample.
+ */
+public final class ScriptedLlmServer implements AutoCloseable {
+    public static final String MODEL = "autoif-scripted";
+
+    private final HttpServer server;
+    private final FixtureBook book;
+    private final ObjectMapper json = new ObjectMapper();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong completions = new AtomicLong();
+    private final AtomicLong repeatedCompletions = new AtomicLong();
+    private final ConcurrentHashMap<String, Boolean> served = new ConcurrentHashMap<>();
+
+    public ScriptedLlmServer(String host, int port, FixtureBook book) throws IOException {
+        this.book = book;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/v1/models", this::models);
+        server.createContext("/v1/chat/completions", this::chat);
+        server.createContext("/admin/stats", this::stats);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port() + "/v1";
+    }
+
+    public long completionsServed() {
+        return completions.get();
+    }
+
+    public long repeatedCompletions() {
+        return repeatedCompletions.get();
+    }
+
+    private void models(HttpExchange ex) throws IOException {
+        ObjectNode body = json.createObjectNode().put("object", "list");
+        body.putArray("data").addObject().put("id", MODEL).put("object", "model").put("owned_by", "autoif");
+        send(ex, 200, body);
+    }
+
+    private void chat(HttpExchange ex) throws IOException {
+        requests.incrementAndGet();
+        if (!"POST".equals(ex.getRequestMethod())) {
+            sendError(ex, 405, "use POST");
+            return;
+        }
+        JsonNode request;
+        try {
+            request = json.readTree(ex.getRequestBody());
+        } catch (IOException e) {
+            sendError(ex, 400, "request body is not JSON: " + e.getMessage());
+            return;
+        }
+        String model = request.path("model").asText("");
+        if (!MODEL.equals(model)) {
+            sendError(ex, 404, "The model `" + model + "` does not exist.");
+            return;
+        }
+        JsonNode messages = request.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            sendError(ex, 400, "'messages' must be a non-empty list");
+            return;
+        }
+        String prompt = messages.get(messages.size() - 1).path("content").asText("");
+        int n = request.path("n").asInt(1);
+        if (n < 1 || n > 128) {
+            sendError(ex, 400, "n must be between 1 and 128");
+            return;
+        }
+        long seed = request.path("seed").asLong(0);
+        ObjectNode body = json.createObjectNode();
+        body.put("id", "chatcmpl-" + Long.toHexString(requests.get()));
+        body.put("object", "chat.completion");
+        body.put("created", System.currentTimeMillis() / 1000);
+        body.put("model", model);
+        ArrayNode choices = body.putArray("choices");
+        long completionTokens = 0;
+        for (int i = 0; i < n; i++) {
+            String text = book.answer(prompt, seed + i);
+            completionTokens += tokens(text);
+            completions.incrementAndGet();
+            if (served.putIfAbsent(prompt.hashCode() + ":" + (seed + i), Boolean.TRUE) != null) {
+                repeatedCompletions.incrementAndGet();
+            }
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i);
+            choice.putObject("message").put("role", "assistant").put("content", text);
+            choice.put("finish_reason", "stop");
+        }
+        long promptTokens = tokens(prompt);
+        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
+        send(ex, 200, body);
+    }
+
+    private void stats(HttpExchange ex) throws IOException {
+        send(ex, 200, json.createObjectNode()
+                .put("requests", requests.get())
+                .put("completions", completions.get())
+                .put("repeated_completions", repeatedCompletions.get()));
+    }
+
+    /** A rough whitespace token count: enough for usage accounting. */
+    private static long tokens(String text) {
+        return text.isBlank() ? 0 : text.strip().split("\\s+").length;
+    }
+
+    private void sendError(HttpExchange ex, int status, String message) throws IOException {
+        ObjectNode body = json.createObjectNode();
+        body.putObject("error").put("message", message).put("type", "invalid_request_error").put("code", status);
+        send(ex, status, body);
+    }
+
+    private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+        byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.autoif.worker.temporal;
+
+import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.LlmActivities;
+import dev.autoif.workflows.activities.SandboxActivities;
+import dev.autoif.workflows.campaign.CampaignWorkflowImpl;
+import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DataConverterException;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import io.temporal.worker.WorkflowImplementationOptions;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers workflows and activities on their task queues — one worker per resource, so LLM
+ * calls and sandbox containers are bounded separately — and shuts them down gracefully.
+ */
+public final class WorkerRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
+
+    /** How many of each kind of activity one worker process runs at once. */
+    public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations) {}
+
+    private final WorkerFactory factory;
+
+    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
+                         CampaignStoreActivities store) {
+        this.factory = WorkerFactory.newInstance(client);
+        // Bad campaign JSON (unknown field, wrong type) must fail the workflow, not retry its task forever.
+        WorkflowImplementationOptions failOnBadInput = WorkflowImplementationOptions.newBuilder()
+                .setFailWorkflowExceptionTypes(DataConverterException.class)
+                .build();
+        Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
+                .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
+                .build());
+        workflows.registerWorkflowImplementationTypes(failOnBadInput, CampaignWorkflowImpl.class, InstructionWorkflowImpl.class);
+        workflows.registerActivitiesImplementations(store);
+
+        factory.newWorker(TaskQueues.LLM, WorkerOptions.newBuilder()
+                        .setMaxConcurrentActivityExecutionSize(concurrency.llmCalls())
+                        .build())
+                .registerActivitiesImplementations(llm);
+        factory.newWorker(TaskQueues.SANDBOX, WorkerOptions.newBuilder()
+                        .setMaxConcurrentActivityExecutionSize(concurrency.sandboxContainers())
+                        .build())
+                .registerActivitiesImplementations(sandbox);
+    }
+
+    public void start() {
+        factory.start();
+        log.info("worker polling {}, {}, {}", TaskQueues.WORKFLOWS, TaskQueues.LLM, TaskQueues.SANDBOX);
+    }
+
+    /** Stops polling, lets running tasks finish for a while, then gives up on them (Temporal retries them elsewhere). */
+    @Override
+    public void close() {
+        factory.shutdown();
+        factory.awaitTermination(20, TimeUnit.SECONDS);
+        if (!factory.isTerminated()) {
+            factory.shutdownNow();
+            factory.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
