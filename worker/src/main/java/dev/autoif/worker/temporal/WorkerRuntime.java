@@ -1,17 +1,14 @@
 package dev.autoif.worker.temporal;
 
 import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.campaign.CampaignWorkflowImpl;
-import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
 import io.temporal.client.WorkflowClient;
-import io.temporal.common.converter.DataConverterException;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
-import io.temporal.worker.WorkflowImplementationOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,14 +28,10 @@ public final class WorkerRuntime implements AutoCloseable {
     public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
                          CampaignStoreActivities store) {
         this.factory = WorkerFactory.newInstance(client);
-        // Bad campaign JSON (unknown field, wrong type) must fail the workflow, not retry its task forever.
-        WorkflowImplementationOptions failOnBadInput = WorkflowImplementationOptions.newBuilder()
-                .setFailWorkflowExceptionTypes(DataConverterException.class)
-                .build();
         Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
                 .build());
-        workflows.registerWorkflowImplementationTypes(failOnBadInput, CampaignWorkflowImpl.class, InstructionWorkflowImpl.class);
+        WorkflowRegistration.register(workflows);
         workflows.registerActivitiesImplementations(store);
 
         factory.newWorker(TaskQueues.LLM, WorkerOptions.newBuilder()

@@ -28,7 +28,8 @@ import java.util.List;
  * below Temporal's history limits.
  */
 public class CampaignWorkflowImpl implements CampaignWorkflow {
-    static final int CHILDREN_PER_RUN = 1000;
+    /** Instructions per run before continue-as-new: about 10 events each keeps a run far below the limits. */
+    public static final int CHILDREN_PER_RUN = 1000;
     static final int PAGE_SIZE = 100;
     private static final int SUMMARY_CHARS = 200;
 
@@ -38,7 +39,17 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     .setStartToCloseTimeout(Duration.ofMinutes(10))
                     .build());
 
+    private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
+
+    public CampaignWorkflowImpl() {
+        this(CHILDREN_PER_RUN);
+    }
+
+    /** Tests use a small run length to exercise continue-as-new. */
+    public CampaignWorkflowImpl(int childrenPerRun) {
+        this.childrenPerRun = childrenPerRun;
+    }
 
     @Override
     public CampaignResult run(CampaignInput input) {
@@ -62,7 +73,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         String outputDir = checkpoint.outputDir();
         int count = checkpoint.instructionCount();
         int next = checkpoint.nextIndex();
-        int stopAt = Math.min(count, next + CHILDREN_PER_RUN);
+        int stopAt = Math.min(count, next + childrenPerRun);
 
         List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();

@@ -1,0 +1,238 @@
+package dev.autoif.workflows.campaign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoif.workflows.DropReason;
+import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.WireFormat;
+import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.EvaluationBatch;
+import dev.autoif.workflows.activities.EvaluationResult;
+import dev.autoif.workflows.activities.ExportedFiles;
+import dev.autoif.workflows.activities.InstructionRecord;
+import dev.autoif.workflows.activities.InstructionRef;
+import dev.autoif.workflows.activities.LlmActivities;
+import dev.autoif.workflows.activities.PreparedCampaign;
+import dev.autoif.workflows.activities.SandboxActivities;
+import dev.autoif.workflows.activities.SeedSource;
+import dev.autoif.workflows.activities.VerifierCompletions;
+import dev.autoif.workflows.activities.VerifierRequest;
+import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.crossval.Cell;
+import dev.autoif.workflows.crossval.FunctionEvaluation;
+import dev.autoif.workflows.crossval.TestCase;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The campaign's orchestration on the Temporal test server with in-memory activities: the bounded
+ * window, continue-as-new, the funnel, failing fast on bad input and on fatal activity failures.
+ * (The real activities are exercised end to end in the worker module.)
+ */
+class CampaignWorkflowTest {
+    private static final int RUN_LENGTH = 7;
+    private TestWorkflowEnvironment env;
+    private final FakeStore store = new FakeStore();
+    private final FakeLlm llm = new FakeLlm();
+    private final AtomicInteger maxConcurrentBatches = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() {
+        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .build());
+        for (var key : SearchAttributes.ALL) {
+            env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+        }
+        Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
+        WorkflowRegistration.register(workflows, RUN_LENGTH);
+        workflows.registerActivitiesImplementations(store);
+        env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
+        env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(new FakeSandbox(maxConcurrentBatches));
+        env.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    private CampaignWorkflow campaign(String id) {
+        return env.getWorkflowClient().newWorkflowStub(CampaignWorkflow.class,
+                WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
+    }
+
+    private static CampaignInput input(List<String> seeds, int window) {
+        return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5, null);
+    }
+
+    @Test
+    void runsEveryInstructionThroughAWindowAcrossContinueAsNew() {
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            seeds.add(i % 8 == 3 ? "unparseable instruction " + i : "instruction " + i);
+        }
+        seeds.add("instruction 0"); // exact duplicate: removed when the campaign is prepared
+
+        CampaignResult result = campaign("c1").run(input(seeds, 3));
+
+        assertEquals(25, result.funnel().instructions());
+        assertEquals(25, result.funnel().finished());
+        assertEquals(22, result.funnel().kept());
+        assertEquals(Map.of(DropReason.NO_PARSEABLE_COMPLETION.name(), 3), result.funnel().droppedByReason());
+        assertEquals(25, store.records.size(), "one record per instruction, none twice");
+        assertEquals(25, llm.calls.get(), "each instruction's verifiers generated exactly once");
+        assertTrue(maxConcurrentBatches.get() <= 3, "window of 3 respected, saw " + maxConcurrentBatches.get());
+        InstructionRecord kept = store.records.get(0);
+        assertEquals(3, kept.verifiers().stream().filter(v -> v.kept()).count(), "three perfect functions kept");
+        assertEquals(1, kept.verifiers().stream().filter(v -> !v.kept()).count(), "the contrarian function dropped");
+        assertEquals(0.0, kept.verifiers().get(3).accuracy(), 1e-9);
+        assertEquals(1, store.exports.get());
+    }
+
+    @Test
+    void invalidInputFailsAtOnceNamingTheField() {
+        var stub = campaign("c2");
+        var e = assertThrows(WorkflowFailedException.class,
+                () -> stub.run(new CampaignInput(List.of("x"), null, null, 0, null, null, null, null, null)));
+        ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("verifiersPerInstruction"), cause.getOriginalMessage());
+    }
+
+    @Test
+    void unknownFieldInRawJsonFailsTheWorkflowInsteadOfHanging() {
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(CampaignWorkflow.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId("c3").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        stub.start(Map.of("seedInstructions", List.of("a"), "verifiersPerInstructon", 8));
+        var e = assertThrows(WorkflowFailedException.class, () -> stub.getResult(CampaignResult.class));
+        String message = String.valueOf(e.getCause().getMessage());
+        assertTrue(message.contains("verifiersPerInstructon"), message);
+    }
+
+    @Test
+    void aFatalActivityFailureStopsTheCampaignWithItsMessage() {
+        llm.failWith = ApplicationFailure.newNonRetryableFailure("LLM endpoint refused the API key", FailureTypes.LLM_AUTH);
+        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c4").run(input(List.of("a", "b"), 2)));
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        assertTrue(root.getMessage().contains("refused the API key"), root.getMessage());
+    }
+
+    /** Three identical perfect verifiers and one that inverts every label; "unparseable" ones yield nothing. */
+    static final class FakeLlm implements LlmActivities {
+        final AtomicInteger calls = new AtomicInteger();
+        volatile ApplicationFailure failWith;
+
+        @Override
+        public VerifierCompletions generateVerifiers(VerifierRequest request) {
+            calls.incrementAndGet();
+            if (failWith != null) throw failWith;
+            List<VerifierSample> samples = new ArrayList<>();
+            for (int i = 0; i < request.samples(); i++) {
+                if (request.instruction().startsWith("unparseable")) {
+                    samples.add(new VerifierSample(i, "stop", "INVALID_JSON: x", null, List.of(), 0, "garbage"));
+                    continue;
+                }
+                List<TestCase> cases = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    int n = i * 3 + c;
+                    cases.add(new TestCase((n % 2 == 0 ? "yes-" : "no-") + n, n % 2 == 0));
+                }
+                String func = i == 3 ? "def evaluate(r): return r.startswith('no')" : "def evaluate(r): return r.startswith('yes') # " + i;
+                samples.add(new VerifierSample(i, "stop", null, func, cases, 0, "raw"));
+            }
+            return new VerifierCompletions(samples);
+        }
+    }
+
+    /** Evaluates the fake functions by their intent: "yes" functions agree with labels, "no" ones invert them. */
+    static final class FakeSandbox implements SandboxActivities {
+        private final AtomicInteger running = new AtomicInteger();
+        private final AtomicInteger max;
+
+        FakeSandbox(AtomicInteger max) {
+            this.max = max;
+        }
+
+        @Override
+        public EvaluationResult evaluate(EvaluationBatch batch) {
+            max.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(20);
+                List<FunctionEvaluation> rows = new ArrayList<>();
+                for (String f : batch.functions()) {
+                    boolean yes = f.contains("'yes'");
+                    List<Cell> cells = new ArrayList<>();
+                    for (String in : batch.inputs()) {
+                        cells.add(new Cell(in.startsWith(yes ? "yes" : "no"), "bool", null, false));
+                    }
+                    rows.add(new FunctionEvaluation(null, cells));
+                }
+                return new EvaluationResult(rows);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    static final class FakeStore implements CampaignStoreActivities {
+        final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
+        final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
+        final AtomicInteger exports = new AtomicInteger();
+
+        @Override
+        public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
+            List<String> distinct = seeds.inline().stream().distinct().toList();
+            instructions.put(campaignId, distinct);
+            return new PreparedCampaign(campaignId, distinct.size(), seeds.inline().size() - distinct.size());
+        }
+
+        @Override
+        public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
+            List<String> all = instructions.get(outputDir);
+            List<InstructionRef> page = new ArrayList<>();
+            for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+                page.add(new InstructionRef(i, "id" + i, all.get(i)));
+            }
+            return page;
+        }
+
+        @Override
+        public void recordInstruction(String outputDir, InstructionRecord record) {
+            if (records.putIfAbsent(record.index(), record) != null) {
+                throw new AssertionError("instruction " + record.index() + " recorded twice");
+            }
+        }
+
+        @Override
+        public ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel) {
+            exports.incrementAndGet();
+            return new ExportedFiles(List.of());
+        }
+    }
+}
