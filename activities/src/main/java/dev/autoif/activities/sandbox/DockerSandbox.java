@@ -3,18 +3,24 @@ package dev.autoif.activities.sandbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Ulimit;
+import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.StreamType;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import io.temporal.failure.ApplicationFailure;
 import java.io.ByteArrayInputStream;
+import java.util.UUID;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +49,8 @@ public final class DockerSandbox {
     /** Epoch second after which no live worker can still own the container. */
     public static final String LABEL_EXPIRES = "dev.autoif.expires";
     private static final String SANDBOX_USER = "10001:10001";
+    private static final String BATCH_DIR = "/batch";
+    private static final String BATCH_FILE = "batch.json";
     private static final int STDERR_TAIL = 2000;
     private static final Logger log = LoggerFactory.getLogger(DockerSandbox.class);
 
@@ -61,66 +69,61 @@ public final class DockerSandbox {
     /** Evaluates every function on every input; {@code heartbeat} is called every few seconds. */
     public EvaluationResult evaluate(EvaluationBatch batch, Runnable heartbeat) {
         requireImage();
-        byte[] payload = payload(batch);
         Instant expires = Instant.now().plus(settings.batchDeadline()).plusSeconds(120);
-        String id = engineCall(() -> docker.createContainerCmd(settings.image())
-                // The runner travels with the worker, so image and runner cannot drift apart.
-                .withCmd("python3", "-c", runnerSource)
-                // A fixed hash seed makes set/dict-order-dependent verifiers deterministic.
-                .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp")
-                .withUser(SANDBOX_USER)
-                .withWorkingDir("/tmp")
-                .withNetworkDisabled(true)
-                .withAttachStdin(true).withStdinOpen(true).withStdInOnce(true)
-                .withAttachStdout(true).withAttachStderr(true)
-                .withLabels(Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(batch.campaignId()),
-                        LABEL_BATCH, safe(batch.label()), LABEL_EXPIRES, Long.toString(expires.getEpochSecond())))
-                .withHostConfig(HostConfig.newHostConfig()
-                        .withNetworkMode("none")
-                        .withReadonlyRootfs(true)
-                        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
-                        .withCapDrop(Capability.ALL)
-                        .withSecurityOpts(List.of("no-new-privileges"))
-                        .withMemory(settings.memoryMb() * 1024L * 1024L)
-                        .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
-                        .withNanoCPUs((long) (settings.cpus() * 1_000_000_000L))
-                        .withPidsLimit(settings.pids())
-                        .withUlimits(List.of(new com.github.dockerjava.api.model.Ulimit("nofile", 256L, 256L))))
-                .exec().getId());
+        Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(batch.campaignId()),
+                LABEL_BATCH, safe(batch.label()), LABEL_EXPIRES, Long.toString(expires.getEpochSecond()));
+        // The batch travels in a throwaway volume: the root is read-only, a tmpfs cannot be copied
+        // into, and attached stdin shares its socket with the output stream.
+        String volume = engineCall(() -> docker.createVolumeCmd().withName("autoif-batch-" + UUID.randomUUID())
+                .withLabels(labels).exec().getName());
+        String id = null;
         try {
-            return runContainer(id, payload, heartbeat);
+            id = engineCall(() -> docker.createContainerCmd(settings.image())
+                    // The runner travels with the worker, so image and runner cannot drift apart.
+                    .withCmd("python3", "-c", runnerSource, BATCH_DIR + "/" + BATCH_FILE)
+                    // A fixed hash seed makes set/dict-order-dependent verifiers deterministic.
+                    .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp")
+                    .withUser(SANDBOX_USER)
+                    .withWorkingDir("/tmp")
+                    .withNetworkDisabled(true)
+                    .withLabels(labels)
+                    .withHostConfig(HostConfig.newHostConfig()
+                            .withNetworkMode("none")
+                            .withReadonlyRootfs(true)
+                            // Owned by root and not writable by the sandbox user: hostile code cannot fill it.
+                            .withBinds(new Bind(volume, new Volume(BATCH_DIR)))
+                            .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
+                            .withCapDrop(Capability.ALL)
+                            .withSecurityOpts(List.of("no-new-privileges"))
+                            .withMemory(settings.memoryMb() * 1024L * 1024L)
+                            .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
+                            .withNanoCPUs((long) (settings.cpus() * 1_000_000_000L))
+                            .withPidsLimit(settings.pids())
+                            .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "32m")))
+                            .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
+                    .exec().getId());
+            String container = id;
+            byte[] tar = tarOf(BATCH_FILE, payload(batch));
+            engineCall(() -> docker.copyArchiveToContainerCmd(container).withRemotePath(BATCH_DIR)
+                    .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+            return runContainer(container, heartbeat);
         } finally {
-            remove(id);
+            if (id != null) {
+                remove(id);
+            }
+            removeVolume(volume);
         }
     }
 
-    private EvaluationResult runContainer(String id, byte[] payload, Runnable heartbeat) {
-        OutputCollector output = new OutputCollector(settings.maxOutputBytes());
-        InputStream stdin = new ByteArrayInputStream(payload);
-        engineCall(() -> docker.attachContainerCmd(id)
-                .withStdIn(stdin).withStdOut(true).withStdErr(true).withFollowStream(true)
-                .exec(output));
+    private EvaluationResult runContainer(String id, Runnable heartbeat) {
         try {
-            if (!output.awaitStarted(30, TimeUnit.SECONDS)) {
-                throw ApplicationFailure.newFailure("could not attach to sandbox container " + id, FailureTypes.SANDBOX_ENGINE_DOWN);
-            }
             engineCall(() -> docker.startContainerCmd(id).exec());
-            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
-            long deadline = System.nanoTime() + settings.batchDeadline().plusSeconds(30).toNanos();
-            Integer exit = null;
-            while (exit == null) {
-                heartbeat.run();
-                if (System.nanoTime() > deadline) {
-                    throw ApplicationFailure.newFailure("sandbox batch exceeded its deadline of "
-                            + settings.batchDeadline().toSeconds() + " s", "SandboxDeadlineExceeded");
-                }
-                try {
-                    exit = wait.awaitStatusCode(5, TimeUnit.SECONDS);
-                } catch (com.github.dockerjava.api.exception.DockerClientException stillRunning) {
-                    // awaitStatusCode throws on timeout; loop to heartbeat and check the deadline
-                }
-            }
-            output.awaitCompletion(10, TimeUnit.SECONDS);
+            int exit = awaitExit(id, heartbeat);
+            // Read after exit rather than streamed: the runner prints one document at the very end.
+            OutputCollector output = new OutputCollector(settings.maxOutputBytes());
+            engineCall(() -> docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(false)
+                    .exec(output));
+            output.awaitCompletion(30, TimeUnit.SECONDS);
             if (output.overflowed()) {
                 throw ApplicationFailure.newFailure("sandbox runner printed more than " + settings.maxOutputBytes()
                         + " bytes", "SandboxOutputTooLarge");
@@ -129,19 +132,55 @@ public final class DockerSandbox {
                 throw ApplicationFailure.newFailure("sandbox runner exited with " + exit + (exit == 137 ? " (killed: memory limit?)" : "")
                         + ": " + output.stderrTail(), "SandboxRunnerFailed");
             }
-            return json.readValue(output.stdout(), EvaluationResult.class);
-        } catch (IOException e) {
-            throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + "); stderr: "
-                    + output.stderrTail(), "SandboxRunnerFailed");
+            try {
+                return json.readValue(output.stdout(), EvaluationResult.class);
+            } catch (IOException e) {
+                throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
+                        + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
+                        + "; stderr: " + output.stderrTail(), "SandboxRunnerFailed");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", "SandboxInterrupted");
-        } finally {
-            try {
-                output.close();
-            } catch (IOException ignored) {
-                // the container is removed next anyway
+        }
+    }
+
+    /** A one-file tar archive, root-owned and read-only, for copying into the batch volume. */
+    private static byte[] tarOf(String name, byte[] content) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry entry = new TarArchiveEntry(name);
+            entry.setSize(content.length);
+            entry.setMode(0444);
+            tar.putArchiveEntry(entry);
+            tar.write(content);
+            tar.closeArchiveEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Polls the container's state (quickly at first, then every 250 ms), heartbeating, until it exits. */
+    private int awaitExit(String id, Runnable heartbeat) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.batchDeadline().plusSeconds(30).toNanos();
+        long lastHeartbeat = 0;
+        long pause = 10;
+        while (true) {
+            var state = engineCall(() -> docker.inspectContainerCmd(id).exec().getState());
+            if (!Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null) {
+                return state.getExitCodeLong().intValue();
             }
+            if (System.nanoTime() - lastHeartbeat > TimeUnit.SECONDS.toNanos(5)) {
+                heartbeat.run();
+                lastHeartbeat = System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                throw ApplicationFailure.newFailure("sandbox batch exceeded its deadline of "
+                        + settings.batchDeadline().toSeconds() + " s", "SandboxDeadlineExceeded");
+            }
+            Thread.sleep(pause);
+            pause = Math.min(250, pause * 2);
         }
     }
 
@@ -159,8 +198,18 @@ public final class DockerSandbox {
                 removed++;
             }
         }
+        var volumes = engineCall(() -> docker.listVolumesCmd().withFilter("label", List.of(LABEL_ROLE + "=verifier")).exec());
+        if (volumes.getVolumes() != null) {
+            for (var v : volumes.getVolumes()) {
+                String expires = v.getLabels() == null ? "0" : v.getLabels().getOrDefault(LABEL_EXPIRES, "0");
+                if (parseLong(expires) < now) {
+                    removeVolume(v.getName());
+                    removed++;
+                }
+            }
+        }
         if (removed > 0) {
-            log.info("swept {} orphaned verifier container(s)", removed);
+            log.info("swept {} orphaned verifier container(s) and volume(s)", removed);
         }
         return removed;
     }
@@ -190,14 +239,19 @@ public final class DockerSandbox {
         body.put("memory_mb", Math.max(64, settings.memoryMb() - 96));
         body.put("seed", 0);
         try {
-            byte[] bytes = json.writeValueAsBytes(body);
-            byte[] header = (bytes.length + "\n").getBytes(StandardCharsets.US_ASCII);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + bytes.length);
-            out.write(header);
-            out.write(bytes);
-            return out.toByteArray();
+            return json.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void removeVolume(String volume) {
+        try {
+            docker.removeVolumeCmd(volume).exec();
+        } catch (NotFoundException alreadyGone) {
+            // fine
+        } catch (RuntimeException e) {
+            log.warn("could not remove batch volume {} (the next sweep will): {}", volume, e.toString());
         }
     }
 
@@ -277,6 +331,7 @@ public final class DockerSandbox {
         private final StringBuilder stderr = new StringBuilder();
         private final int cap;
         private volatile boolean overflowed;
+        private volatile Throwable streamError;
 
         OutputCollector(int cap) {
             this.cap = cap;
@@ -299,6 +354,12 @@ public final class DockerSandbox {
                     stdout.write(bytes, 0, bytes.length);
                 }
             }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            streamError = throwable;
+            super.onError(throwable);
         }
 
         boolean overflowed() {

@@ -1,10 +1,9 @@
 # Verifier runner: executes untrusted `evaluate(response)` functions inside the sandbox container.
 #
-# Protocol: stdin carries one decimal byte count, a newline, then exactly that many bytes of JSON
+# Protocol: argv[1] names a read-only JSON file
 # {"functions": [src...], "inputs": [str...], "timeout_s": float, "deadline_s": float,
 #  "memory_mb": int, "seed": int}
-# (Docker's attached stdin never delivers EOF, hence the length prefix.)
-# stdout receives one JSON document {"rows": [...]} (see row() below) and nothing else.
+# and stdout receives one JSON document {"rows": [...]} (see run_function()) and nothing else.
 #
 # Each function gets its own forked process and a fresh namespace in which its own helpers and
 # imports are visible. A call that overruns the per-call timeout has its whole process group
@@ -26,19 +25,9 @@ ERROR_CHARS = 300
 MAX_RESULT_BYTES = 4096
 
 
-def read_exact(stream, n):
-    chunks = []
-    while n > 0:
-        chunk = stream.read(n)
-        if not chunk:
-            raise EOFError("stdin closed early")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 # Bound now, so a function that monkeypatches builtins or modules cannot garble its own answers.
 _dumps, _pack, _write, _len = json.dumps, struct.pack, os.write, len
+_type, _bool, _callable, _str = type, bool, callable, str
 
 
 def send(fd, obj):
@@ -85,7 +74,10 @@ def read_fd(fd, n, timeout):
 
 
 def describe(exc):
-    text = "%s: %s" % (type(exc).__name__, exc)
+    try:
+        text = "%s: %s" % (_type(exc).__name__, _str(exc))
+    except BaseException:  # an exception whose __str__ raises
+        text = _type(exc).__name__
     return text[:ERROR_CHARS]
 
 
@@ -103,7 +95,7 @@ def worker_main(source, inputs, cmd_fd, res_fd, memory_mb, seed, cpu_s):
     try:
         exec(compile(source, "<verifier>", "exec"), namespace)
         evaluate = namespace.get("evaluate")
-        if not callable(evaluate):
+        if not _callable(evaluate):
             raise NameError("no callable evaluate(response) defined")
         send(res_fd, {"defined": True})
     except BaseException as exc:  # noqa: a definition error of any kind makes the function unusable
@@ -117,10 +109,10 @@ def worker_main(source, inputs, cmd_fd, res_fd, memory_mb, seed, cpu_s):
         random.seed(seed)
         try:
             value = evaluate(inputs[index])
-            if type(value) is bool:
+            if _type(value) is _bool:
                 send(res_fd, {"v": value, "t": "bool"})
             else:
-                send(res_fd, {"v": None, "t": type(value).__name__})
+                send(res_fd, {"v": None, "t": _type(value).__name__})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt abstain too
             send(res_fd, {"v": None, "t": None, "e": describe(exc)})
 
@@ -207,8 +199,8 @@ def run_function(source, inputs, batch, deadline):
 
 def main():
     out = os.fdopen(os.dup(1), "w")
-    header = sys.stdin.buffer.readline()
-    batch = json.loads(read_exact(sys.stdin.buffer, int(header)))
+    with open(sys.argv[1], "rb") as f:
+        batch = json.load(f)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     deadline = time.monotonic() + batch["deadline_s"]
     rows = [run_function(src, batch["inputs"], batch, deadline) for src in batch["functions"]]

@@ -1,0 +1,202 @@
+package dev.autoif.activities.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.activities.EvaluationBatch;
+import dev.autoif.workflows.activities.EvaluationResult;
+import dev.autoif.workflows.crossval.Cell;
+import dev.autoif.workflows.crossval.FunctionEvaluation;
+import io.temporal.failure.ApplicationFailure;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sandbox against a real Docker engine and the real verifier image (CI builds both). Hostile
+ * functions share one batch with honest ones: each must be contained and reported in its own
+ * cells while the honest functions around it are still scored correctly.
+ */
+class DockerSandboxTest {
+    static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
+    static DockerClient docker;
+    static DockerSandbox sandbox;
+
+    /** An honest verifier placed between hostile ones: must score exactly. */
+    static final String HONEST = "def evaluate(response):\n    return len(response.split()) >= 3";
+    static final List<String> INPUTS = List.of("one two three four", "too short");
+
+    static final Map<String, String> HOSTILE = new LinkedHashMap<>();
+
+    static {
+        HOSTILE.put("infinite loop", "def evaluate(response):\n    while True:\n        pass");
+        HOSTILE.put("catastrophic regex", "import re\ndef evaluate(response):\n    return bool(re.match(r'(a+)+$', 'a' * 64 + 'b'))");
+        HOSTILE.put("huge integer", "def evaluate(response):\n    return len(str(10 ** (10 ** 9))) > 0");
+        HOSTILE.put("fork bomb", "import os\ndef evaluate(response):\n    while True:\n        os.fork()");
+        HOSTILE.put("thread bomb", "import threading, time\ndef evaluate(response):\n    while True:\n        threading.Thread(target=time.sleep, args=(60,)).start()");
+        HOSTILE.put("memory bomb", "def evaluate(response):\n    blocks = []\n    while True:\n        blocks.append(bytearray(50 * 1024 * 1024))");
+        HOSTILE.put("fill the disk", "def evaluate(response):\n    with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'x' * 1024 * 1024)");
+        HOSTILE.put("write outside scratch", "def evaluate(response):\n    open('/etc/owned', 'w').write('x')\n    return True");
+        HOSTILE.put("network", "import socket\ndef evaluate(response):\n    socket.create_connection(('1.1.1.1', 53), timeout=1)\n    return True");
+        HOSTILE.put("os._exit", "import os\ndef evaluate(response):\n    os._exit(3)");
+        HOSTILE.put("sys.exit", "import sys\ndef evaluate(response):\n    sys.exit(0)");
+        HOSTILE.put("KeyboardInterrupt", "def evaluate(response):\n    raise KeyboardInterrupt");
+        HOSTILE.put("close stdout", "import os, sys\ndef evaluate(response):\n    sys.stdout.close()\n    os.close(1)\n    os.close(2)\n    return None");
+        HOSTILE.put("print gigabytes", "def evaluate(response):\n    while True:\n        print('x' * 1000000)");
+        HOSTILE.put("recursion bomb", "def evaluate(response):\n    return evaluate(response)");
+        HOSTILE.put("ctypes segfault", "import ctypes\ndef evaluate(response):\n    return ctypes.string_at(0) == b''");
+        HOSTILE.put("missing module", "import module_that_does_not_exist\ndef evaluate(response):\n    return True");
+        HOSTILE.put("syntax error", "def evaluate(response)\n    return True");
+        HOSTILE.put("returns an int", "def evaluate(response):\n    return 1");
+        HOSTILE.put("eval of the response", "def evaluate(response):\n    return eval(response)");
+        HOSTILE.put("no evaluate", "def check(response):\n    return True");
+    }
+
+    @BeforeAll
+    static void connect() {
+        docker = DockerClients.create(4);
+        SandboxSettings defaults = SandboxSettings.defaults(IMAGE);
+        sandbox = new DockerSandbox(docker, defaults);
+        sandbox.requireImage();
+        sandbox.sweepOrphans(); // leftovers of an earlier, killed run are not this run's to answer for
+    }
+
+    @AfterAll
+    static void noContainerLeftBehind() {
+        var left = docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerSandbox.LABEL_ROLE, "verifier")).exec();
+        assertEquals(0, left.size(), "verifier containers left behind: " + left);
+    }
+
+    private static EvaluationResult run(List<String> functions, List<String> inputs, int timeoutSeconds) {
+        return sandbox.evaluate(new EvaluationBatch("test", "batch", functions, inputs, timeoutSeconds), () -> { });
+    }
+
+    private static void assertHonest(FunctionEvaluation row, String after) {
+        assertNull(row.definitionError(), "honest function after '" + after + "'");
+        assertEquals(Boolean.TRUE, row.cells().get(0).value(), "honest function after '" + after + "'");
+        assertEquals(Boolean.FALSE, row.cells().get(1).value(), "honest function after '" + after + "'");
+    }
+
+    @Test
+    void hostileFunctionsAreContainedAndHonestOnesStillScored() {
+        List<String> names = List.copyOf(HOSTILE.keySet());
+        List<String> functions = new java.util.ArrayList<>();
+        for (String name : names) {
+            functions.add(HOSTILE.get(name));
+            functions.add(HONEST);
+        }
+        EvaluationResult result = run(functions, INPUTS, 2);
+        assertEquals(functions.size(), result.rows().size());
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            FunctionEvaluation hostile = result.rows().get(2 * i);
+            if (hostile.definitionError() == null) {
+                for (Cell c : hostile.cells()) {
+                    assertNull(c.value(), name + " must abstain, got " + c);
+                    assertTrue(c.error() != null || c.timedOut() || !"bool".equals(c.returnType()), name + ": " + c);
+                }
+            } else {
+                assertTrue(List.of("missing module", "syntax error", "no evaluate").contains(name),
+                        name + " should fail per call, not at definition: " + hostile.definitionError());
+            }
+            assertHonest(result.rows().get(2 * i + 1), name);
+        }
+        assertTrue(result.rows().get(2 * names.indexOf("infinite loop")).cells().get(0).timedOut());
+        assertTrue(result.rows().get(2 * names.indexOf("catastrophic regex")).cells().get(0).timedOut());
+        assertEquals("int", result.rows().get(2 * names.indexOf("returns an int")).cells().get(0).returnType());
+        assertTrue(result.rows().get(2 * names.indexOf("missing module")).definitionError().contains("ModuleNotFoundError"));
+        assertTrue(result.rows().get(2 * names.indexOf("syntax error")).definitionError().contains("SyntaxError"));
+        assertTrue(result.rows().get(2 * names.indexOf("write outside scratch")).cells().get(0).error().contains("Read-only"));
+    }
+
+    @Test
+    void monkeypatchingBuiltinsCannotChangeLaterFunctions() {
+        String patcher = "import builtins\nbuiltins.len = lambda x: 0\nbuiltins.bool = lambda x: True\n"
+                + "def evaluate(response):\n    return len(response) == 0";
+        EvaluationResult r = run(List.of(patcher, HONEST), INPUTS, 2);
+        assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value(), "the patch applies inside its own function");
+        assertHonest(r.rows().get(1), "monkeypatching builtins");
+    }
+
+    @Test
+    void helpersAndImportsAreVisibleToEvaluate() {
+        String withHelper = "import re\n\ndef count_words(text):\n    return len(re.findall(r'\\w+', text))\n\n"
+                + "def evaluate(response):\n    return count_words(response) >= 3";
+        EvaluationResult r = run(List.of(withHelper), INPUTS, 2);
+        assertNull(r.rows().get(0).definitionError());
+        assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value());
+        assertEquals(Boolean.FALSE, r.rows().get(0).cells().get(1).value());
+    }
+
+    @Test
+    void secretsAndHostEnvironmentAreNotVisible() {
+        String snoop = "import os\ndef evaluate(response):\n"
+                + "    allowed = {'PYTHONHASHSEED', 'PYTHONDONTWRITEBYTECODE', 'HOME', 'PATH', 'LANG', 'HOSTNAME'}\n"
+                + "    return set(os.environ) <= allowed and os.getuid() != 0";
+        String deterministic = "import random\ndef evaluate(response):\n    return random.random() == random.Random(0).random()"
+                + " and hash('autoif') == " + pythonHashOfAutoifWithSeedZero();
+        EvaluationResult r = run(List.of(snoop, deterministic), INPUTS, 2);
+        assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value(), "only the sandbox's own variables, non-root: " + r);
+        assertEquals(Boolean.TRUE, r.rows().get(1).cells().get(0).value(), "seeded random and fixed hash seed: " + r);
+    }
+
+    /** hash('autoif') under PYTHONHASHSEED=0, computed by the image's own python. */
+    private static String pythonHashOfAutoifWithSeedZero() {
+        var id = docker.createContainerCmd(IMAGE).withCmd("python3", "-c", "print(hash('autoif'))")
+                .withEnv("PYTHONHASHSEED=0").withNetworkDisabled(true).exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            docker.waitContainerCmd(id).start().awaitStatusCode();
+            StringBuilder out = new StringBuilder();
+            try {
+                docker.logContainerCmd(id).withStdOut(true).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                    @Override
+                    public void onNext(com.github.dockerjava.api.model.Frame f) {
+                        out.append(new String(f.getPayload()));
+                    }
+                }).awaitCompletion();
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+            return out.toString().strip();
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    @Test
+    void missingImageIsANonRetryableFailureNamingTheBuildCommand() {
+        DockerSandbox noImage = new DockerSandbox(docker, SandboxSettings.defaults("autoif/no-such-image:0"));
+        ApplicationFailure f = assertThrows(ApplicationFailure.class,
+                () -> noImage.evaluate(new EvaluationBatch("t", "b", List.of(HONEST), INPUTS, 2), () -> { }));
+        assertEquals(FailureTypes.SANDBOX_IMAGE_MISSING, f.getType());
+        assertTrue(f.isNonRetryable());
+        assertTrue(f.getOriginalMessage().contains("deploy/verifier/build-image.sh"), f.getOriginalMessage());
+    }
+
+    @Test
+    void unreachableEngineIsARetryableFailureSayingSo() {
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost("unix:///tmp/no-docker-here.sock").build();
+        DockerClient nowhere = DockerClientImpl.getInstance(config,
+                new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).build());
+        DockerSandbox down = new DockerSandbox(nowhere, SandboxSettings.defaults(IMAGE));
+        ApplicationFailure f = assertThrows(ApplicationFailure.class,
+                () -> down.evaluate(new EvaluationBatch("t", "b", List.of(HONEST), INPUTS, 2), () -> { }));
+        assertEquals(FailureTypes.SANDBOX_ENGINE_DOWN, f.getType());
+        assertFalse(f.isNonRetryable());
+        assertNotNull(f.getOriginalMessage());
+    }
+}
