@@ -20,6 +20,7 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -75,14 +76,22 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             printSummary(result);
             return 0;
         } catch (WorkflowFailedException e) {
-            Throwable cause = e.getCause();
-            System.err.println("campaign " + id + " failed: " + (cause != null ? cause.getMessage() : e.getMessage()));
+            System.err.println("campaign " + id + " failed: " + rootCause(e));
             return 1;
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 resources.get(i).close();
             }
         }
+    }
+
+    /** The innermost failure's own message: what the user must fix, without the workflow chain around it. */
+    static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root instanceof ApplicationFailure af ? af.getOriginalMessage() + " [" + af.getType() + "]" : root.getMessage();
     }
 
     private WorkflowClient temporal(List<AutoCloseable> resources) throws Exception {
