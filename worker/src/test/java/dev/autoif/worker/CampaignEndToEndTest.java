@@ -1,0 +1,185 @@
+package dev.autoif.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.llm.LlmDefaults;
+import dev.autoif.worker.fakellm.FixtureBook;
+import dev.autoif.worker.fakellm.ScriptedLlmServer;
+import dev.autoif.worker.temporal.SearchAttributeRegistrar;
+import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.DropReason;
+import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.campaign.CampaignResult;
+import dev.autoif.workflows.campaign.CampaignWorkflow;
+import io.temporal.client.WorkflowFailedException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A campaign started exactly as a user starts it — {@code temporal workflow start --input-file} —
+ * against the real Temporal dev server (CI starts it at TEMPORAL_ADDRESS), with a real worker,
+ * real Docker verifier containers and the scripted LLM over real HTTP.
+ */
+class CampaignEndToEndTest {
+    static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
+    static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
+    static final Path DEMO = Path.of("..", "examples", "demo-campaign.json").toAbsolutePath().normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path dataDir;
+    static ScriptedLlmServer llm;
+    static TemporalConnection temporal;
+    static WorkerRuntime worker;
+
+    @BeforeAll
+    static void startWorker() throws IOException {
+        dataDir = Files.createTempDirectory("autoif-e2e");
+        llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
+        AutoifSettings settings = new AutoifSettings(ADDRESS, "default", llm.baseUrl(), null, ScriptedLlmServer.MODEL,
+                60, 8, IMAGE, 2, 512, dataDir.toString());
+        temporal = TemporalConnection.connect(ADDRESS, "default", null);
+        SearchAttributeRegistrar.ensureRegistered(temporal.service(), "default");
+        worker = WorkerAssembly.start(temporal.client(), settings,
+                new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (worker != null) worker.close();
+        if (temporal != null) temporal.close();
+        if (llm != null) llm.close();
+    }
+
+    static String cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("temporal"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--address", ADDRESS));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "temporal CLI hung: " + command);
+        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
+        return out;
+    }
+
+    static void startWithCli(String workflowId, Path inputFile) throws Exception {
+        cli("workflow", "start", "--type", CampaignWorkflow.TYPE, "--task-queue", TaskQueues.WORKFLOWS,
+                "--workflow-id", workflowId, "--input-file", inputFile.toString());
+    }
+
+    static CampaignResult awaitResult(String workflowId) throws Exception {
+        return temporal.client().newUntypedWorkflowStub(workflowId).getResult(10, TimeUnit.MINUTES, CampaignResult.class);
+    }
+
+    /** Visibility is eventually consistent: poll the CLI until the count settles on what we expect. */
+    static int listedCount(String query, int expected) throws Exception {
+        int count = -1;
+        for (int i = 0; i < 60 && count != expected; i++) {
+            if (i > 0) Thread.sleep(500);
+            count = JSON.readTree(cli("workflow", "list", "--query", query, "--limit", "1000", "-o", "json")).size();
+        }
+        return count;
+    }
+
+    static List<JsonNode> jsonl(Path file) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank()) rows.add(JSON.readTree(line));
+        }
+        return rows;
+    }
+
+    @Test
+    void demoCampaignFromTheCliProducesOutputsAndOneChildPerInstruction() throws Exception {
+        String id = "e2e-" + UUID.randomUUID();
+        long servedBefore = llm.completionsServed();
+        startWithCli(id, DEMO);
+        CampaignResult result = awaitResult(id);
+
+        int instructions = JSON.readTree(DEMO.toFile()).get("seedInstructions").size();
+        assertEquals(instructions, result.funnel().instructions());
+        assertEquals(instructions, result.funnel().kept() + result.funnel().dropped());
+        assertTrue(result.funnel().kept() > instructions / 2, "most seed instructions survive: " + result.funnel());
+        assertTrue(result.funnel().dropped() > 0, "the fixtures include instructions that must be dropped");
+
+        Path out = Path.of(result.outputDir());
+        List<JsonNode> kept = jsonl(out.resolve("verifiers.jsonl"));
+        List<JsonNode> dropped = jsonl(out.resolve("dropped.jsonl"));
+        assertEquals(result.funnel().kept(), kept.size());
+        assertEquals(result.funnel().dropped(), dropped.size());
+        for (JsonNode row : kept) {
+            assertTrue(row.get("instruction").isTextual());
+            assertFalse(row.get("eval_func").isEmpty(), "a kept instruction has kept functions");
+            for (JsonNode f : row.get("eval_func")) {
+                assertTrue(f.get(0).asText().contains("def evaluate"));
+                assertTrue(f.get(1).asDouble() >= 0.8, "reference bar: " + f.get(1));
+            }
+            for (JsonNode c : row.get("cases")) {
+                assertTrue(c.get(0).isTextual() && c.get(1).isBoolean(), "cases are [input, label]: " + c);
+            }
+        }
+        Set<String> reasons = Set.of(DropReason.values()).stream().map(Enum::name).collect(Collectors.toSet());
+        for (JsonNode row : dropped) {
+            assertTrue(reasons.contains(row.get("reason").asText()), row.toString());
+            assertFalse(row.get("detail").asText().isBlank());
+        }
+        try (var items = Files.list(out.resolve("items"))) {
+            assertEquals(instructions, items.count(), "one lineage record per instruction");
+        }
+        assertEquals(instructions * 8L, llm.completionsServed() - servedBefore, "K=8 completions per instruction, none twice");
+
+        assertEquals(instructions, listedCount("AutoifCampaign=\"" + id + "\"", instructions),
+                "temporal workflow list finds one child workflow per instruction");
+        int barDrops = result.funnel().droppedByReason().getOrDefault(DropReason.NO_FUNCTION_REACHES_BAR.name(), 0);
+        assertTrue(barDrops > 0);
+        assertEquals(barDrops, listedCount("AutoifCampaign=\"" + id + "\" AND AutoifDropReason=\""
+                + DropReason.NO_FUNCTION_REACHES_BAR.name() + "\"", barDrops));
+
+        // The same campaign again under another ID: every completion comes from the durable cache.
+        long servedAfterFirst = llm.completionsServed();
+        String again = "e2e-again-" + UUID.randomUUID();
+        startWithCli(again, DEMO);
+        CampaignResult second = awaitResult(again);
+        assertEquals(result.funnel(), second.funnel());
+        assertEquals(servedAfterFirst, llm.completionsServed(), "a re-run campaign pays for no completion");
+    }
+
+    @Test
+    void badCampaignJsonFailsAtOnceNamingTheField() throws Exception {
+        String[][] cases = {
+                {"{\"seedInstructions\": [\"Answer in French\"], \"verifiersPerInstructon\": 8}", "verifiersPerInstructon"},
+                {"{\"seedInstructions\": \"Answer in French\"}", "seedInstructions"},
+                {"{\"seedInstructions\": [\"Answer in French\"], \"preset\": \"papr\"}", "preset"},
+                {"{\"seedFile\": \"/nonexistent/seeds.txt\"}", "/nonexistent/seeds.txt"},
+        };
+        for (String[] c : cases) {
+            Path file = Files.createTempFile(dataDir, "bad", ".json");
+            Files.writeString(file, c[0]);
+            String id = "e2e-bad-" + UUID.randomUUID();
+            startWithCli(id, file);
+            long started = System.nanoTime();
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> awaitResult(id), c[0]);
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "failed fast: " + c[0]);
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) messages.append(t.getMessage()).append(" | ");
+            assertTrue(messages.toString().contains(c[1]), "message names '" + c[1] + "': " + messages);
+        }
+    }
+}
