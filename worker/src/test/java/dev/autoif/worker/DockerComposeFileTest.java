@@ -1,0 +1,108 @@
+package dev.autoif.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoif.workflows.SearchAttributes;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * No image can be pulled here, so the compose stack is checked statically: Debian's
+ * docker-compose must accept it, and it must agree with the worker's configuration and the
+ * workflows' search attributes.
+ */
+class DockerComposeFileTest {
+    static final Path COMPOSE = Path.of("..", "docker-compose.yml").toAbsolutePath().normalize();
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> resolvedCompose() throws Exception {
+        Process p = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "docker-compose config rejected the file");
+        return new Yaml().load(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, String> environment(Map<String, Object> service) {
+        Object env = service.get("environment");
+        Map<String, String> result = new HashMap<>();
+        if (env instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> result.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
+        } else if (env instanceof List<?> list) {
+            for (Object item : list) {
+                String[] kv = String.valueOf(item).split("=", 2);
+                result.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        }
+        return result;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeIsValidAndAgreesWithTheWorkerConfiguration() throws Exception {
+        Map<String, Object> compose = resolvedCompose();
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        for (String required : List.of("postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "worker", "verifier-image")) {
+            assertTrue(services.containsKey(required), "service " + required + " missing");
+        }
+
+        // Every variable the compose file gives the worker is one the worker reads.
+        String applicationYml;
+        try (InputStream in = getClass().getResourceAsStream("/application.yml")) {
+            applicationYml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, String> workerEnv = environment(services.get("worker"));
+        for (String key : workerEnv.keySet()) {
+            assertTrue(applicationYml.contains("${" + key + ":"), "worker env " + key + " is not read by application.yml");
+        }
+        // ...and the worker can reach the Temporal service at the port it exposes.
+        String[] temporalAddress = workerEnv.get("TEMPORAL_ADDRESS").split(":");
+        assertEquals("temporal", temporalAddress[0]);
+        assertTrue(ports(services.get("temporal")).contains(temporalAddress[1]), "temporal publishes " + temporalAddress[1]);
+        // The HTTP port the worker listens on is the one published.
+        assertTrue(ports(services.get("worker")).contains(workerEnv.get("AUTOIF_HTTP_PORT")));
+        assertEquals("autoif/verifier:1", workerEnv.get("AUTOIF_VERIFIER_IMAGE"));
+        assertEquals("autoif/verifier:1", services.get("verifier-image").get("image"));
+        String ui = environment(services.get("temporal-ui")).get("TEMPORAL_ADDRESS");
+        assertEquals("temporal:" + temporalAddress[1], ui);
+
+        // The search attributes the workflows set are the ones the stack registers.
+        String raw = Files.readString(COMPOSE);
+        for (var key : SearchAttributes.ALL) {
+            assertTrue(raw.contains(key.getName()), "compose does not register " + key.getName());
+        }
+    }
+
+    /** Container-side ports a service publishes. */
+    @SuppressWarnings("unchecked")
+    static List<String> ports(Map<String, Object> service) {
+        List<String> result = new ArrayList<>();
+        Object ports = service.get("ports");
+        if (ports instanceof List<?> list) {
+            Pattern container = Pattern.compile("(\\d+)(/\\w+)?$");
+            for (Object p : list) {
+                if (p instanceof Map<?, ?> m) {
+                    result.add(String.valueOf(m.get("target")));
+                } else {
+                    Matcher matcher = container.matcher(String.valueOf(p));
+                    if (matcher.find()) result.add(matcher.group(1));
+                }
+            }
+        }
+        return result;
+    }
+}
