@@ -1,5 +1,6 @@
 package dev.autoif.activities.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -16,6 +17,8 @@ import com.github.dockerjava.api.model.StreamType;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
+import dev.autoif.workflows.crossval.Cell;
+import dev.autoif.workflows.crossval.FunctionEvaluation;
 import io.temporal.failure.ApplicationFailure;
 import java.io.ByteArrayInputStream;
 import java.util.UUID;
@@ -28,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +52,10 @@ public final class DockerSandbox {
     public static final String LABEL_BATCH = "dev.autoif.batch";
     /** Epoch second after which no live worker can still own the container. */
     public static final String LABEL_EXPIRES = "dev.autoif.expires";
+    /** Epoch second the batch's volume was made. */
+    public static final String LABEL_CREATED = "dev.autoif.created";
+    /** How long after exiting (containers) or being made (volumes) an unclaimed one counts as orphaned. */
+    public static final long ORPHAN_GRACE_SECONDS = 30;
     private static final String SANDBOX_USER = "10001:10001";
     private static final String BATCH_DIR = "/batch";
     private static final String BATCH_FILE = "batch.json";
@@ -66,12 +74,27 @@ public final class DockerSandbox {
         this.runnerSource = loadRunner();
     }
 
+    /** One independent function x input matrix of a batch. */
+    public record Group(List<String> functions, List<String> inputs) {}
+
     /** Evaluates every function on every input; {@code heartbeat} is called every few seconds. */
     public EvaluationResult evaluate(EvaluationBatch batch, Runnable heartbeat) {
+        List<List<FunctionEvaluation>> groups = evaluateGroups(batch.campaignId(), batch.label(),
+                List.of(new Group(batch.functions(), batch.inputs())), batch.timeoutSeconds(), heartbeat);
+        return new EvaluationResult(groups.get(0));
+    }
+
+    /**
+     * Several independent matrices in one container, so that container start-up is paid once for
+     * many instructions; the result has one list of rows per group, in order.
+     */
+    public List<List<FunctionEvaluation>> evaluateGroups(String campaignId, String label, List<Group> groups,
+                                                         int timeoutSeconds, Runnable heartbeat) {
         requireImage();
         Instant expires = Instant.now().plus(settings.batchDeadline()).plusSeconds(120);
-        Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(batch.campaignId()),
-                LABEL_BATCH, safe(batch.label()), LABEL_EXPIRES, Long.toString(expires.getEpochSecond()));
+        Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(campaignId),
+                LABEL_BATCH, safe(label), LABEL_EXPIRES, Long.toString(expires.getEpochSecond()),
+                LABEL_CREATED, Long.toString(Instant.now().getEpochSecond()));
         // The batch travels in a throwaway volume: the root is read-only, a tmpfs cannot be copied
         // into, and attached stdin shares its socket with the output stream.
         String volume = engineCall(() -> docker.createVolumeCmd().withName("autoif-batch-" + UUID.randomUUID())
@@ -80,11 +103,12 @@ public final class DockerSandbox {
         try {
             id = engineCall(() -> docker.createContainerCmd(settings.image())
                     // The runner travels with the worker, so image and runner cannot drift apart.
-                    .withCmd("python3", "-c", runnerSource, BATCH_DIR + "/" + BATCH_FILE)
+                    // -P: the working directory is not put on sys.path, so no file can shadow a module.
+                    .withCmd("python3", "-P", "-c", runnerSource, BATCH_DIR + "/" + BATCH_FILE)
                     // A fixed hash seed makes set/dict-order-dependent verifiers deterministic.
                     .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp")
                     .withUser(SANDBOX_USER)
-                    .withWorkingDir("/tmp")
+                    .withWorkingDir("/")
                     .withNetworkDisabled(true)
                     .withLabels(labels)
                     .withHostConfig(HostConfig.newHostConfig()
@@ -103,7 +127,7 @@ public final class DockerSandbox {
                             .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
                     .exec().getId());
             String container = id;
-            byte[] tar = tarOf(BATCH_FILE, payload(batch));
+            byte[] tar = tarOf(BATCH_FILE, payload(groups, timeoutSeconds));
             engineCall(() -> docker.copyArchiveToContainerCmd(container).withRemotePath(BATCH_DIR)
                     .withTarInputStream(new ByteArrayInputStream(tar)).exec());
             return runContainer(container, heartbeat);
@@ -115,7 +139,7 @@ public final class DockerSandbox {
         }
     }
 
-    private EvaluationResult runContainer(String id, Runnable heartbeat) {
+    private List<List<FunctionEvaluation>> runContainer(String id, Runnable heartbeat) {
         try {
             engineCall(() -> docker.startContainerCmd(id).exec());
             int exit = awaitExit(id, heartbeat);
@@ -133,8 +157,8 @@ public final class DockerSandbox {
                         + ": " + output.stderrTail(), "SandboxRunnerFailed");
             }
             try {
-                return json.readValue(output.stdout(), EvaluationResult.class);
-            } catch (IOException e) {
+                return parseReport(json.readTree(output.stdout()));
+            } catch (IOException | RuntimeException e) {
                 throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
                         + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
                         + "; stderr: " + output.stderrTail(), "SandboxRunnerFailed");
@@ -191,9 +215,8 @@ public final class DockerSandbox {
         long now = Instant.now().getEpochSecond();
         int removed = 0;
         for (Container c : containers) {
-            String expires = c.getLabels().getOrDefault(LABEL_EXPIRES, "0");
-            boolean exited = !"running".equals(c.getState()) && !"created".equals(c.getState());
-            if (exited || parseLong(expires) < now) {
+            boolean expired = parseLong(c.getLabels().getOrDefault(LABEL_EXPIRES, "0")) < now;
+            if (expired || exitedLongAgo(c.getId())) {
                 remove(c.getId());
                 removed++;
             }
@@ -201,9 +224,9 @@ public final class DockerSandbox {
         var volumes = engineCall(() -> docker.listVolumesCmd().withFilter("label", List.of(LABEL_ROLE + "=verifier")).exec());
         if (volumes.getVolumes() != null) {
             for (var v : volumes.getVolumes()) {
-                String expires = v.getLabels() == null ? "0" : v.getLabels().getOrDefault(LABEL_EXPIRES, "0");
-                if (parseLong(expires) < now) {
-                    removeVolume(v.getName());
+                String created = v.getLabels() == null ? "0" : v.getLabels().getOrDefault(LABEL_CREATED, "0");
+                // The engine refuses to remove a volume a container still uses, so only orphans go.
+                if (parseLong(created) < now - ORPHAN_GRACE_SECONDS && removeVolume(v.getName())) {
                     removed++;
                 }
             }
@@ -212,6 +235,22 @@ public final class DockerSandbox {
             log.info("swept {} orphaned verifier container(s) and volume(s)", removed);
         }
         return removed;
+    }
+
+    /**
+     * A live worker reads its container's output within moments of the exit; one that exited a
+     * while ago belongs to a worker that died. (Several workers may share one engine.)
+     */
+    private boolean exitedLongAgo(String id) {
+        try {
+            var state = docker.inspectContainerCmd(id).exec().getState();
+            if (Boolean.TRUE.equals(state.getRunning()) || state.getFinishedAt() == null || state.getFinishedAt().startsWith("0001")) {
+                return false;
+            }
+            return Instant.parse(state.getFinishedAt()).isBefore(Instant.now().minusSeconds(ORPHAN_GRACE_SECONDS));
+        } catch (NotFoundException | java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     /** Fails non-retryably, naming the command that builds it, when the image is absent. */
@@ -229,15 +268,15 @@ public final class DockerSandbox {
         imageChecked = true;
     }
 
-    private byte[] payload(EvaluationBatch batch) {
+    private byte[] payload(List<Group> groups, int timeoutSeconds) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("functions", batch.functions());
-        body.put("inputs", batch.inputs());
-        body.put("timeout_s", batch.timeoutSeconds());
+        body.put("groups", groups);
+        body.put("timeout_s", timeoutSeconds);
         body.put("deadline_s", settings.batchDeadline().toSeconds());
         // Leave headroom under the container limit for the runner itself.
         body.put("memory_mb", Math.max(64, settings.memoryMb() - 96));
         body.put("seed", 0);
+        body.put("workers", Math.max(1, (int) Math.round(settings.cpus())));
         try {
             return json.writeValueAsBytes(body);
         } catch (IOException e) {
@@ -245,13 +284,39 @@ public final class DockerSandbox {
         }
     }
 
-    private void removeVolume(String volume) {
+    /** Reads the runner's compact report (see runner.py) into pass-matrix rows. */
+    static List<List<FunctionEvaluation>> parseReport(JsonNode report) {
+        List<List<FunctionEvaluation>> groups = new ArrayList<>();
+        for (JsonNode group : report.required("groups")) {
+            List<FunctionEvaluation> rows = new ArrayList<>();
+            for (JsonNode row : group.required("rows")) {
+                JsonNode definitionError = row.path("definitionError");
+                List<Cell> cells = new ArrayList<>();
+                for (JsonNode c : row.path("cells")) {
+                    if (c.isBoolean()) {
+                        cells.add(new Cell(c.booleanValue(), "bool", null, false));
+                    } else if (c.has("t")) {
+                        cells.add(new Cell(null, c.get("t").asText(), null, false));
+                    } else {
+                        cells.add(new Cell(null, null, c.path("e").asText(), c.path("to").asBoolean(false)));
+                    }
+                }
+                rows.add(new FunctionEvaluation(definitionError.isTextual() ? definitionError.asText() : null, cells));
+            }
+            groups.add(rows);
+        }
+        return groups;
+    }
+
+    private boolean removeVolume(String volume) {
         try {
             docker.removeVolumeCmd(volume).exec();
-        } catch (NotFoundException alreadyGone) {
-            // fine
+            return true;
+        } catch (NotFoundException | com.github.dockerjava.api.exception.ConflictException goneOrInUse) {
+            return false;
         } catch (RuntimeException e) {
             log.warn("could not remove batch volume {} (the next sweep will): {}", volume, e.toString());
+            return false;
         }
     }
 

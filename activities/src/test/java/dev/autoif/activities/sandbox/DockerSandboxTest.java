@@ -62,6 +62,9 @@ class DockerSandboxTest {
         HOSTILE.put("returns an int", "def evaluate(response):\n    return 1");
         HOSTILE.put("eval of the response", "def evaluate(response):\n    return eval(response)");
         HOSTILE.put("no evaluate", "def check(response):\n    return True");
+        HOSTILE.put("kill the parent process", "import os, signal\ndef evaluate(response):\n"
+                + "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(1, signal.SIGKILL)\n    return None");
+        HOSTILE.put("read /etc/shadow", "def evaluate(response):\n    return len(open('/etc/shadow').read()) > 0");
     }
 
     @BeforeAll
@@ -78,6 +81,8 @@ class DockerSandboxTest {
         var left = docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(DockerSandbox.LABEL_ROLE, "verifier")).exec();
         assertEquals(0, left.size(), "verifier containers left behind: " + left);
+        var volumes = docker.listVolumesCmd().withFilter("label", List.of(DockerSandbox.LABEL_ROLE + "=verifier")).exec().getVolumes();
+        assertTrue(volumes == null || volumes.isEmpty(), "batch volumes left behind: " + volumes);
     }
 
     private static EvaluationResult run(List<String> functions, List<String> inputs, int timeoutSeconds) {
@@ -109,7 +114,7 @@ class DockerSandboxTest {
                     assertTrue(c.error() != null || c.timedOut() || !"bool".equals(c.returnType()), name + ": " + c);
                 }
             } else {
-                assertTrue(List.of("missing module", "syntax error", "no evaluate").contains(name),
+                assertTrue(List.of("missing module", "syntax error", "no evaluate", "kill the parent process").contains(name),
                         name + " should fail per call, not at definition: " + hostile.definitionError());
             }
             assertHonest(result.rows().get(2 * i + 1), name);
@@ -129,6 +134,34 @@ class DockerSandboxTest {
         EvaluationResult r = run(List.of(patcher, HONEST), INPUTS, 2);
         assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value(), "the patch applies inside its own function");
         assertHonest(r.rows().get(1), "monkeypatching builtins");
+    }
+
+    @Test
+    void aFileWrittenByOneFunctionCannotShadowAModuleForAnother() {
+        String plant = "def evaluate(response):\n    open('/tmp/calendar.py', 'w').write('monthrange = None')\n    return True";
+        String victim = "import os\ndef evaluate(response):\n    os.chdir('/tmp')\n    import calendar\n"
+                + "    return calendar.monthrange is not None";
+        EvaluationResult r = run(List.of(plant, victim), INPUTS, 2);
+        assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value(), "scratch space is writable: " + r);
+        assertEquals(Boolean.TRUE, r.rows().get(1).cells().get(0).value(), "but never on the import path: " + r);
+    }
+
+    @Test
+    void manyGroupsInOneContainerAreScoredApartAcrossWorkers() {
+        DockerSandbox twoWorkers = new DockerSandbox(docker, new SandboxSettings(IMAGE, 512, 2.0, 128, 16, 8 << 20,
+                java.time.Duration.ofMinutes(5)));
+        List<DockerSandbox.Group> groups = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            groups.add(new DockerSandbox.Group(List.of("def evaluate(response):\n    return len(response) == " + i, HONEST),
+                    List.of("x".repeat(i), "a b c")));
+        }
+        var result = twoWorkers.evaluateGroups("test", "groups", groups, 2, () -> { });
+        assertEquals(6, result.size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Boolean.TRUE, result.get(i).get(0).cells().get(0).value(), "group " + i);
+            assertEquals(i == 5, Boolean.TRUE.equals(result.get(i).get(0).cells().get(1).value()), "group " + i);
+            assertEquals(Boolean.TRUE, result.get(i).get(1).cells().get(1).value(), "group " + i);
+        }
     }
 
     @Test

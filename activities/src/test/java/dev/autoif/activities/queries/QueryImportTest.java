@@ -1,0 +1,106 @@
+package dev.autoif.activities.queries;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QueryImportTest {
+    @TempDir
+    Path dir;
+
+    private final QueryImporter importer = new QueryImporter(20, 300);
+
+    private static String q(int i) {
+        return "How do I cook a good dinner for " + i + " people?";
+    }
+
+    @Test
+    void readsShareGptJsonlAndOpenAiMessagesCountingEveryProblemByLine() throws IOException {
+        Path in = dir.resolve("mixed.jsonl");
+        Files.writeString(in, String.join("\n",
+                "{\"conversations\": [{\"from\": \"system\", \"value\": \"be nice\"}, {\"from\": \"human\", \"value\": \"" + q(1) + "\"}, {\"from\": \"gpt\", \"value\": \"ok\"}]}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"" + q(2) + "\"}]}]}",
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"too short\"}]}",
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"" + "x".repeat(300) + "\"}]}",
+                "{\"conversations\": [{\"from\": \"gpt\", \"value\": \"no human here at all, only gpt\"}]}",
+                "{this is not json",
+                "{\"id\": 7}",
+                "",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"" + q(3) + "\"}]}"));
+        QueryImporter.Report r = importer.importFile(in, dir.resolve("queries.jsonl"));
+        assertEquals(8, r.records());
+        assertEquals(3, r.kept());
+        assertEquals(1, r.tooShort());
+        assertEquals(1, r.tooLong());
+        assertEquals(1, r.noUserTurn());
+        assertEquals(2, r.malformed());
+        assertTrue(r.errors().get(0).startsWith("line 6: not valid JSON"), r.errors().toString());
+        assertTrue(r.errors().get(1).startsWith("line 7: neither 'conversations'"), r.errors().toString());
+        assertEquals(List.of("\"" + q(1) + "\"", "\"" + q(2) + "\"", "\"" + q(3) + "\""),
+                Files.readAllLines(dir.resolve("queries.jsonl")));
+    }
+
+    @Test
+    void streamsAShareGptArrayAndReportsWhereItBreaks() throws IOException {
+        Path in = dir.resolve("dump.json");
+        try (BufferedWriter w = Files.newBufferedWriter(in, StandardCharsets.UTF_8)) {
+            w.write("[\n");
+            for (int i = 0; i < 5000; i++) {
+                w.write("{\"conversations\": [{\"from\": \"human\", \"value\": \"" + q(i) + "\"}]},\n");
+            }
+            w.write("{\"conversations\": \"not a list\"},\n");
+            w.write("{\"conversations\": [{\"from\": \"human\", \"value\": \"" + q(9999) + "\"}]},\n");
+            w.write("{\"conversations\": [{\"from\": \"human\", \"value\": \"unterminated}]}\n");
+        }
+        QueryImporter.Report r = importer.importFile(in, dir.resolve("queries.jsonl"));
+        assertEquals(5001, r.kept());
+        assertEquals(2, r.malformed());
+        assertTrue(r.errors().get(0).startsWith("record 5000: 'conversations' is not a list"), r.errors().toString());
+        assertTrue(r.errors().get(1).startsWith("record 5002 (line 5004"), r.errors().toString());
+    }
+
+    @Test
+    void samplingIsSeededDistinctAndCapsReuse() throws IOException {
+        Path queries = dir.resolve("queries.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 40; i++) lines.add("\"" + q(i) + "\"");
+        Files.write(queries, lines);
+
+        Map<String, Integer> uses = new HashMap<>();
+        List<List<String>> first = new ArrayList<>();
+        try (QuerySampler sampler = new QuerySampler(queries, 2, 42)) {
+            assertEquals(40, sampler.size());
+            for (int i = 0; i < 4; i++) {
+                List<String> drawn = sampler.sample("instruction-" + i, 16);
+                first.add(drawn);
+                assertEquals(16, drawn.size());
+                assertEquals(16, new HashSet<>(drawn).size(), "distinct within an instruction");
+                drawn.forEach(d -> uses.merge(d, 1, Integer::sum));
+            }
+        }
+        assertTrue(uses.values().stream().allMatch(u -> u <= 2), "reuse cap: " + uses);
+        try (QuerySampler again = new QuerySampler(queries, 2, 42)) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals(first.get(i), again.sample("instruction-" + i, 16), "same seed, same draw");
+            }
+        }
+        try (QuerySampler once = new QuerySampler(queries, 1, 7)) {
+            assertEquals(16, once.sample("a", 16).size());
+            assertEquals(16, once.sample("b", 16).size());
+            assertEquals(8, once.sample("c", 16).size(), "only 8 queries left under a cap of one use");
+            assertEquals(List.of(), once.sample("d", 16));
+        }
+    }
+}
