@@ -22,6 +22,8 @@ public final class AutoifSettings {
     private final int sandboxContainers;
     private final int sandboxMemoryMb;
     private final Path dataDir;
+    private final String llmCacheJdbcUrl;
+    private final int llmConcurrencyFloor;
 
     public AutoifSettings(
             @Value("${autoif.temporal.address:}") String temporalAddress,
@@ -35,6 +37,27 @@ public final class AutoifSettings {
             @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
             @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
             @Value("${autoif.data-dir:autoif-data}") String dataDir) {
+        this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1);
+    }
+
+    @jakarta.inject.Inject
+    public AutoifSettings(
+            @Value("${autoif.temporal.address:}") String temporalAddress,
+            @Value("${autoif.temporal.namespace:default}") String temporalNamespace,
+            @Value("${autoif.llm.base-url:}") String llmBaseUrl,
+            @Value("${autoif.llm.api-key:}") String llmApiKey,
+            @Value("${autoif.llm.model:}") String llmModel,
+            @Value("${autoif.llm.request-timeout-seconds:600}") int llmRequestTimeoutSeconds,
+            @Value("${autoif.llm.concurrency:8}") int llmConcurrency,
+            @Value("${autoif.sandbox.image:autoif/verifier:1}") String verifierImage,
+            @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
+            @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
+            @Value("${autoif.data-dir:autoif-data}") String dataDir,
+            @Value("${autoif.llm.cache.jdbc-url:}") String llmCacheJdbcUrl,
+            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor) {
+        this.llmCacheJdbcUrl = blankToNull(llmCacheJdbcUrl);
+        this.llmConcurrencyFloor = Math.max(1, Math.min(llmConcurrencyFloor, Math.max(1, llmConcurrency)));
         this.temporalAddress = blankToNull(temporalAddress);
         this.temporalNamespace = temporalNamespace;
         this.llmBaseUrl = blankToNull(llmBaseUrl);
@@ -63,4 +86,8 @@ public final class AutoifSettings {
     public int sandboxContainers() { return sandboxContainers; }
     public int sandboxMemoryMb() { return sandboxMemoryMb; }
     public Path dataDir() { return dataDir; }
+    /** JDBC URL of the shared completion cache (PostgreSQL); null: the disk cache under the data dir. */
+    public String llmCacheJdbcUrl() { return llmCacheJdbcUrl; }
+    /** The adaptive limiter never goes below this many requests in flight per endpoint (its ceiling is llmConcurrency). */
+    public int llmConcurrencyFloor() { return llmConcurrencyFloor; }
 }

@@ -1,6 +1,10 @@
 package dev.autoif.worker;
 
+import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.CompletionCache;
+import dev.autoif.activities.llm.DiskCompletionCache;
+import dev.autoif.activities.llm.EndpointLimiters;
+import dev.autoif.activities.llm.JdbcCompletionCache;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.activities.llm.LlmDefaults;
 import dev.autoif.activities.llm.LlmGateway;
@@ -25,13 +29,21 @@ public final class WorkerAssembly {
         return new LlmDefaults(s.llmBaseUrl(), s.llmApiKey(), s.llmModel(), s.llmRequestTimeout());
     }
 
-    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
-        LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()),
-                new CompletionCache(s.dataDir().resolve("llm-cache")));
+    /** The verifier sandbox with the configured image and limits. */
+    public static DockerSandbox sandbox(AutoifSettings s) {
         SandboxSettings limits = SandboxSettings.defaults(s.verifierImage());
         limits = new SandboxSettings(limits.image(), s.sandboxMemoryMb(), limits.cpus(), limits.pids(), limits.tmpfsMb(),
                 limits.maxOutputBytes(), limits.batchDeadline());
-        DockerSandbox sandbox = new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
+        return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
+        CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
+                : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
+        log.info("LLM completion cache: {}", cache.description());
+        LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
+                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())));
+        DockerSandbox sandbox = sandbox(s);
         try {
             sandbox.sweepOrphans();
         } catch (RuntimeException e) {

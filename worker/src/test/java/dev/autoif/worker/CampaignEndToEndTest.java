@@ -157,8 +157,12 @@ class CampaignEndToEndTest {
         String again = "e2e-again-" + UUID.randomUUID();
         startWithCli(again, DEMO);
         CampaignResult second = awaitResult(again);
-        assertEquals(result.funnel(), second.funnel());
+        assertEquals(result.funnel().counts(), second.funnel().counts());
         assertEquals(servedAfterFirst, llm.completionsServed(), "a re-run campaign pays for no completion");
+        var usage = second.funnel().llmUsage().get(0);
+        assertEquals(instructions * 8L, usage.cacheHits(), "the funnel books every sample of the re-run as a cache hit");
+        assertEquals(0, usage.requests() + usage.completions() + usage.completionTokens(), usage.toString());
+        assertEquals(instructions * 8L, result.funnel().llmUsage().get(0).completions());
     }
 
     @Test
@@ -180,6 +184,56 @@ class CampaignEndToEndTest {
             StringBuilder messages = new StringBuilder();
             for (Throwable t = e; t != null; t = t.getCause()) messages.append(t.getMessage()).append(" | ");
             assertTrue(messages.toString().contains(c[1]), "message names '" + c[1] + "': " + messages);
+        }
+    }
+
+    /**
+     * S1 in a campaign: three self-instruct completions of the scripted LLM (fixtures 0-2, which overlap on purpose)
+     * merged with three seeds. Worked out by hand from the fixtures: 55 "- " items, of which 3 repeat an earlier
+     * instruction exactly and 5 are near-duplicates at the configured 0.8 (four differ only in case or punctuation,
+     * "exactly 3 paragraphs" shares 8 of 10 words with the seed "exactly three paragraphs"), so 3 + 55 - 8 = 50
+     * instructions, each run as a child.
+     */
+    @Test
+    void selfInstructAddsInstructionsAndRecordsEveryMerge() throws Exception {
+        List<String> seeds = List.of("Answer with words that begin with the letter 'B'", "Use only capital letters",
+                "Answer in exactly three paragraphs separated by blank lines");
+        Path file = Files.createTempFile(dataDir, "s1", ".json");
+        // Its own temperature keeps its completions out of the cache entries the demo campaign's test counts on.
+        JSON.writeValue(file.toFile(), java.util.Map.of("seedInstructions", seeds, "selfInstructCalls", 3,
+                "nearDuplicateThreshold", 0.8, "verifiersPerInstruction", 4, "supervision", java.util.Map.of("temperature", 0.3)));
+        String id = "e2e-s1-" + UUID.randomUUID();
+        startWithCli(id, file);
+        CampaignResult result = awaitResult(id);
+
+        Path out = Path.of(result.outputDir());
+        List<String> instructions = jsonl(out.resolve("instructions.jsonl")).stream().map(r -> r.get("instruction").asText()).toList();
+        assertEquals(50, instructions.size(), String.join("\n", instructions));
+        assertEquals(seeds, instructions.subList(0, 3), "the seeds come first, unchanged");
+        assertTrue(instructions.contains("Answer with words that begin with the letter 'S'"),
+                "one letter apart from a seed is a different instruction, not a near-duplicate");
+        assertEquals(50, result.funnel().instructions());
+        assertEquals(50, result.funnel().kept() + result.funnel().dropped());
+        // From the campaign's own accounting: the dev server is shared, so the LLM's global count may include others'.
+        java.util.Map<String, Long> samplesByStage = result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
+                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
+        assertEquals(java.util.Map.of("S1", 3L, "S2", 50 * 4L), samplesByStage, "K=3 S1 completions, then K=4 per instruction");
+        assertTrue(result.files().contains(out.resolve("merged.jsonl").toAbsolutePath().toString()), result.files().toString());
+
+        List<String> merges = jsonl(out.resolve("merged.jsonl")).stream().map(r -> r.get("kind").asText() + ": "
+                + r.get("instruction").asText() + " -> " + r.get("merged_into").asText() + " (" + r.get("similarity").asDouble() + ")").toList();
+        assertEquals(List.of(
+                "exact: Answer in exactly three paragraphs separated by blank lines -> Answer in exactly three paragraphs separated by blank lines (1.0)",
+                "exact: Use only capital letters -> Use only capital letters (1.0)",
+                "exact: Use no more than 50 words in your response -> Use no more than 50 words in your response (1.0)",
+                "near: Answer in exactly 3 paragraphs separated by blank lines -> Answer in exactly three paragraphs separated by blank lines (0.8)",
+                "near: Answer with words that begin with the letter 'S'. -> Answer with words that begin with the letter 'S' (1.0)",
+                "near: Use only capital letters. -> Use only capital letters (1.0)",
+                "near: Write every sentence in lowercase letters only. -> Write every sentence in lowercase letters only (1.0)",
+                "near: Respond with a list of bullet points -> Respond with a list of bullet points. (1.0)"), merges);
+        for (JsonNode row : jsonl(out.resolve("merged.jsonl"))) {
+            assertTrue(instructions.contains(row.get("merged_into").asText()), "merged into a kept instruction: " + row);
+            assertFalse(instructions.contains(row.get("instruction").asText()) && row.get("kind").asText().equals("near"), row.toString());
         }
     }
 }

@@ -50,6 +50,63 @@ public final class JsonExtraction {
         return new Result(null, firstError);
     }
 
+    /** The first JSON object in the text: in a fence, or starting at any '{' of prose (trailing text ignored). */
+    public static Result findObject(String text) {
+        return findTyped(text, '{', n -> true);
+    }
+
+    /** The first JSON list in the text: in a fence, or starting at any '[' of prose (trailing text ignored). */
+    public static Result findList(String text) {
+        return findTyped(text, '[', n -> true);
+    }
+
+    /** The first JSON list in the text all of whose items are strings (skips "[1]"-style prose brackets). */
+    public static Result findStringList(String text) {
+        return findTyped(text, '[', n -> {
+            for (JsonNode item : n) {
+                if (!item.isTextual()) return false;
+            }
+            return true;
+        });
+    }
+
+    private static final int MAX_START_POSITIONS = 200;
+
+    private static Result findTyped(String text, char open, java.util.function.Predicate<JsonNode> accept) {
+        if (text == null) {
+            return new Result(null, "no JSON found");
+        }
+        String firstError = null;
+        Matcher fence = FENCE.matcher(text);
+        while (fence.find()) {
+            String candidate = fence.group(1).strip();
+            Optional<JsonNode> parsed = parse(candidate);
+            if (parsed.isPresent() && matches(parsed.get(), open) && accept.test(parsed.get())) {
+                return new Result(parsed.get(), null);
+            }
+            if (firstError == null && candidate.indexOf(open) == 0) {
+                firstError = error(candidate);
+            }
+        }
+        int tries = 0;
+        for (int i = text.indexOf(open); i >= 0 && tries < MAX_START_POSITIONS; i = text.indexOf(open, i + 1), tries++) {
+            String rest = text.substring(i);
+            Optional<JsonNode> parsed = parse(rest);
+            if (parsed.isPresent() && matches(parsed.get(), open) && accept.test(parsed.get())) {
+                return new Result(parsed.get(), null);
+            }
+            if (firstError == null) {
+                firstError = error(rest);
+            }
+        }
+        return new Result(null, firstError != null ? firstError
+                : "no JSON " + (open == '[' ? "list" : "object") + " found");
+    }
+
+    private static boolean matches(JsonNode n, char open) {
+        return open == '[' ? n.isArray() : n.isObject();
+    }
+
     private static Optional<JsonNode> parse(String s) {
         try {
             return Optional.ofNullable(JSON.readTree(s));

@@ -2,13 +2,24 @@ package dev.autoif.activities.llm;
 
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.LlmActivities;
+import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.SelfInstructCompletions;
+import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.campaign.LlmSettings;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 public class LlmActivitiesImpl implements LlmActivities {
     private final LlmGateway gateway;
@@ -21,32 +32,100 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public VerifierCompletions generateVerifiers(VerifierRequest request) {
-        ChatCall call = resolve(request.llm(), VerifierPrompt.forInstruction(request.instruction()));
-        List<ChatSample> samples = gateway.samples(call, request.samples());
+        String role = request.role() == null ? VerifierRequest.ROLE_SUPERVISION : request.role();
+        ChatCall call = resolve(role, request.llm(), VerifierPrompt.forInstruction(request.instruction()));
+        Caller caller = Caller.current();
+        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        List<ChatSample> samples = result.samples();
         List<VerifierSample> parsed = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
-            parsed.add(VerifierParser.parse(i, samples.get(i)));
+            parsed.add(VerifierParser.parse(i, samples.get(i), request.keepTruncated()));
         }
-        return new VerifierCompletions(parsed);
+        LlmUsage usage = caller.usage(request.stage() == null ? "S2" : request.stage(), role, call, result);
+        return new VerifierCompletions(parsed, List.of(usage));
+    }
+
+    @Override
+    public SelfInstructCompletions selfInstruct(SelfInstructRequest request) {
+        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()));
+        Caller caller = Caller.current();
+        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.calls(), caller.payer()));
+        List<String> instructions = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (ChatSample sample : result.samples()) {
+            ParseResult<List<String>> items = InstructionListParser.parse(sample.content());
+            if (items.ok()) {
+                instructions.addAll(items.value());
+            } else {
+                errors.add(items.error());
+            }
+        }
+        LlmUsage usage = caller.usage("S1", VerifierRequest.ROLE_SUPERVISION, call, result);
+        return new SelfInstructCompletions(instructions, errors, List.of(usage));
+    }
+
+    /** Heartbeats of LLM calls in flight; see {@link Caller#heartbeating}. */
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("llm-heartbeat").daemon().factory());
+
+    /** The activity attempt (retries are accounted), who pays for new completions, and the activity to heartbeat. */
+    private record Caller(int attempt, String payer, ActivityExecutionContext context) {
+        static Caller current() {
+            try {
+                ActivityExecutionContext context = Activity.getExecutionContext();
+                ActivityInfo info = context.getInfo();
+                return new Caller(info.getAttempt(), info.getWorkflowId() + "/" + info.getActivityId(), context);
+            } catch (RuntimeException notInAnActivity) {
+                return new Caller(1, null, null); // called directly (tools, tests): first attempt, no payer
+            }
+        }
+
+        /**
+         * Runs a call that may take minutes, heartbeating meanwhile: with a heartbeat timeout, a worker killed
+         * mid-call has its activity retried elsewhere within seconds, not after the 15-minute start-to-close timeout.
+         */
+        <T> T heartbeating(Supplier<T> call) {
+            if (context == null) {
+                return call.get();
+            }
+            ScheduledFuture<?> beat = HEARTBEATS.scheduleAtFixedRate(() -> context.heartbeat(null), 0, 5, TimeUnit.SECONDS);
+            try {
+                return call.get();
+            } finally {
+                beat.cancel(false);
+            }
+        }
+
+        LlmUsage usage(String stage, String role, ChatCall call, LlmGateway.Result result) {
+            LlmGateway.Usage u = result.usage();
+            return new LlmUsage(stage, role, call.model(), u.requests(), attempt - 1, u.cacheHits(), u.completions(),
+                    u.promptTokens(), u.completionTokens(), null);
+        }
     }
 
     /** Campaign settings first, the worker's defaults for whatever they leave out. */
     ChatCall resolve(LlmSettings s, String userPrompt) {
+        return resolve(VerifierRequest.ROLE_SUPERVISION, s, userPrompt);
+    }
+
+    /** {@code role} names the campaign field in messages ("judge.baseUrl"). */
+    ChatCall resolve(String role, LlmSettings given, String userPrompt) {
+        LlmSettings s = given == null ? LlmSettings.defaults() : given;
         String baseUrl = s.baseUrl() != null ? s.baseUrl() : defaults.baseUrl();
         String model = s.model() != null ? s.model() : defaults.model();
         if (baseUrl == null || baseUrl.isBlank()) {
             throw ApplicationFailure.newNonRetryableFailure("no LLM endpoint: set OPENAI_BASE_URL on the worker or "
-                    + "'supervision.baseUrl' in the campaign", FailureTypes.LLM_NOT_FOUND);
+                    + "'" + role + ".baseUrl' in the campaign", FailureTypes.LLM_NOT_FOUND);
         }
         if (model == null || model.isBlank()) {
             throw ApplicationFailure.newNonRetryableFailure("no model name: set OPENAI_MODEL on the worker or "
-                    + "'supervision.model' in the campaign", FailureTypes.LLM_NOT_FOUND);
+                    + "'" + role + ".model' in the campaign", FailureTypes.LLM_NOT_FOUND);
         }
         String apiKey = defaults.apiKey();
         if (s.apiKeyEnv() != null) {
             apiKey = System.getenv(s.apiKeyEnv());
             if (apiKey == null) {
-                throw ApplicationFailure.newNonRetryableFailure("the campaign names apiKeyEnv '" + s.apiKeyEnv()
+                throw ApplicationFailure.newNonRetryableFailure("the campaign's " + role + ".apiKeyEnv names '" + s.apiKeyEnv()
                         + "' but the worker has no such environment variable", FailureTypes.LLM_AUTH);
             }
         }

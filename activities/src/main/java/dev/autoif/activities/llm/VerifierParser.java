@@ -14,12 +14,26 @@ import java.util.Locale;
 public final class VerifierParser {
     /** Raw completions are kept for inspection in the UI, up to this many characters. */
     static final int RAW_CHARS = 6000;
+    static final String TRUNCATED_FINISH = "length";
 
     private VerifierParser() {}
 
     public static VerifierSample parse(int index, ChatSample sample) {
+        return parse(index, sample, true);
+    }
+
+    /**
+     * @param keepTruncated false: a completion cut off by the token cap ({@code finish_reason=length}) is unusable
+     *                      with reason TRUNCATED even if what arrived parses (a cut-off function is not the function
+     *                      the model meant); true: it is judged on what arrived
+     */
+    public static VerifierSample parse(int index, ChatSample sample, boolean keepTruncated) {
         String text = sample.content() == null ? "" : sample.content();
         String raw = text.length() > RAW_CHARS ? text.substring(0, RAW_CHARS) + "…" : text;
+        if (!keepTruncated && TRUNCATED_FINISH.equals(sample.finishReason())) {
+            return unusable(index, sample, "TRUNCATED: finish_reason=length, the completion hit maxTokens "
+                    + "(raise maxTokens, or set keepTruncated in the campaign to use such samples)", raw);
+        }
         JsonExtraction.Result found = JsonExtraction.find(text, '{', '}');
         if (found.value() == null) {
             String reason = "length".equals(sample.finishReason()) ? "TRUNCATED" : "INVALID_JSON";

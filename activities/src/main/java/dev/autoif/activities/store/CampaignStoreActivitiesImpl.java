@@ -34,7 +34,8 @@ import java.util.stream.Stream;
 /**
  * The campaign directory:
  * <pre>
- *   instructions.jsonl       the de-duplicated instruction list, in order
+ *   instructions.jsonl       the de-duplicated instruction list, in order (seeds, then S1's new ones)
+ *   merged.jsonl             S1 only: each instruction merged into an earlier (near-)duplicate
  *   items/NNNNNN-ID.json     one full record per instruction (lineage, pass matrix, verdict)
  *   verifiers.jsonl          kept instructions, reference cross_validation.jsonl fields
  *   dropped.jsonl            dropped instructions with reason and detail
@@ -43,6 +44,8 @@ import java.util.stream.Stream;
  */
 public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     public static final String INSTRUCTIONS = "instructions.jsonl";
+    /** S1: which instruction was merged into which, and how similar they were. */
+    public static final String MERGED = "merged.jsonl";
     public static final String VERIFIERS = "verifiers.jsonl";
     public static final String DROPPED = "dropped.jsonl";
     public static final String FUNNEL = "funnel.json";
@@ -63,7 +66,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         List<String> raw = seeds.inline() != null ? seeds.inline() : readSeedFile(seeds.file());
         LinkedHashSet<String> distinct = new LinkedHashSet<>();
         for (String s : raw) {
-            String normalized = s.strip().replaceAll("\\s+", " ");
+            String normalized = InstructionMerger.normalize(s);
             if (!normalized.isEmpty()) {
                 distinct.add(normalized);
             }
@@ -71,9 +74,36 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         if (distinct.isEmpty()) {
             throw ApplicationFailure.newNonRetryableFailure("no instructions: the seeds are all blank", FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
+        writeInstructions(dir, List.copyOf(distinct));
+        return new PreparedCampaign(dir.toAbsolutePath().toString(), distinct.size(), raw.size() - distinct.size());
+    }
+
+    @Override
+    public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
+                                              double nearDuplicateThreshold) {
+        List<String> all = new ArrayList<>(seeds);
+        all.addAll(generated);
+        InstructionMerger.Result merged = InstructionMerger.merge(all, nearDuplicateThreshold);
+        Path dir = Path.of(outputDir);
+        writeInstructions(dir, merged.kept());
+        StringBuilder out = new StringBuilder();
+        for (InstructionMerger.Merge m : merged.merges()) {
+            ObjectNode row = json.createObjectNode();
+            row.put("instruction", m.instruction());
+            row.put("merged_into", m.mergedInto());
+            row.put("merged_into_id", instructionId(m.mergedInto()));
+            row.put("kind", m.exact() ? "exact" : "near");
+            row.put("similarity", m.similarity());
+            out.append(row).append('\n');
+        }
+        AtomicFiles.write(dir.resolve(MERGED), out.toString());
+        return new PreparedCampaign(outputDir, merged.kept().size(), merged.merges().size());
+    }
+
+    private void writeInstructions(Path dir, List<String> instructions) {
         StringBuilder out = new StringBuilder();
         int index = 0;
-        for (String text : distinct) {
+        for (String text : instructions) {
             ObjectNode row = json.createObjectNode();
             row.put("index", index++);
             row.put("id", instructionId(text));
@@ -81,7 +111,6 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
             out.append(row).append('\n');
         }
         AtomicFiles.write(dir.resolve(INSTRUCTIONS), out.toString());
-        return new PreparedCampaign(dir.toAbsolutePath().toString(), distinct.size(), raw.size() - distinct.size());
     }
 
     private static List<String> readSeedFile(String file) {
@@ -173,24 +202,31 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         summary.put("preset", preset);
         summary.set("funnel", json.valueToTree(funnel));
         AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
-        return new ExportedFiles(Stream.of(INSTRUCTIONS, VERIFIERS, DROPPED, FUNNEL)
-                .map(f -> dir.resolve(f).toAbsolutePath().toString()).toList());
+        return new ExportedFiles(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, FUNNEL)
+                .map(dir::resolve).filter(Files::exists).map(f -> f.toAbsolutePath().toString()).toList());
     }
 
-    /** The reference cross_validation.jsonl row: instruction, eval_func [[func, acc]], cases [[input, label]]. */
+    /** The reference cross_validation.jsonl row plus the instruction's ID and the preset. */
     private ObjectNode verifierRow(InstructionRecord r) {
-        ObjectNode row = json.createObjectNode();
-        row.put("instruction", r.instruction());
+        ObjectNode row = referenceRow(json, r.instruction(), r.verifiers(), r.cases());
         row.put("instruction_id", r.instructionId());
         row.put("preset", r.preset());
+        return row;
+    }
+
+    /** A row of the reference's cross_validation.jsonl: instruction, eval_func [[func, acc]], cases [[input, label]]. */
+    public static ObjectNode referenceRow(ObjectMapper json, String instruction, List<VerifierRecord> verifiers,
+                                         List<CaseRecord> caseRecords) {
+        ObjectNode row = json.createObjectNode();
+        row.put("instruction", instruction);
         ArrayNode funcs = row.putArray("eval_func");
-        for (VerifierRecord v : r.verifiers()) {
+        for (VerifierRecord v : verifiers) {
             if (v.kept()) {
                 funcs.addArray().add(v.func()).add(v.accuracy());
             }
         }
         ArrayNode cases = row.putArray("cases");
-        for (CaseRecord c : r.cases()) {
+        for (CaseRecord c : caseRecords) {
             if (c.kept()) {
                 cases.addArray().add(c.input()).add(c.label());
             }

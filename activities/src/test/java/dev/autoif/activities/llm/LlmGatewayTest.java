@@ -70,7 +70,7 @@ class LlmGatewayTest {
     }
 
     private LlmGateway gateway() {
-        return new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(5)), new CompletionCache(cacheDir));
+        return new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(5)), new DiskCompletionCache(cacheDir));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.autoif.worker.fakellm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.llm.SelfInstructPrompt;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The scripted model's answers. Verifier-generation prompts for the seed instructions are answered
+ * The scripted model's answers. Self-instruct (S1) prompts are answered from six fixture lists
+ * of new instructions, overlapping on purpose. Verifier-generation prompts for the seed instructions are answered
  * from fixtures holding realistic completions (some deliberately broken); any other instruction
  * gets synthetic but well-formed verifiers, so campaigns of any size can run offline. Answers
  * depend only on the prompt and the choice's sample number, like a seeded real model.
@@ -24,9 +26,11 @@ import java.util.regex.Pattern;
 public final class FixtureBook {
     private static final Pattern INSTRUCTION = Pattern.compile("Here is the instruction: (.*?)\\n");
     private final Map<String, List<String>> verifierCompletions;
+    private final List<String> selfInstructCompletions;
 
-    private FixtureBook(Map<String, List<String>> verifierCompletions) {
+    private FixtureBook(Map<String, List<String>> verifierCompletions, List<String> selfInstructCompletions) {
         this.verifierCompletions = verifierCompletions;
+        this.selfInstructCompletions = selfInstructCompletions;
     }
 
     public static FixtureBook load() {
@@ -47,11 +51,26 @@ public final class FixtureBook {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new FixtureBook(byInstruction);
+        List<String> selfInstruct = new ArrayList<>();
+        try (InputStream in = FixtureBook.class.getResourceAsStream("/fakellm/self-instruct-completions.jsonl")) {
+            if (in == null) {
+                throw new IllegalStateException("fixture fakellm/self-instruct-completions.jsonl missing from the classpath");
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (!line.isBlank()) selfInstruct.add(json.readTree(line).get("completion").asText());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new FixtureBook(byInstruction, selfInstruct);
     }
 
     /** The text of choice {@code sample} (= request seed + choice index) for a prompt. */
     public String answer(String prompt, long sample) {
+        if (prompt.startsWith(SelfInstructPrompt.OPENING)) {
+            return selfInstructCompletions.get((int) Math.floorMod(sample, selfInstructCompletions.size()));
+        }
         Matcher m = INSTRUCTION.matcher(prompt);
         if (m.find()) {
             String instruction = m.group(1).strip();

@@ -33,8 +33,19 @@ public final class ScriptedLlmServer implements AutoCloseable {
     private final AtomicLong repeatedCompletions = new AtomicLong();
     private final ConcurrentHashMap<String, Boolean> served = new ConcurrentHashMap<>();
 
+    private final Faults faults;
+    private final AtomicLong lostCompletions = new AtomicLong();
+    private final ConcurrentHashMap<String, AtomicLong> occurrences = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Faults.Mode, AtomicLong> faultCounts = new ConcurrentHashMap<>();
+
     public ScriptedLlmServer(String host, int port, FixtureBook book) throws IOException {
+        this(host, port, book, Faults.none());
+    }
+
+    /** A server that misbehaves as {@code faults} says (see {@link Faults}); {@link Faults#none()} is the plain server. */
+    public ScriptedLlmServer(String host, int port, FixtureBook book, Faults faults) throws IOException {
         this.book = book;
+        this.faults = faults;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/v1/models", this::models);
@@ -95,6 +106,48 @@ public final class ScriptedLlmServer implements AutoCloseable {
             return;
         }
         long seed = request.path("seed").asLong(0);
+        Faults.Mode fault = null;
+        if (faults.any() || !faults.latency().isZero()) {
+            String identity = prompt.hashCode() + ":" + prompt.length() + ":" + seed + ":" + n;
+            long occurrence = occurrences.computeIfAbsent(identity, k -> new AtomicLong()).getAndIncrement();
+            fault = faults.draw(identity, occurrence);
+            if (fault != null) {
+                faultCounts.computeIfAbsent(fault, k -> new AtomicLong()).incrementAndGet();
+            }
+            sleep(faults.latency().plus(fault == Faults.Mode.SLOW ? faults.slowDelay() : java.time.Duration.ZERO));
+            if (fault != null) {
+                switch (fault) {
+                    case RATE_LIMIT -> {
+                        ex.getResponseHeaders().set("Retry-After", faults.retryAfter());
+                        sendError(ex, 429, "Rate limit reached for requests (scripted fault)");
+                        return;
+                    }
+                    case SERVER_ERROR -> {
+                        sendError(ex, 500, "The server had an error while processing your request (scripted fault)");
+                        return;
+                    }
+                    case DROP -> {
+                        lostCompletions.addAndGet(n);
+                        ex.close(); // no headers sent: the connection is closed under the client
+                        return;
+                    }
+                    case MALFORMED -> {
+                        lostCompletions.addAndGet(n);
+                        byte[] broken = "{\"id\": \"chatcmpl-x\", \"choices\": [{\"index\": 0, \"message\": {\"role\": \"assist"
+                                .getBytes(StandardCharsets.UTF_8);
+                        ex.getResponseHeaders().set("Content-Type", "application/json");
+                        ex.sendResponseHeaders(200, broken.length);
+                        try (OutputStream out = ex.getResponseBody()) {
+                            out.write(broken);
+                        }
+                        return;
+                    }
+                    default -> { }
+                }
+            }
+        }
+        int choicesToSend = fault == Faults.Mode.FEWER ? n / 2 : n;
+        boolean truncate = fault == Faults.Mode.TRUNCATE;
         ObjectNode body = json.createObjectNode();
         body.put("id", "chatcmpl-" + Long.toHexString(requests.get()));
         body.put("object", "chat.completion");
@@ -102,8 +155,11 @@ public final class ScriptedLlmServer implements AutoCloseable {
         body.put("model", model);
         ArrayNode choices = body.putArray("choices");
         long completionTokens = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < choicesToSend; i++) {
             String text = book.answer(prompt, seed + i);
+            if (truncate) {
+                text = text.substring(0, text.length() / 2);
+            }
             completionTokens += tokens(text);
             completions.incrementAndGet();
             if (served.putIfAbsent(prompt.hashCode() + ":" + (seed + i), Boolean.TRUE) != null) {
@@ -112,7 +168,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             ObjectNode choice = choices.addObject();
             choice.put("index", i);
             choice.putObject("message").put("role", "assistant").put("content", text);
-            choice.put("finish_reason", "stop");
+            choice.put("finish_reason", truncate ? "length" : "stop");
         }
         long promptTokens = tokens(prompt);
         body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
@@ -124,7 +180,38 @@ public final class ScriptedLlmServer implements AutoCloseable {
         send(ex, 200, json.createObjectNode()
                 .put("requests", requests.get())
                 .put("completions", completions.get())
-                .put("repeated_completions", repeatedCompletions.get()));
+                .put("repeated_completions", repeatedCompletions.get())
+                .put("lost_completions", lostCompletions.get())
+                .set("faults", faultsServed()));
+    }
+
+    private ObjectNode faultsServed() {
+        ObjectNode counts = json.createObjectNode();
+        for (Faults.Mode m : Faults.Mode.values()) {
+            AtomicLong c = faultCounts.get(m);
+            if (c != null) counts.put(m.flag, c.get());
+        }
+        return counts;
+    }
+
+    /** Completions generated but never delivered (dropped connections, malformed bodies): not billed here. */
+    public long lostCompletions() {
+        return lostCompletions.get();
+    }
+
+    /** How many requests got fault {@code mode}. */
+    public long faultsServed(Faults.Mode mode) {
+        AtomicLong c = faultCounts.get(mode);
+        return c == null ? 0 : c.get();
+    }
+
+    private static void sleep(java.time.Duration d) {
+        if (d.isZero() || d.isNegative()) return;
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A rough whitespace token count: enough for usage accounting. */

@@ -15,6 +15,16 @@ public interface CampaignStoreActivities {
     @ActivityMethod(name = "PrepareCampaign")
     PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir);
 
+    /**
+     * S1's merge: rewrites instructions.jsonl as the seeds followed by the generated instructions, without exact
+     * duplicates and without near-duplicates (token-set Jaccard similarity >= {@code nearDuplicateThreshold}) of an
+     * earlier instruction, and records every merge in merged.jsonl. A pure function of its arguments, so a retry
+     * writes the same files.
+     */
+    @ActivityMethod(name = "MergeInstructions")
+    PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
+                                       double nearDuplicateThreshold);
+
     @ActivityMethod(name = "ReadInstructions")
     List<InstructionRef> readInstructions(String outputDir, int offset, int limit);
 

@@ -9,4 +9,8 @@ public interface LlmActivities {
     /** S2: K verifier completions, each parsed; a completion that cannot be parsed says why. */
     @ActivityMethod(name = "GenerateVerifiers")
     VerifierCompletions generateVerifiers(VerifierRequest request);
+
+    /** S1: K self-instruct completions, each parsed into its "- " items. */
+    @ActivityMethod(name = "SelfInstruct")
+    SelfInstructCompletions selfInstruct(SelfInstructRequest request);
 }

@@ -2,4 +2,10 @@ package dev.autoif.workflows.activities;
 
 import java.util.List;
 
-public record VerifierCompletions(List<VerifierSample> samples) {}
+/** S2's parsed completions, and what obtaining them cost (readable in the UI and summed by the campaign). */
+public record VerifierCompletions(List<VerifierSample> samples, List<LlmUsage> usage) {
+
+    public VerifierCompletions(List<VerifierSample> samples) {
+        this(samples, List.of());
+    }
+}

@@ -2,6 +2,8 @@ package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.crossval.Preset;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A {@link CampaignInput} checked and completed with defaults. Construction fails with an
@@ -16,7 +18,18 @@ public record CampaignConfig(
         Preset preset,
         String outputDir,
         int maxConcurrentInstructions,
-        int evaluationTimeoutSeconds) {
+        int evaluationTimeoutSeconds,
+        LlmSettings judge,
+        LlmSettings policy,
+        boolean keepTruncated,
+        Map<String, ModelPrice> prices,
+        int llmRetryInitialIntervalMillis,
+        int selfInstructCalls,
+        double nearDuplicateThreshold) {
+
+    public static final double DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.9;
+
+    public static final int DEFAULT_LLM_RETRY_INITIAL_INTERVAL_MILLIS = 1000;
 
     public static final int DEFAULT_VERIFIERS_PER_INSTRUCTION = 8;
     public static final int DEFAULT_MAX_CONCURRENT_INSTRUCTIONS = 20;
@@ -54,15 +67,62 @@ public record CampaignConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'preset': " + e.getMessage());
         }
-        LlmSettings llm = in.supervision() == null ? LlmSettings.defaults() : in.supervision();
-        if (llm.temperature() != null && (llm.temperature() < 0 || llm.temperature() > 2)) {
-            throw new IllegalArgumentException("'supervision.temperature' must be within [0, 2], got " + llm.temperature());
+        LlmSettings llm = role("supervision", in.supervision());
+        LlmSettings judge = role("judge", in.judge());
+        LlmSettings policy = role("policy", in.policy());
+        Map<String, ModelPrice> prices = new TreeMap<>();
+        if (in.prices() != null) {
+            for (Map.Entry<String, ModelPrice> e : in.prices().entrySet()) {
+                ModelPrice p = e.getValue();
+                if (e.getKey() == null || e.getKey().isBlank() || p == null) {
+                    throw new IllegalArgumentException("'prices' maps a model name to {\"promptPerMillion\": $, "
+                            + "\"completionPerMillion\": $}; got an empty entry for '" + e.getKey() + "'");
+                }
+                if ((p.promptPerMillion() != null && p.promptPerMillion() < 0)
+                        || (p.completionPerMillion() != null && p.completionPerMillion() < 0)) {
+                    throw new IllegalArgumentException("'prices." + e.getKey() + "' must not be negative");
+                }
+                prices.put(e.getKey(), p);
+            }
         }
-        if (llm.maxTokens() != null && llm.maxTokens() <= 0) {
-            throw new IllegalArgumentException("'supervision.maxTokens' must be positive, got " + llm.maxTokens());
+        int retryMillis = in.llmRetryInitialIntervalMillis() == null ? DEFAULT_LLM_RETRY_INITIAL_INTERVAL_MILLIS
+                : in.llmRetryInitialIntervalMillis();
+        if (retryMillis < 10 || retryMillis > 600_000) {
+            throw new IllegalArgumentException("'llmRetryInitialIntervalMillis' must be between 10 and 600000, got " + retryMillis);
+        }
+        int selfInstructCalls = in.selfInstructCalls() == null ? 0 : in.selfInstructCalls();
+        if (selfInstructCalls < 0 || selfInstructCalls > 1000) {
+            throw new IllegalArgumentException("'selfInstructCalls' must be between 0 (no S1) and 1000, got " + selfInstructCalls);
+        }
+        double nearDuplicate = in.nearDuplicateThreshold() == null ? DEFAULT_NEAR_DUPLICATE_THRESHOLD : in.nearDuplicateThreshold();
+        if (!(nearDuplicate > 0 && nearDuplicate <= 1)) {
+            throw new IllegalArgumentException("'nearDuplicateThreshold' must be within (0, 1], got " + nearDuplicate);
         }
         return new CampaignConfig(in.seedInstructions(), file ? in.seedFile() : null, llm, k, preset,
-                in.outputDir(), window, timeout);
+                in.outputDir(), window, timeout, judge, policy, Boolean.TRUE.equals(in.keepTruncated()), prices, retryMillis,
+                selfInstructCalls, nearDuplicate);
+    }
+
+    /** One model role's settings, checked; absent means "all from the worker's defaults". */
+    private static LlmSettings role(String name, LlmSettings given) {
+        LlmSettings llm = given == null ? LlmSettings.defaults() : given;
+        if (llm.baseUrl() != null && !(llm.baseUrl().startsWith("http://") || llm.baseUrl().startsWith("https://"))) {
+            throw new IllegalArgumentException("'" + name + ".baseUrl' must be an http(s) URL, got " + llm.baseUrl());
+        }
+        if (llm.apiKeyEnv() != null && !llm.apiKeyEnv().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("'" + name + ".apiKeyEnv' must be the NAME of an environment variable "
+                    + "(never the key itself), got something else");
+        }
+        if (llm.temperature() != null && (llm.temperature() < 0 || llm.temperature() > 2)) {
+            throw new IllegalArgumentException("'" + name + ".temperature' must be within [0, 2], got " + llm.temperature());
+        }
+        if (llm.topP() != null && (llm.topP() <= 0 || llm.topP() > 1)) {
+            throw new IllegalArgumentException("'" + name + ".topP' must be within (0, 1], got " + llm.topP());
+        }
+        if (llm.maxTokens() != null && llm.maxTokens() <= 0) {
+            throw new IllegalArgumentException("'" + name + ".maxTokens' must be positive, got " + llm.maxTokens());
+        }
+        return llm;
     }
 
     private static int positive(String field, Integer value, int dflt, int max) {

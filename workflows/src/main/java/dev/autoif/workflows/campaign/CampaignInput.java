@@ -1,6 +1,7 @@
 package dev.autoif.workflows.campaign;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A campaign, as written in the JSON a user passes to {@code temporal workflow start --input-file}.
@@ -15,6 +16,18 @@ import java.util.List;
  * @param outputDir                 where the JSONL files go (default: the worker's data dir / campaign id)
  * @param maxConcurrentInstructions instruction workflows running at once (default 20)
  * @param evaluationTimeoutSeconds  per verifier call in the sandbox (default 5)
+ * @param judge                     the model that scores responses (S8); fields left out come from the worker
+ * @param policy                    the model being aligned (online DPO); fields left out come from the worker
+ * @param keepTruncated             keep completions cut off by maxTokens (finish_reason=length); default false:
+ *                                  they are marked unusable with reason TRUNCATED
+ * @param prices                    optional price table by model name ($ per 1M prompt/completion tokens): turns
+ *                                  the funnel's token counts into cost
+ * @param llmRetryInitialIntervalMillis first back-off of a failed LLM activity (default 1000; doubles up to 2 min)
+ * @param selfInstructCalls         S1: how many self-instruct completions to ask for new instructions (default 0:
+ *                                  no S1, only the seeds)
+ * @param nearDuplicateThreshold    S1: an instruction whose word-set Jaccard similarity to an earlier one reaches
+ *                                  this is merged into it (default 0.9; 1 merges only rewordings of case and
+ *                                  punctuation)
  * @param resume                    internal: set by continue-as-new, never by users
  */
 public record CampaignInput(
@@ -26,4 +39,26 @@ public record CampaignInput(
         String outputDir,
         Integer maxConcurrentInstructions,
         Integer evaluationTimeoutSeconds,
-        CampaignCheckpoint resume) {}
+        LlmSettings judge,
+        LlmSettings policy,
+        Boolean keepTruncated,
+        Map<String, ModelPrice> prices,
+        Integer llmRetryInitialIntervalMillis,
+        Integer selfInstructCalls,
+        Double nearDuplicateThreshold,
+        CampaignCheckpoint resume) {
+
+    public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
+                         Integer verifiersPerInstruction, String preset, String outputDir,
+                         Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds, CampaignCheckpoint resume) {
+        this(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
+                maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, resume);
+    }
+
+    /** The same campaign, continuing from {@code checkpoint}. */
+    public CampaignInput resumedAt(CampaignCheckpoint checkpoint) {
+        return new CampaignInput(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
+                maxConcurrentInstructions, evaluationTimeoutSeconds, judge, policy, keepTruncated, prices,
+                llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, checkpoint);
+    }
+}

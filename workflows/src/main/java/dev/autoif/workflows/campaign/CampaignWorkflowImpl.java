@@ -6,11 +6,15 @@ import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.InstructionRef;
+import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.PreparedCampaign;
 import dev.autoif.workflows.activities.SeedSource;
+import dev.autoif.workflows.activities.SelfInstructCompletions;
+import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
+import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -66,8 +70,18 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         if (checkpoint == null) {
             PreparedCampaign prepared = store.prepare(campaignId,
                     new SeedSource(config.seedInstructions(), config.seedFile()), config.outputDir());
+            List<LlmUsage> selfInstructUsage = List.of();
+            if (config.selfInstructCalls() > 0) {
+                // S1: new instructions from the seeds, merged with them before any instruction workflow starts.
+                List<String> seeds = instructionTexts(prepared);
+                SelfInstructCompletions generated = InstructionWorkflowImpl.llm(config.llmRetryInitialIntervalMillis())
+                        .selfInstruct(new SelfInstructRequest(campaignId, seeds, config.supervision(), config.selfInstructCalls()));
+                selfInstructUsage = generated.usage();
+                prepared = store.mergeInstructions(prepared.outputDir(), seeds, generated.instructions(),
+                        config.nearDuplicateThreshold());
+            }
             checkpoint = new CampaignCheckpoint(prepared.outputDir(), prepared.instructionCount(), 0,
-                    Funnel.start(prepared.instructionCount()));
+                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()));
         }
         funnel = checkpoint.funnel();
         String outputDir = checkpoint.outputDir();
@@ -93,17 +107,24 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     // A child fails only for campaign-fatal causes (bad endpoint, missing image): fail loudly.
                     InstructionOutcome outcome = p.get();
                     funnel = outcome.kept() ? funnel.withKept() : funnel.withDropped(outcome.dropReason());
+                    funnel = funnel.withUsage(outcome.llmUsage(), config.prices());
                 }
             }
         }
         if (next < count) {
-            CampaignInput continued = new CampaignInput(input.seedInstructions(), input.seedFile(), input.supervision(),
-                    input.verifiersPerInstruction(), input.preset(), input.outputDir(), input.maxConcurrentInstructions(),
-                    input.evaluationTimeoutSeconds(), new CampaignCheckpoint(outputDir, count, next, funnel));
+            CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel));
             Workflow.continueAsNew(continued);
         }
         ExportedFiles files = store.export(outputDir, campaignId, config.preset().wireName(), funnel);
         return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files());
+    }
+
+    private List<String> instructionTexts(PreparedCampaign prepared) {
+        List<String> texts = new ArrayList<>();
+        while (texts.size() < prepared.instructionCount()) {
+            store.readInstructions(prepared.outputDir(), texts.size(), PAGE_SIZE).forEach(ref -> texts.add(ref.text()));
+        }
+        return texts;
     }
 
     private Promise<InstructionOutcome> startChild(String campaignId, String outputDir, CampaignConfig config,
@@ -120,7 +141,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 .build());
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
-                config.preset().crossValidation(), config.evaluationTimeoutSeconds());
+                config.preset().crossValidation(), config.evaluationTimeoutSeconds(), config.keepTruncated(),
+                config.llmRetryInitialIntervalMillis());
         return Async.function(child::run, task);
     }
 

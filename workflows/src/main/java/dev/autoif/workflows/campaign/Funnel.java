@@ -1,27 +1,60 @@
 package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.DropReason;
+import dev.autoif.workflows.activities.LlmUsage;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Counts of instructions kept and dropped, by reason; the campaign's live progress. */
-public record Funnel(int instructions, int finished, int kept, Map<String, Integer> droppedByReason) {
+/**
+ * Counts of instructions kept and dropped, by reason, and what the LLM calls cost so far per
+ * (stage, role, model); the campaign's live progress (query {@code funnel}, file funnel.json).
+ *
+ * @param llmUsage   requests, retries, cache hits and tokens per stage/role/model
+ * @param llmCostUsd the priced part of llmUsage in $, null when the campaign has no price for any model used
+ */
+public record Funnel(int instructions, int finished, int kept, Map<String, Integer> droppedByReason,
+                     List<LlmUsage> llmUsage, Double llmCostUsd) {
+
+    public Funnel(int instructions, int finished, int kept, Map<String, Integer> droppedByReason) {
+        this(instructions, finished, kept, droppedByReason, List.of(), null);
+    }
 
     public static Funnel start(int instructions) {
         return new Funnel(instructions, 0, 0, new TreeMap<>());
     }
 
     public Funnel withKept() {
-        return new Funnel(instructions, finished + 1, kept + 1, droppedByReason);
+        return new Funnel(instructions, finished + 1, kept + 1, droppedByReason, llmUsage, llmCostUsd);
     }
 
     public Funnel withDropped(DropReason reason) {
         Map<String, Integer> byReason = new TreeMap<>(droppedByReason);
         byReason.merge(reason.name(), 1, Integer::sum);
-        return new Funnel(instructions, finished + 1, kept, byReason);
+        return new Funnel(instructions, finished + 1, kept, byReason, llmUsage, llmCostUsd);
+    }
+
+    /** Adds an instruction's LLM usage, priced with the campaign's table. */
+    public Funnel withUsage(List<LlmUsage> usage, Map<String, ModelPrice> prices) {
+        if (usage == null || usage.isEmpty()) {
+            return this;
+        }
+        List<LlmUsage> merged = LlmUsage.merge(llmUsage, usage.stream().map(u -> u.priced(prices)).toList());
+        Double cost = null;
+        for (LlmUsage u : merged) {
+            if (u.costUsd() != null) {
+                cost = (cost == null ? 0 : cost) + u.costUsd();
+            }
+        }
+        return new Funnel(instructions, finished, kept, droppedByReason, merged, cost);
     }
 
     public int dropped() {
         return droppedByReason.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** The instruction counts alone, without the accounting: equal for two runs with the same outcome. */
+    public Funnel counts() {
+        return new Funnel(instructions, finished, kept, droppedByReason);
     }
 }

@@ -14,4 +14,14 @@ public record InstructionTask(
         int verifiersPerInstruction,
         String preset,
         Thresholds thresholds,
-        int evaluationTimeoutSeconds) {}
+        int evaluationTimeoutSeconds,
+        boolean keepTruncated,
+        int llmRetryInitialIntervalMillis) {
+
+    public InstructionTask(String campaignId, String outputDir, int index, String instructionId, String instruction,
+                           LlmSettings supervision, int verifiersPerInstruction, String preset, Thresholds thresholds,
+                           int evaluationTimeoutSeconds) {
+        this(campaignId, outputDir, index, instructionId, instruction, supervision, verifiersPerInstruction, preset,
+                thresholds, evaluationTimeoutSeconds, false, 1000);
+    }
+}

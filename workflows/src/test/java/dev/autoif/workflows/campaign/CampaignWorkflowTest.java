@@ -21,6 +21,8 @@ import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.PreparedCampaign;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.SeedSource;
+import dev.autoif.workflows.activities.SelfInstructCompletions;
+import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
@@ -166,9 +168,14 @@ class CampaignWorkflowTest {
             }
             return new VerifierCompletions(samples);
         }
+
+        @Override
+        public SelfInstructCompletions selfInstruct(SelfInstructRequest request) {
+            throw new UnsupportedOperationException("S1 is tested end to end with the real LLM activity");
+        }
     }
 
-    /** Evaluates the fake functions by their intent: "yes" functions agree with labels, "no" ones invert them. */
+        /** Evaluates the fake functions by their intent: "yes" functions agree with labels, "no" ones invert them. */
     static final class FakeSandbox implements SandboxActivities {
         private final AtomicInteger running = new AtomicInteger();
         private final AtomicInteger max;
@@ -210,6 +217,12 @@ class CampaignWorkflowTest {
             List<String> distinct = seeds.inline().stream().distinct().toList();
             instructions.put(campaignId, distinct);
             return new PreparedCampaign(campaignId, distinct.size(), seeds.inline().size() - distinct.size());
+        }
+
+        @Override
+        public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
+                                                  double nearDuplicateThreshold) {
+            throw new UnsupportedOperationException("S1 is tested end to end with the real store");
         }
 
         @Override

@@ -1,0 +1,219 @@
+package dev.autoif.activities.llm;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Caps the requests in flight to one endpoint and adapts the cap (AIMD): each success adds
+ * {@code 1/limit} (about +1 per round of requests), a 429 or a latency above
+ * {@code latencyTolerance} x the baseline multiplies it by {@code decreaseFactor} — at most once
+ * per observed round-trip, so one burst of rejections counts once — always within
+ * [{@code floor}, {@code ceiling}], and the floor is at least 1.
+ *
+ * <p>Never stalls: when {@code throttlesBeforeCoolDown} 429s in a row arrive at the floor, the
+ * endpoint gets a cool-down (no new requests for {@code coolDownBase}, doubling per failed probe up
+ * to {@code coolDownMax}); after it exactly one probe request goes out; its success ends the
+ * cool-down, its 429 starts a longer one. Any success ends a cool-down.
+ *
+ * <p>The clock is injected (nanoseconds), so the logic is tested without sleeping.
+ */
+public final class AdaptiveConcurrencyLimiter {
+
+    public record Settings(int floor, int ceiling, int initial, double decreaseFactor, double latencyTolerance,
+                           Duration coolDownBase, Duration coolDownMax, int throttlesBeforeCoolDown) {
+        public Settings {
+            if (floor < 1 || ceiling < floor) {
+                throw new IllegalArgumentException("need 1 <= floor <= ceiling, got floor " + floor + ", ceiling " + ceiling);
+            }
+            if (decreaseFactor <= 0 || decreaseFactor >= 1) {
+                throw new IllegalArgumentException("decreaseFactor must be in (0, 1)");
+            }
+            initial = Math.max(floor, Math.min(ceiling, initial));
+        }
+
+        /** Starts at the ceiling (the worker's configured concurrency) and backs off on evidence. */
+        public static Settings of(int floor, int ceiling) {
+            return new Settings(floor, ceiling, ceiling, 0.7, 3.0, Duration.ofMillis(500), Duration.ofSeconds(30), 3);
+        }
+    }
+
+    /** A right to send one request; report how it ended exactly once. */
+    public final class Permit {
+        private final long startedAt;
+        private final boolean probe;
+        private boolean released;
+
+        private Permit(long startedAt, boolean probe) {
+            this.startedAt = startedAt;
+            this.probe = probe;
+        }
+
+        public boolean probe() {
+            return probe;
+        }
+
+        /** The endpoint answered. */
+        public void success() {
+            release(this, Outcome.SUCCESS);
+        }
+
+        /** The endpoint said 429/503: too many requests. */
+        public void throttled() {
+            release(this, Outcome.THROTTLED);
+        }
+
+        /** Any other failure (5xx, timeout, reset): says nothing about load; the slot is freed. */
+        public void failed() {
+            release(this, Outcome.FAILED);
+        }
+    }
+
+    private enum Outcome { SUCCESS, THROTTLED, FAILED }
+
+    private final Settings settings;
+    private final LongSupplier nanoClock;
+    private double limit;
+    private int inFlight;
+    private double baselineNanos = Double.NaN;
+    private long lastDecreaseAt = Long.MIN_VALUE;
+    private int consecutiveThrottles;
+    private boolean coolingDown;
+    private boolean probeInFlight;
+    private long coolDownUntil;
+    private int failedProbes;
+
+    public AdaptiveConcurrencyLimiter(Settings settings, LongSupplier nanoClock) {
+        this.settings = settings;
+        this.nanoClock = nanoClock;
+        this.limit = settings.initial();
+    }
+
+    public AdaptiveConcurrencyLimiter(Settings settings) {
+        this(settings, System::nanoTime);
+    }
+
+    /** A permit now, or empty if the cap is reached or the endpoint is cooling down. */
+    public synchronized Optional<Permit> tryAcquire() {
+        long now = nanoClock.getAsLong();
+        if (coolingDown) {
+            if (now < coolDownUntil || probeInFlight) {
+                return Optional.empty();
+            }
+            probeInFlight = true;
+            inFlight++;
+            return Optional.of(new Permit(now, true));
+        }
+        if (inFlight >= permits()) {
+            return Optional.empty();
+        }
+        inFlight++;
+        return Optional.of(new Permit(now, false));
+    }
+
+    /** Waits for a permit (woken when one is released or a cool-down ends). */
+    public synchronized Permit acquire() throws InterruptedException {
+        while (true) {
+            Optional<Permit> p = tryAcquire();
+            if (p.isPresent()) {
+                return p.get();
+            }
+            long waitMillis = 100;
+            if (coolingDown && !probeInFlight) {
+                waitMillis = Math.max(1, Duration.ofNanos(coolDownUntil - nanoClock.getAsLong()).toMillis() + 1);
+            }
+            wait(Math.min(waitMillis, 1000));
+        }
+    }
+
+    private synchronized void release(Permit p, Outcome outcome) {
+        if (p.released) {
+            return;
+        }
+        p.released = true;
+        inFlight--;
+        long now = nanoClock.getAsLong();
+        long latency = now - p.startedAt;
+        if (p.probe) {
+            probeInFlight = false;
+        }
+        switch (outcome) {
+            case SUCCESS -> {
+                consecutiveThrottles = 0;
+                failedProbes = 0;
+                coolingDown = false;
+                boolean slow = !Double.isNaN(baselineNanos) && latency > settings.latencyTolerance() * baselineNanos;
+                updateBaseline(latency);
+                if (slow) {
+                    decrease(now);
+                } else {
+                    limit = Math.min(settings.ceiling(), limit + 1.0 / Math.max(1.0, limit));
+                }
+            }
+            case THROTTLED -> {
+                consecutiveThrottles++;
+                if (p.probe) {
+                    failedProbes++;
+                    startCoolDown(now);
+                } else {
+                    decrease(now);
+                    if (!coolingDown && limit <= settings.floor()
+                            && consecutiveThrottles >= settings.throttlesBeforeCoolDown()) {
+                        failedProbes = 0;
+                        startCoolDown(now);
+                    }
+                }
+            }
+            case FAILED -> { }
+        }
+        notifyAll();
+    }
+
+    /** The smallest latency seen, drifting slowly up so that a lasting change of workload is learned. */
+    private void updateBaseline(long latency) {
+        if (Double.isNaN(baselineNanos) || latency < baselineNanos) {
+            baselineNanos = latency;
+        } else {
+            baselineNanos += (latency - baselineNanos) * 0.02;
+        }
+    }
+
+    /** Multiplicative decrease, once per round-trip: requests already in flight when it happened do not count again. */
+    private void decrease(long now) {
+        long window = Double.isNaN(baselineNanos) ? 0 : (long) baselineNanos;
+        if (lastDecreaseAt != Long.MIN_VALUE && now - lastDecreaseAt < window) {
+            return;
+        }
+        lastDecreaseAt = now;
+        limit = Math.max(settings.floor(), limit * settings.decreaseFactor());
+    }
+
+    private void startCoolDown(long now) {
+        coolingDown = true;
+        long base = settings.coolDownBase().toNanos();
+        long wait = base << Math.min(failedProbes, 20);
+        coolDownUntil = now + Math.min(settings.coolDownMax().toNanos(), wait);
+    }
+
+    /** Requests allowed in flight now (0 while cooling down, except the probe). */
+    public synchronized int permits() {
+        return coolingDown ? 0 : Math.max(settings.floor(), (int) Math.floor(limit));
+    }
+
+    public synchronized double limit() {
+        return limit;
+    }
+
+    public synchronized int inFlight() {
+        return inFlight;
+    }
+
+    public synchronized boolean coolingDown() {
+        return coolingDown;
+    }
+
+    /** When the current cool-down ends (clock nanoseconds); meaningful only while cooling down. */
+    public synchronized long coolDownUntil() {
+        return coolDownUntil;
+    }
+}

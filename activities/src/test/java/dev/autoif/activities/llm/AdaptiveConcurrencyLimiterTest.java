@@ -1,0 +1,157 @@
+package dev.autoif.activities.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The AIMD logic on an injected clock: no sleeping, no timing assumptions. */
+class AdaptiveConcurrencyLimiterTest {
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+    private AdaptiveConcurrencyLimiter limiter(int floor, int ceiling, int initial) {
+        return new AdaptiveConcurrencyLimiter(new AdaptiveConcurrencyLimiter.Settings(floor, ceiling, initial, 0.5, 3.0,
+                Duration.ofSeconds(1), Duration.ofSeconds(8), 3), clock::get);
+    }
+
+    private void advance(Duration d) {
+        clock.addAndGet(d.toNanos());
+    }
+
+    private AdaptiveConcurrencyLimiter.Permit take(AdaptiveConcurrencyLimiter l) {
+        return l.tryAcquire().orElseThrow(() -> new AssertionError("no permit: limit " + l.limit() + ", in flight " + l.inFlight()));
+    }
+
+    /** Takes every permit there is, lets 100 ms pass, reports them all successful; returns how many there were. */
+    private int round(AdaptiveConcurrencyLimiter l) {
+        List<AdaptiveConcurrencyLimiter.Permit> held = new ArrayList<>();
+        for (var p = l.tryAcquire(); p.isPresent(); p = l.tryAcquire()) {
+            held.add(p.get());
+        }
+        assertEquals(held.size(), l.inFlight());
+        advance(Duration.ofMillis(100));
+        held.forEach(AdaptiveConcurrencyLimiter.Permit::success);
+        return held.size();
+    }
+
+    @Test
+    void capHoldsAndSuccessesRaiseItAdditivelyUpToTheCeiling() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 8, 4);
+        assertEquals(4, round(l), "the cap holds: four in flight, the fifth waits");
+        assertEquals(4.0 + 0.25, 4.25, 0);
+        assertTrue(l.limit() > 4.9 && l.limit() < 5, "+1/limit per success, about +1 per round: " + l.limit());
+        assertEquals(4, round(l));
+        assertEquals(5, round(l), "one slot more after a round of successes");
+        for (int i = 0; i < 100; i++) round(l);
+        assertEquals(8.0, l.limit(), 1e-9, "never above the ceiling");
+        assertEquals(8, round(l));
+    }
+
+    @Test
+    void a429HalvesTheLimitOncePerRoundTripAndNeverBelowTheFloor() {
+        AdaptiveConcurrencyLimiter l = limiter(2, 8, 8);
+        AdaptiveConcurrencyLimiter.Permit first = take(l);
+        advance(Duration.ofMillis(100));
+        first.success(); // baseline latency 100 ms
+        List<AdaptiveConcurrencyLimiter.Permit> burst = List.of(take(l), take(l), take(l));
+        advance(Duration.ofMillis(10));
+        burst.forEach(AdaptiveConcurrencyLimiter.Permit::throttled);
+        assertEquals(4.0, l.limit(), 1e-9, "one burst of 429s from requests in flight together counts once");
+        advance(Duration.ofMillis(200));
+        AdaptiveConcurrencyLimiter.Permit ok = take(l);
+        advance(Duration.ofMillis(100));
+        ok.success();
+        assertEquals(4.25, l.limit(), 1e-9);
+        advance(Duration.ofMillis(200));
+        take(l).throttled();
+        assertEquals(2.125, l.limit(), 1e-9);
+        advance(Duration.ofMillis(200));
+        take(l).throttled();
+        assertEquals(2.0, l.limit(), 1e-9, "the floor holds");
+        assertEquals(2, l.permits());
+        assertFalse(l.coolingDown(), "two 429s in a row");
+        advance(Duration.ofMillis(200));
+        take(l).throttled();
+        assertEquals(2.0, l.limit(), 1e-9);
+        assertTrue(l.coolingDown(), "three 429s in a row at the floor: cool down");
+    }
+
+    @Test
+    void risingLatencyDecreasesOtherFailuresAreNeutral() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 8, 8);
+        AdaptiveConcurrencyLimiter.Permit p = take(l);
+        advance(Duration.ofMillis(100));
+        p.success();
+        assertEquals(8.0, l.limit(), 1e-9);
+        p = take(l);
+        advance(Duration.ofMillis(250));
+        p.success();
+        assertEquals(8.0, l.limit(), 1e-9, "2.5x the baseline is within tolerance (3x)");
+        p = take(l);
+        advance(Duration.ofMillis(400));
+        p.success();
+        assertEquals(4.0, l.limit(), 1e-9, "4x the baseline: the endpoint is queueing, back off");
+        p = take(l);
+        advance(Duration.ofSeconds(30));
+        p.failed();
+        assertEquals(4.0, l.limit(), 1e-9, "a 500 or a timeout says nothing about load");
+        assertEquals(0, l.inFlight());
+    }
+
+    @Test
+    void sustained429sCoolDownThenProbeWithBoundedBackoffAndNeverStall() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 4, 1);
+        for (int i = 0; i < 3; i++) {
+            assertFalse(l.coolingDown());
+            take(l).throttled();
+            advance(Duration.ofMillis(10));
+        }
+        assertTrue(l.coolingDown(), "three 429s in a row at the floor");
+        assertEquals(0, l.permits());
+        assertTrue(l.tryAcquire().isEmpty());
+        advance(Duration.ofMillis(980));
+        assertTrue(l.tryAcquire().isEmpty(), "still cooling down (1 s)");
+        advance(Duration.ofMillis(20));
+        AdaptiveConcurrencyLimiter.Permit probe = take(l);
+        assertTrue(probe.probe());
+        assertTrue(l.tryAcquire().isEmpty(), "exactly one probe");
+        probe.throttled();
+        long[] expected = {2, 4, 8, 8, 8, 8}; // seconds: doubling, capped at 8
+        for (long seconds : expected) {
+            assertTrue(l.coolingDown());
+            assertEquals(Duration.ofSeconds(seconds).toNanos(), l.coolDownUntil() - clock.get());
+            advance(Duration.ofSeconds(seconds).minusMillis(1));
+            assertTrue(l.tryAcquire().isEmpty());
+            advance(Duration.ofMillis(1));
+            probe = take(l);
+            assertTrue(probe.probe(), "after every cool-down a probe goes out: never stalled");
+            probe.throttled();
+        }
+        advance(Duration.ofSeconds(8));
+        probe = take(l);
+        advance(Duration.ofMillis(50));
+        probe.success();
+        assertFalse(l.coolingDown(), "a successful probe ends the cool-down");
+        assertEquals(2.0, l.limit(), 1e-9, "and additive increase resumes from the floor");
+        AdaptiveConcurrencyLimiter.Permit normal = take(l);
+        assertFalse(normal.probe());
+        normal.success();
+        take(l).throttled();
+        assertFalse(l.coolingDown(), "the count of 429s in a row restarted");
+    }
+
+    @Test
+    void releasingTwiceCountsOnce() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 2, 2);
+        AdaptiveConcurrencyLimiter.Permit p = take(l);
+        take(l);
+        p.failed();
+        p.failed();
+        assertEquals(1, l.inFlight());
+    }
+}

@@ -1,0 +1,118 @@
+package dev.autoif.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.llm.LlmDefaults;
+import dev.autoif.worker.fakellm.Faults;
+import dev.autoif.worker.fakellm.FixtureBook;
+import dev.autoif.worker.fakellm.ScriptedLlmServer;
+import dev.autoif.worker.temporal.SearchAttributeRegistrar;
+import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.campaign.CampaignInput;
+import dev.autoif.workflows.campaign.CampaignResult;
+import dev.autoif.workflows.campaign.CampaignWorkflow;
+import dev.autoif.workflows.campaign.ModelPrice;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo campaign twice on the real dev server, real worker and Docker: once against a
+ * well-behaved scripted LLM, once against one that fails 30% of requests (429 with Retry-After,
+ * 500, dropped connections, malformed bodies, short answers, slow answers). The outputs must be
+ * byte-identical, and the faulty server's own bill must show no completion paid for twice.
+ */
+class FaultyLlmCampaignTest {
+    static final String ADDRESS = CampaignEndToEndTest.ADDRESS;
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FAULTS = "429:0.06,500:0.06,drop:0.06,malformed:0.06,fewer:0.03,slow:0.03";
+
+    record Run(CampaignResult result, ScriptedLlmServer llm) {}
+
+    private Run campaign(Faults faults) throws Exception {
+        Path dataDir = Files.createTempDirectory("autoif-faults");
+        ScriptedLlmServer llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load(), faults);
+        AutoifSettings settings = new AutoifSettings(ADDRESS, "default", llm.baseUrl(), null, ScriptedLlmServer.MODEL,
+                60, 8, CampaignEndToEndTest.IMAGE, 2, 512, dataDir.toString());
+        try (TemporalConnection temporal = TemporalConnection.connect(ADDRESS, "default", null)) {
+            SearchAttributeRegistrar.ensureRegistered(temporal.service(), "default");
+            WorkerRuntime worker = WorkerAssembly.start(temporal.client(), settings,
+                    new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)));
+            try {
+                List<String> seeds = new ArrayList<>();
+                JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> seeds.add(s.asText()));
+                CampaignInput input = new CampaignInput(seeds, null, null, 8, "reference", null, 20, 5,
+                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null);
+                CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
+                        .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
+                CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);
+                return new Run(result, llm);
+            } finally {
+                worker.close();
+            }
+        }
+    }
+
+    @Test
+    void thirtyPercentFaultsChangeNothingAndNoCompletionIsPaidTwice() throws Exception {
+        Run clean = campaign(Faults.none());
+        Faults faults = Faults.parse(FAULTS, 7).withRetryAfter("0.05").withSlowDelay(Duration.ofMillis(300));
+        Run faulty = campaign(faults);
+        try {
+            Path a = Path.of(clean.result().outputDir());
+            Path b = Path.of(faulty.result().outputDir());
+            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl")) {
+                assertArrayEquals(Files.readAllBytes(a.resolve(file)), Files.readAllBytes(b.resolve(file)),
+                        file + " is the same with and without faults");
+            }
+            assertEquals(clean.result().funnel().counts(), faulty.result().funnel().counts());
+
+            JsonNode stats = JSON.readTree(new java.net.URI("http://127.0.0.1:" + faulty.llm().port() + "/admin/stats").toURL());
+            // The draws are deterministic for the seed: this run meets at least four kinds of fault (each kind is
+            // also tested alone, in ScriptedFaultsClientTest), about a fifth of all requests.
+            long kinds = 0, total = 0;
+            for (Faults.Mode m : Faults.Mode.values()) {
+                kinds += faulty.llm().faultsServed(m) > 0 ? 1 : 0;
+                total += faulty.llm().faultsServed(m);
+            }
+            assertTrue(kinds >= 4 && total * 10 >= stats.get("requests").asLong(), "faults met: " + stats);
+            assertEquals(0, stats.get("repeated_completions").asLong(), "no completion billed twice: " + stats);
+            int instructions = clean.result().funnel().instructions();
+            assertEquals(instructions * 8L, stats.get("completions").asLong(), "exactly K=8 billed per instruction: " + stats);
+
+            // Accounting: every billed completion booked once, the retries seen, the price applied.
+            LlmUsage usage = faulty.result().funnel().llmUsage().get(0);
+            assertEquals(List.of("S2", "supervision", ScriptedLlmServer.MODEL), List.of(usage.stage(), usage.role(), usage.model()));
+            assertEquals(instructions * 8L, usage.completions());
+            assertEquals(0, usage.cacheHits(), "samples bought by an earlier attempt are spending, not cache hits");
+            assertTrue(usage.retries() > 0, usage.toString());
+            assertTrue(usage.requests() >= instructions, "requests of the successful attempts: " + usage);
+            LlmUsage cleanUsage = clean.result().funnel().llmUsage().get(0);
+            assertEquals(0, cleanUsage.retries());
+            assertEquals(instructions, cleanUsage.requests(), "one request per instruction without faults");
+            assertEquals(cleanUsage.completionTokens(), usage.completionTokens(), "the same tokens bought, once");
+            assertEquals((usage.promptTokens() * 1.0 + usage.completionTokens() * 2.0) / 1e6,
+                    faulty.result().funnel().llmCostUsd(), 1e-12);
+            JsonNode funnelJson = JSON.readTree(b.resolve("funnel.json").toFile());
+            assertEquals(instructions * 8L, funnelJson.get("funnel").get("llmUsage").get(0).get("completions").asLong());
+        } finally {
+            clean.llm().close();
+            faulty.llm().close();
+        }
+    }
+}
