@@ -5,7 +5,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v pg_lsclusters >/dev/null 2>&1; then
-  apt-get install -y -q postgresql >/dev/null
+  apt-get update -q >/dev/null && apt-get install -y -q postgresql >/dev/null
 fi
 read -r ver cluster port _ < <(pg_lsclusters --no-header | head -n1)
 pg_ctlcluster "$ver" "$cluster" start 2>/dev/null || true
