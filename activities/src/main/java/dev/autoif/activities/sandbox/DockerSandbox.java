@@ -291,14 +291,18 @@ public final class DockerSandbox {
             List<FunctionEvaluation> rows = new ArrayList<>();
             for (JsonNode row : group.required("rows")) {
                 JsonNode definitionError = row.path("definitionError");
-                List<Cell> cells = new ArrayList<>();
-                for (JsonNode c : row.path("cells")) {
-                    if (c.isBoolean()) {
-                        cells.add(new Cell(c.booleanValue(), "bool", null, false));
-                    } else if (c.has("t")) {
-                        cells.add(new Cell(null, c.get("t").asText(), null, false));
+                String codes = row.path("cells").asText("");
+                JsonNode abstentions = row.path("abstentions");
+                List<Cell> cells = new ArrayList<>(codes.length());
+                for (int i = 0; i < codes.length(); i++) {
+                    char code = codes.charAt(i);
+                    JsonNode why = abstentions.path(Integer.toString(i));
+                    if (code == 'T' || code == 'F') {
+                        cells.add(new Cell(code == 'T', "bool", null, false));
+                    } else if (why.has("t")) {
+                        cells.add(new Cell(null, why.get("t").asText(), null, false));
                     } else {
-                        cells.add(new Cell(null, null, c.path("e").asText(), c.path("to").asBoolean(false)));
+                        cells.add(new Cell(null, null, why.path("e").asText("no reason reported"), why.path("to").asBoolean(false)));
                     }
                 }
                 rows.add(new FunctionEvaluation(definitionError.isTextual() ? definitionError.asText() : null, cells));

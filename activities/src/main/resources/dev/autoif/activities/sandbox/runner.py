@@ -5,8 +5,9 @@
 #    "deadline_s": float, "memory_mb": int, "seed": int, "workers": int}
 # Every function of a group is evaluated on every input of that group. stdout receives one JSON
 # document and nothing else:
-#   {"groups": [{"rows": [{"definitionError": str|null, "cells": [cell...]}...]}...]}
-# where a cell is true/false (the function returned that bool), or an object for an abstention:
+#   {"groups": [{"rows": [{"definitionError": str|null, "cells": "TF?..", "abstentions": {...}}...]}...]}
+# where cells has one character per input: T or F (the function returned that bool) or ? (it
+# abstained), and abstentions maps the input's index to why:
 #   {"t": "<type name>"} non-bool return, {"e": "<error>"} exception or death,
 #   {"e": "<error>", "to": true} timeout.
 #
@@ -242,7 +243,9 @@ def run_function(source, inputs, batch, deadline):
             cells[index] = cell
             done = index + 1
         reap_children()
-    return {"definitionError": None, "cells": cells}
+    return {"definitionError": None,
+            "cells": "".join("T" if c is True else "F" if c is False else "?" for c in cells),
+            "abstentions": {i: c for i, c in enumerate(cells) if not isinstance(c, bool)}}
 
 
 def fork():
