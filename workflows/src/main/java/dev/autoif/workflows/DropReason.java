@@ -14,6 +14,8 @@ public enum DropReason {
     NO_CASE_SURVIVES,
     /** No function reaches the preset's accuracy bar on the kept cases. */
     NO_FUNCTION_REACHES_BAR,
+    /** S5: a back-translation of a kept function contradicts the instruction (natural-language inference). */
+    BACK_TRANSLATION_CONTRADICTION,
     /** A stage failed after all its retries (the failure message is kept with the drop). */
     STAGE_FAILED
 }

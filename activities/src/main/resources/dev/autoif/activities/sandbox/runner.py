@@ -18,6 +18,7 @@
 # closing stdout, exiting) can affect another function or a later call. Work is spread over
 # `workers` pre-forked shard processes, one per CPU the container may use.
 import builtins
+import collections
 import gc
 import json
 import mmap
@@ -405,11 +406,11 @@ def main():
                     message = json.loads(state[2][4:4 + n])
                     state[2] = state[2][4 + n:]
                     if state[1] is None:
-                        state[1] = [tuple(job) for job in message]
+                        state[1] = collections.deque(tuple(job) for job in message)
                     else:
                         g, f, row = message
                         rows[(g, f)] = row
-                        state[1].remove((g, f))
+                        state[1].popleft()  # shards report their jobs in the order they announced them
                 continue
             os.close(fd)
             try:
@@ -419,7 +420,7 @@ def main():
             del shards[fd]
             if state[1]:
                 rows[state[1][0]] = {"definitionError": "killed the sandbox's worker process", "cells": []}
-                remaining = state[1][1:]
+                remaining = list(state[1])[1:]
                 if remaining:
                     spawn(lambda groups, jobs=remaining: jobs)
     report = {"groups": [{"rows": [rows.get((g, f), {"definitionError": "lost: its shard never started", "cells": []})

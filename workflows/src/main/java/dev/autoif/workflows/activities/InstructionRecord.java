@@ -4,10 +4,12 @@ import dev.autoif.workflows.crossval.FunctionEvaluation;
 import java.util.List;
 
 /**
- * Everything S2 and S3 learnt about one instruction: its lineage, written to the artifact store.
+ * Everything S2 to S5 learnt about one instruction: its lineage, written to the artifact store.
  *
  * @param matrix     rows = verifiers, columns = distinct case inputs (see {@code matrixInputs})
  * @param dropReason null when kept
+ * @param backTranslations S4/S5: the kept functions back-translated and each hypothesis's NLI label (empty when
+ *                         S4 did not run)
  */
 public record InstructionRecord(
         int index,
@@ -20,4 +22,5 @@ public record InstructionRecord(
         List<String> matrixInputs,
         List<FunctionEvaluation> matrix,
         String dropReason,
-        String detail) {}
+        String detail,
+        List<BackTranslationRecord> backTranslations) {}

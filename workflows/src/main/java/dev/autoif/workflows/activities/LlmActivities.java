@@ -13,4 +13,12 @@ public interface LlmActivities {
     /** S1: K self-instruct completions, each parsed into its "- " items. */
     @ActivityMethod(name = "SelfInstruct")
     SelfInstructCompletions selfInstruct(SelfInstructRequest request);
+
+    /** S4: one completion stating, as a JSON list, the instruction a verifier function checks. */
+    @ActivityMethod(name = "BackTranslate")
+    BackTranslation backTranslate(BackTranslationRequest request);
+
+    /** S5: an entailment label for each (instruction, back-translated instruction) pair. */
+    @ActivityMethod(name = "JudgeConsistency")
+    ConsistencyJudgements judgeConsistency(ConsistencyRequest request);
 }

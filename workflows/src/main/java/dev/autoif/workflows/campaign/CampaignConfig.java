@@ -25,7 +25,13 @@ public record CampaignConfig(
         Map<String, ModelPrice> prices,
         int llmRetryInitialIntervalMillis,
         int selfInstructCalls,
-        double nearDuplicateThreshold) {
+        double nearDuplicateThreshold,
+        String consistency,
+        LlmSettings consistencyJudge) {
+
+    /** S4/S5 with an LLM entailment judge; {@link #CONSISTENCY_NONE} skips both. */
+    public static final String CONSISTENCY_LLM = "llm";
+    public static final String CONSISTENCY_NONE = "none";
 
     public static final double DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.9;
 
@@ -98,9 +104,15 @@ public record CampaignConfig(
         if (!(nearDuplicate > 0 && nearDuplicate <= 1)) {
             throw new IllegalArgumentException("'nearDuplicateThreshold' must be within (0, 1], got " + nearDuplicate);
         }
+        String consistency = in.consistency() == null ? CONSISTENCY_LLM : in.consistency();
+        if (!consistency.equals(CONSISTENCY_LLM) && !consistency.equals(CONSISTENCY_NONE)) {
+            throw new IllegalArgumentException("'consistency' must be \"llm\" or \"none\", got \"" + consistency + "\"");
+        }
+        // The NLI judge is the judge role when the campaign names one, else the supervision model.
+        LlmSettings consistencyJudge = in.judge() == null ? llm : judge;
         return new CampaignConfig(in.seedInstructions(), file ? in.seedFile() : null, llm, k, preset,
                 in.outputDir(), window, timeout, judge, policy, Boolean.TRUE.equals(in.keepTruncated()), prices, retryMillis,
-                selfInstructCalls, nearDuplicate);
+                selfInstructCalls, nearDuplicate, consistency, consistencyJudge);
     }
 
     /** One model role's settings, checked; absent means "all from the worker's defaults". */

@@ -28,6 +28,10 @@ import java.util.Map;
  * @param nearDuplicateThreshold    S1: an instruction whose word-set Jaccard similarity to an earlier one reaches
  *                                  this is merged into it (default 0.9; 1 merges only rewordings of case and
  *                                  punctuation)
+ * @param consistency               S4/S5: "llm" (default) back-translates up to 3 kept functions per instruction and
+ *                                  drops the instruction when an LLM entailment judge (the judge role, or the
+ *                                  supervision settings when no judge is set) finds a contradiction; "none" skips
+ *                                  S4 and S5
  * @param resume                    internal: set by continue-as-new, never by users
  */
 public record CampaignInput(
@@ -46,19 +50,20 @@ public record CampaignInput(
         Integer llmRetryInitialIntervalMillis,
         Integer selfInstructCalls,
         Double nearDuplicateThreshold,
+        String consistency,
         CampaignCheckpoint resume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
                          Integer verifiersPerInstruction, String preset, String outputDir,
                          Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds, CampaignCheckpoint resume) {
         this(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
-                maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, resume);
+                maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, null, resume);
     }
 
     /** The same campaign, continuing from {@code checkpoint}. */
     public CampaignInput resumedAt(CampaignCheckpoint checkpoint) {
         return new CampaignInput(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
                 maxConcurrentInstructions, evaluationTimeoutSeconds, judge, policy, keepTruncated, prices,
-                llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, checkpoint);
+                llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, consistency, checkpoint);
     }
 }

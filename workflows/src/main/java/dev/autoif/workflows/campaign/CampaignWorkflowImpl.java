@@ -142,7 +142,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
                 config.preset().crossValidation(), config.evaluationTimeoutSeconds(), config.keepTruncated(),
-                config.llmRetryInitialIntervalMillis());
+                config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge());
         return Async.function(child::run, task);
     }
 

@@ -1,9 +1,13 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.LlmSettings;
 import dev.autoif.workflows.crossval.Thresholds;
 
-/** One instruction to take through S2 (verifier generation) and S3 (cross-validation). */
+/**
+ * One instruction to take through S2 (verifier generation), S3 (cross-validation) and, unless {@code consistency} is
+ * "none", S4 (back-translation) and S5 (consistency filter, with the {@code judge} model).
+ */
 public record InstructionTask(
         String campaignId,
         String outputDir,
@@ -16,12 +20,14 @@ public record InstructionTask(
         Thresholds thresholds,
         int evaluationTimeoutSeconds,
         boolean keepTruncated,
-        int llmRetryInitialIntervalMillis) {
+        int llmRetryInitialIntervalMillis,
+        String consistency,
+        LlmSettings judge) {
 
     public InstructionTask(String campaignId, String outputDir, int index, String instructionId, String instruction,
                            LlmSettings supervision, int verifiersPerInstruction, String preset, Thresholds thresholds,
                            int evaluationTimeoutSeconds) {
         this(campaignId, outputDir, index, instructionId, instruction, supervision, verifiersPerInstruction, preset,
-                thresholds, evaluationTimeoutSeconds, false, 1000);
+                thresholds, evaluationTimeoutSeconds, false, 1000, CampaignConfig.CONSISTENCY_NONE, null);
     }
 }

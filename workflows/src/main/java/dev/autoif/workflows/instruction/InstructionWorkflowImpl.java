@@ -4,18 +4,25 @@ import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.activities.BackTranslation;
+import dev.autoif.workflows.activities.BackTranslationRecord;
+import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
+import dev.autoif.workflows.activities.ConsistencyJudgements;
+import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.NliJudgement;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
@@ -25,6 +32,8 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -53,6 +62,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                         .build())
                 .build());
     }
+
+    /** S4: how many kept functions are back-translated per instruction (the method's "up to 3"). */
+    static final int MAX_BACK_TRANSLATED_FUNCTIONS = 3;
 
     /** What the LLM calls of this instruction cost, returned to the campaign in the outcome. */
     private List<LlmUsage> llmUsage = List.of();
@@ -108,16 +120,67 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         String detail = String.format("%d distinct functions (%d usable), %d distinct cases, %d cases kept, %d functions kept",
                 pool.functions().size(), matrix.rows().stream().filter(FunctionEvaluation::usable).count(),
                 pool.cases().size(), cv.keptCases().size(), cv.keptFunctions().size());
+        DropReason reason = cv.dropReason();
+        List<BackTranslationRecord> backTranslations = List.of();
+        if (cv.kept() && !CampaignConfig.CONSISTENCY_NONE.equals(task.consistency())) {
+            try {
+                backTranslations = checkConsistency(task, verifiers);
+            } catch (ActivityFailure e) {
+                reason = DropReason.STAGE_FAILED;
+                detail = "S4/S5 consistency check failed: " + failFastOrDescribe(e);
+            }
+            if (backTranslations.stream().flatMap(b -> b.judgements().stream())
+                    .anyMatch(j -> NliJudgement.CONTRADICTION.equals(j.label()))) {
+                reason = DropReason.BACK_TRANSLATION_CONTRADICTION;
+            }
+        }
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, verifiers, caseRecords, pool.inputs(), matrix.rows(),
-                cv.kept() ? null : cv.dropReason().name(), detail);
-        return finish(task, record, cv.dropReason(), cv.keptFunctions().size(), cv.keptCases().size());
+                reason == null ? null : reason.name(), detail, backTranslations);
+        return finish(task, record, reason, cv.keptFunctions().size(), cv.keptCases().size());
+    }
+
+    /**
+     * S4: back-translate the best kept functions (highest accuracy first; ties keep their order); S5: judge every
+     * back-translation against the instruction. A function whose answer cannot be parsed contributes no hypothesis.
+     */
+    private List<BackTranslationRecord> checkConsistency(InstructionTask task, List<VerifierRecord> verifiers) {
+        stage("S4");
+        List<VerifierRecord> best = verifiers.stream().filter(VerifierRecord::kept)
+                .sorted(Comparator.comparing(VerifierRecord::accuracy).reversed())
+                .limit(MAX_BACK_TRANSLATED_FUNCTIONS).toList();
+        List<BackTranslation> answers = new ArrayList<>();
+        for (VerifierRecord v : best) {
+            BackTranslation answer = llm(task).backTranslate(
+                    new BackTranslationRequest(task.campaignId(), v.func(), task.supervision()));
+            llmUsage = LlmUsage.merge(llmUsage, answer.usage());
+            answers.add(answer);
+        }
+        List<String> hypotheses = answers.stream().flatMap(a -> a.instructions().stream()).toList();
+        List<NliJudgement> judgements = List.of();
+        if (!hypotheses.isEmpty()) {
+            stage("S5");
+            ConsistencyJudgements judged = llm(task).judgeConsistency(new ConsistencyRequest(task.campaignId(),
+                    task.consistency(), task.instruction(), hypotheses, task.judge()));
+            llmUsage = LlmUsage.merge(llmUsage, judged.usage());
+            judgements = judged.judgements();
+        }
+        List<BackTranslationRecord> records = new ArrayList<>();
+        int next = 0;
+        for (int i = 0; i < best.size(); i++) {
+            BackTranslation a = answers.get(i);
+            int n = a.instructions().size();
+            records.add(new BackTranslationRecord(best.get(i).func(), best.get(i).accuracy(), a.instructions(),
+                    a.parseError(), judgements.subList(next, next + n)));
+            next += n;
+        }
+        return records;
     }
 
     private InstructionOutcome drop(InstructionTask task, List<VerifierSample> samples,
                                       DropReason reason, String detail) {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
-                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail);
+                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail, List.of());
         return finish(task, record, reason, 0, 0);
     }
 
