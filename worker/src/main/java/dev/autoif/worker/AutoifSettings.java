@@ -25,18 +25,10 @@ public final class AutoifSettings {
     private final String llmCacheJdbcUrl;
     private final int llmConcurrencyFloor;
 
-    public AutoifSettings(
-            @Value("${autoif.temporal.address:}") String temporalAddress,
-            @Value("${autoif.temporal.namespace:default}") String temporalNamespace,
-            @Value("${autoif.llm.base-url:}") String llmBaseUrl,
-            @Value("${autoif.llm.api-key:}") String llmApiKey,
-            @Value("${autoif.llm.model:}") String llmModel,
-            @Value("${autoif.llm.request-timeout-seconds:600}") int llmRequestTimeoutSeconds,
-            @Value("${autoif.llm.concurrency:8}") int llmConcurrency,
-            @Value("${autoif.sandbox.image:autoif/verifier:1}") String verifierImage,
-            @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
-            @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
-            @Value("${autoif.data-dir:autoif-data}") String dataDir) {
+    /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
+    public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
+                          String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
+                          int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
                 verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1);
     }
@@ -50,7 +42,7 @@ public final class AutoifSettings {
             @Value("${autoif.llm.model:}") String llmModel,
             @Value("${autoif.llm.request-timeout-seconds:600}") int llmRequestTimeoutSeconds,
             @Value("${autoif.llm.concurrency:8}") int llmConcurrency,
-            @Value("${autoif.sandbox.image:autoif/verifier:1}") String verifierImage,
+            @Value("${autoif.sandbox.image:`autoif/verifier:1`}") String verifierImage,
             @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
             @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
             @Value("${autoif.data-dir:autoif-data}") String dataDir,
