@@ -143,7 +143,15 @@ class CampaignEndToEndTest {
         try (var items = Files.list(out.resolve("items"))) {
             assertEquals(instructions, items.count(), "one lineage record per instruction");
         }
-        assertEquals(instructions * 8L, llm.completionsServed() - servedBefore, "K=8 completions per instruction, none twice");
+        // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
+        java.util.Map<String, Long> completionsByStage = completionsByStage(result);
+        List<JsonNode> backTranslations = jsonl(out.resolve("back_translations.jsonl"));
+        assertEquals(instructions * 8L, completionsByStage.get("S2"));
+        assertEquals(backTranslations.size(), completionsByStage.get("S4"));
+        assertEquals(distinctPairs(backTranslations), completionsByStage.get("S5"), "one S5 completion per distinct pair");
+        assertEquals(completionsByStage.values().stream().mapToLong(Long::longValue).sum(),
+                llm.completionsServed() - servedBefore, "every completion served is booked once");
+        assertBackTranslationsDropExactlyTheContradictedInstructions(id, backTranslations, dropped);
 
         assertEquals(instructions, listedCount("AutoifCampaign=\"" + id + "\"", instructions),
                 "temporal workflow list finds one child workflow per instruction");
@@ -165,6 +173,49 @@ class CampaignEndToEndTest {
         assertEquals(instructions * 8L, result.funnel().llmUsage().get(0).completions());
     }
 
+    private static long distinctPairs(List<JsonNode> backTranslations) {
+        Set<String> pairs = new java.util.HashSet<>();
+        for (JsonNode row : backTranslations) {
+            row.get("back_translated_instructions").forEach(h -> pairs.add(row.get("instruction").asText() + "\n" + h.asText()));
+        }
+        return pairs.size();
+    }
+
+    static java.util.Map<String, Long> completionsByStage(CampaignResult result) {
+        return result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
+                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions())));
+    }
+
+    /**
+     * The scripted LLM back-translates a fixture function into its own instruction (entailment), or, for instructions
+     * whose hash is a multiple of 7, into its opposite (contradiction): exactly those are dropped, and found by a
+     * search-attribute query.
+     */
+    private void assertBackTranslationsDropExactlyTheContradictedInstructions(String id, List<JsonNode> backTranslations,
+                                                                            List<JsonNode> dropped) throws Exception {
+        Set<String> contradicted = new java.util.TreeSet<>();
+        Set<String> expected = new java.util.TreeSet<>();
+        for (JsonNode row : backTranslations) {
+            String instruction = row.get("instruction").asText();
+            assertTrue(row.get("function").asText().contains("def evaluate"), row.toString());
+            assertEquals(row.get("back_translated_instructions").size(), row.get("nli_labels").size(), row.toString());
+            assertFalse(row.get("nli_labels").isEmpty(), "every fixture function is back-translated: " + row);
+            for (JsonNode label : row.get("nli_labels")) {
+                assertTrue(Set.of("ENTAILMENT", "NEUTRAL", "CONTRADICTION").contains(label.asText()), row.toString());
+                if (label.asText().equals("CONTRADICTION")) contradicted.add(instruction);
+            }
+            if (Math.floorMod(instruction.hashCode(), 7) == 0) expected.add(instruction);
+        }
+        assertFalse(expected.isEmpty(), "the demo has instructions the scripted LLM back-translates contradictorily");
+        assertEquals(expected, contradicted);
+        Set<String> droppedForIt = dropped.stream()
+                .filter(r -> r.get("reason").asText().equals(DropReason.BACK_TRANSLATION_CONTRADICTION.name()))
+                .map(r -> r.get("instruction").asText()).collect(Collectors.toCollection(java.util.TreeSet::new));
+        assertEquals(contradicted, droppedForIt);
+        assertEquals(contradicted.size(), listedCount("AutoifCampaign=\"" + id + "\" AND AutoifDropReason=\""
+                + DropReason.BACK_TRANSLATION_CONTRADICTION.name() + "\"", contradicted.size()));
+    }
+
     @Test
     void badCampaignJsonFailsAtOnceNamingTheField() throws Exception {
         String[][] cases = {
@@ -172,6 +223,7 @@ class CampaignEndToEndTest {
                 {"{\"seedInstructions\": \"Answer in French\"}", "seedInstructions"},
                 {"{\"seedInstructions\": [\"Answer in French\"], \"preset\": \"papr\"}", "preset"},
                 {"{\"seedFile\": \"/nonexistent/seeds.txt\"}", "/nonexistent/seeds.txt"},
+                {"{\"seedInstructions\": [\"Answer in French\"], \"consistency\": \"nli\"}", "consistency"},
         };
         for (String[] c : cases) {
             Path file = Files.createTempFile(dataDir, "bad", ".json");
@@ -217,7 +269,9 @@ class CampaignEndToEndTest {
         // From the campaign's own accounting: the dev server is shared, so the LLM's global count may include others'.
         java.util.Map<String, Long> samplesByStage = result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
                 dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
-        assertEquals(java.util.Map.of("S1", 3L, "S2", 50 * 4L), samplesByStage, "K=3 S1 completions, then K=4 per instruction");
+        assertEquals(3L, samplesByStage.get("S1"), "K=3 S1 completions");
+        assertEquals(50 * 4L, samplesByStage.get("S2"), "then K=4 per instruction");
+        assertEquals(Set.of("S1", "S2", "S4", "S5"), samplesByStage.keySet());
         assertTrue(result.files().contains(out.resolve("merged.jsonl").toAbsolutePath().toString()), result.files().toString());
 
         List<String> merges = jsonl(out.resolve("merged.jsonl")).stream().map(r -> r.get("kind").asText() + ": "

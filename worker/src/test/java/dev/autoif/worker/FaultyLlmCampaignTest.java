@@ -57,7 +57,7 @@ class FaultyLlmCampaignTest {
                 List<String> seeds = new ArrayList<>();
                 JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> seeds.add(s.asText()));
                 CampaignInput input = new CampaignInput(seeds, null, null, 8, "reference", null, 20, 5,
-                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null);
+                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null, null);
                 CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
                 CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);
@@ -76,7 +76,7 @@ class FaultyLlmCampaignTest {
         try {
             Path a = Path.of(clean.result().outputDir());
             Path b = Path.of(faulty.result().outputDir());
-            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl")) {
+            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl", "back_translations.jsonl")) {
                 assertArrayEquals(Files.readAllBytes(a.resolve(file)), Files.readAllBytes(b.resolve(file)),
                         file + " is the same with and without faults");
             }
@@ -93,7 +93,10 @@ class FaultyLlmCampaignTest {
             assertTrue(kinds >= 4 && total * 10 >= stats.get("requests").asLong(), "faults met: " + stats);
             assertEquals(0, stats.get("repeated_completions").asLong(), "no completion billed twice: " + stats);
             int instructions = clean.result().funnel().instructions();
-            assertEquals(instructions * 8L, stats.get("completions").asLong(), "exactly K=8 billed per instruction: " + stats);
+            // S2 bills K=8 per instruction; S4 and S5 one per back-translated function and per judged pair.
+            long billed = faulty.result().funnel().llmUsage().stream().mapToLong(LlmUsage::completions).sum();
+            assertEquals(billed, stats.get("completions").asLong(), "every billed completion booked once: " + stats);
+            assertEquals(clean.result().funnel().llmUsage().stream().mapToLong(LlmUsage::completions).sum(), billed);
 
             // Accounting: every billed completion booked once, the retries seen, the price applied.
             LlmUsage usage = faulty.result().funnel().llmUsage().get(0);
@@ -106,7 +109,8 @@ class FaultyLlmCampaignTest {
             assertEquals(0, cleanUsage.retries());
             assertEquals(instructions, cleanUsage.requests(), "one request per instruction without faults");
             assertEquals(cleanUsage.completionTokens(), usage.completionTokens(), "the same tokens bought, once");
-            assertEquals((usage.promptTokens() * 1.0 + usage.completionTokens() * 2.0) / 1e6,
+            assertEquals(faulty.result().funnel().llmUsage().stream()
+                            .mapToDouble(u -> (u.promptTokens() * 1.0 + u.completionTokens() * 2.0) / 1e6).sum(),
                     faulty.result().funnel().llmCostUsd(), 1e-12);
             JsonNode funnelJson = JSON.readTree(b.resolve("funnel.json").toFile());
             assertEquals(instructions * 8L, funnelJson.get("funnel").get("llmUsage").get(0).get("completions").asLong());

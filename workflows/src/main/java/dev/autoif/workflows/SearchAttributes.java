@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class SearchAttributes {
     public static final SearchAttributeKey<String> CAMPAIGN = SearchAttributeKey.forKeyword("AutoifCampaign");
-    /** The stage an instruction is in (S2, S3) or "done". */
+    /** The stage an instruction is in (S2, S3, S4, S5) or "done". */
     public static final SearchAttributeKey<String> STAGE = SearchAttributeKey.forKeyword("AutoifStage");
     /** "kept" or "dropped". */
     public static final SearchAttributeKey<String> OUTCOME = SearchAttributeKey.forKeyword("AutoifOutcome");

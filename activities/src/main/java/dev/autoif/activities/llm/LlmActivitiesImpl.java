@@ -1,20 +1,28 @@
 package dev.autoif.activities.llm;
 
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.activities.BackTranslation;
+import dev.autoif.workflows.activities.BackTranslationRequest;
+import dev.autoif.workflows.activities.ConsistencyJudgements;
+import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.NliJudgement;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.LlmSettings;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -62,6 +70,50 @@ public class LlmActivitiesImpl implements LlmActivities {
         }
         LlmUsage usage = caller.usage("S1", VerifierRequest.ROLE_SUPERVISION, call, result);
         return new SelfInstructCompletions(instructions, errors, List.of(usage));
+    }
+
+    @Override
+    public BackTranslation backTranslate(BackTranslationRequest request) {
+        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()));
+        Caller caller = Caller.current();
+        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+        ChatSample sample = result.samples().get(0);
+        ParseResult<List<String>> parsed = "length".equals(sample.finishReason())
+                ? ParseResult.fail("TRUNCATED", "the completion hit maxTokens")
+                : BackTranslationParser.parse(sample.content());
+        LlmUsage usage = caller.usage("S4", VerifierRequest.ROLE_SUPERVISION, call, result);
+        return new BackTranslation(parsed.ok() ? parsed.value() : List.of(), parsed.ok() ? null : parsed.error(),
+                List.of(usage));
+    }
+
+    @Override
+    public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
+        if (!CampaignConfig.CONSISTENCY_LLM.equals(request.judgeKind())) {
+            throw ApplicationFailure.newNonRetryableFailure("unknown entailment judge '" + request.judgeKind() + "'",
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        Caller caller = Caller.current();
+        ChatCall[] lastCall = new ChatCall[1];
+        LlmGateway.Usage[] spent = {new LlmGateway.Usage(0, 0, 0, 0, 0)};
+        EntailmentJudge judge = new LlmEntailmentJudge(prompt -> {
+            ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(), prompt);
+            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+            lastCall[0] = call;
+            spent[0] = spent[0].plus(result.usage());
+            return result.samples().get(0).content();
+        });
+        List<NliJudgement> judgements = new ArrayList<>();
+        // Functions often back-translate to the same text: judge it once (a repeated prompt within one activity
+        // would be booked as bought again, like a sample bought by an earlier attempt).
+        Map<String, EntailmentJudge.Verdict> verdicts = new HashMap<>();
+        for (String hypothesis : request.hypotheses()) {
+            EntailmentJudge.Verdict v = verdicts.computeIfAbsent(hypothesis, h -> judge.judge(request.premise(), h));
+            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+        }
+        // One usage entry for the whole activity, so that its retries are counted once, not once per pair.
+        List<LlmUsage> usage = lastCall[0] == null ? List.of()
+                : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0], new LlmGateway.Result(List.of(), spent[0])));
+        return new ConsistencyJudgements(judgements, usage);
     }
 
     /** Heartbeats of LLM calls in flight; see {@link Caller#heartbeating}. */

@@ -27,7 +27,12 @@ public final class LlmGateway {
     private final EndpointLimiters limiters;
 
     /** What one {@link #fetch} cost: requests sent, samples from cache, samples paid for, tokens. */
-    public record Usage(long requests, long cacheHits, long completions, long promptTokens, long completionTokens) {}
+    public record Usage(long requests, long cacheHits, long completions, long promptTokens, long completionTokens) {
+        public Usage plus(Usage o) {
+            return new Usage(requests + o.requests, cacheHits + o.cacheHits, completions + o.completions,
+                    promptTokens + o.promptTokens, completionTokens + o.completionTokens);
+        }
+    }
 
     public record Result(List<ChatSample> samples, Usage usage) {}
 

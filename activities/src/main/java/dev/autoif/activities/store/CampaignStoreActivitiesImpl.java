@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
+import dev.autoif.workflows.activities.BackTranslationRecord;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.workflows.activities.ExportedFiles;
@@ -39,6 +40,7 @@ import java.util.stream.Stream;
  *   items/NNNNNN-ID.json     one full record per instruction (lineage, pass matrix, verdict)
  *   verifiers.jsonl          kept instructions, reference cross_validation.jsonl fields
  *   dropped.jsonl            dropped instructions with reason and detail
+ *   back_translations.jsonl  S4/S5: one row per back-translated function with its NLI labels
  *   funnel.json              counts, preset
  * </pre>
  */
@@ -49,6 +51,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     public static final String VERIFIERS = "verifiers.jsonl";
     public static final String DROPPED = "dropped.jsonl";
     public static final String FUNNEL = "funnel.json";
+    public static final String BACK_TRANSLATIONS = "back_translations.jsonl";
     private static final String ITEMS = "items";
 
     private final Path dataDir;
@@ -171,6 +174,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         Path dir = Path.of(outputDir);
         StringBuilder kept = new StringBuilder();
         StringBuilder dropped = new StringBuilder();
+        StringBuilder backTranslations = new StringBuilder();
         List<Path> items;
         try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
             items = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
@@ -194,16 +198,40 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
                 row.put("detail", r.detail());
                 dropped.append(row).append('\n');
             }
+            for (BackTranslationRecord b : r.backTranslations() == null ? List.<BackTranslationRecord>of() : r.backTranslations()) {
+                backTranslations.append(backTranslationRow(r, b)).append('\n');
+            }
         }
         AtomicFiles.write(dir.resolve(VERIFIERS), kept.toString());
         AtomicFiles.write(dir.resolve(DROPPED), dropped.toString());
+        if (!backTranslations.isEmpty()) {
+            AtomicFiles.write(dir.resolve(BACK_TRANSLATIONS), backTranslations.toString());
+        }
         ObjectNode summary = json.createObjectNode();
         summary.put("campaign", campaignId);
         summary.put("preset", preset);
         summary.set("funnel", json.valueToTree(funnel));
         AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
-        return new ExportedFiles(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, FUNNEL)
+        return new ExportedFiles(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, BACK_TRANSLATIONS, FUNNEL)
                 .map(dir::resolve).filter(Files::exists).map(f -> f.toAbsolutePath().toString()).toList());
+    }
+
+    /** One back-translated function: what S4 said it checks and S5's label for each statement. */
+    private ObjectNode backTranslationRow(InstructionRecord r, BackTranslationRecord b) {
+        ObjectNode row = json.createObjectNode();
+        row.put("instruction", r.instruction());
+        row.put("instruction_id", r.instructionId());
+        row.put("function", b.func());
+        row.put("accuracy", b.accuracy());
+        ArrayNode stated = row.putArray("back_translated_instructions");
+        b.instructions().forEach(stated::add);
+        ArrayNode labels = row.putArray("nli_labels");
+        b.judgements().forEach(j -> labels.add(j.label()));
+        if (b.parseError() != null) {
+            row.put("parse_error", b.parseError());
+        }
+        row.put("reason", r.dropReason());
+        return row;
     }
 
     /** The reference cross_validation.jsonl row plus the instruction's ID and the preset. */

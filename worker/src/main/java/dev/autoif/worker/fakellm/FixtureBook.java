@@ -2,7 +2,12 @@ package dev.autoif.worker.fakellm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.llm.BackTranslationPrompt;
+import dev.autoif.activities.llm.ChatSample;
+import dev.autoif.activities.llm.LlmEntailmentJudge;
 import dev.autoif.activities.llm.SelfInstructPrompt;
+import dev.autoif.activities.llm.VerifierParser;
+import dev.autoif.workflows.activities.VerifierSample;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,17 +25,34 @@ import java.util.regex.Pattern;
  * The scripted model's answers. Self-instruct (S1) prompts are answered from six fixture lists
  * of new instructions, overlapping on purpose. Verifier-generation prompts for the seed instructions are answered
  * from fixtures holding realistic completions (some deliberately broken); any other instruction
- * gets synthetic but well-formed verifiers, so campaigns of any size can run offline. Answers
- * depend only on the prompt and the choice's sample number, like a seeded real model.
+ * gets synthetic but well-formed verifiers, so campaigns of any size can run offline. Back-translation (S4)
+ * prompts restate the instruction a fixture function was written for (a deterministic seventh of them as its
+ * opposite, so that S5 has contradictions to drop), or a word limit for synthetic functions; entailment (S5)
+ * prompts are judged by comparing the texts. Answers depend only on the prompt and the choice's sample number, like
+ * a seeded real model.
  */
 public final class FixtureBook {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern INSTRUCTION = Pattern.compile("Here is the instruction: (.*?)\\n");
+    private static final Pattern WORD_LIMIT = Pattern.compile("<= (\\d+)");
+    /** How a contradictory back-translation begins; the scripted judge labels such hypotheses CONTRADICTION. */
+    static final String OPPOSITE = "Do the opposite of: ";
     private final Map<String, List<String>> verifierCompletions;
     private final List<String> selfInstructCompletions;
+    /** Every fixture function, with the instruction it was written for: what S4 can recover from a function. */
+    private final Map<String, String> instructionOfFunction = new HashMap<>();
 
     private FixtureBook(Map<String, List<String>> verifierCompletions, List<String> selfInstructCompletions) {
         this.verifierCompletions = verifierCompletions;
         this.selfInstructCompletions = selfInstructCompletions;
+        verifierCompletions.forEach((instruction, completions) -> {
+            for (String c : completions) {
+                VerifierSample parsed = VerifierParser.parse(0, new ChatSample(c, "stop"));
+                if (parsed.func() != null) {
+                    instructionOfFunction.putIfAbsent(parsed.func(), instruction);
+                }
+            }
+        });
     }
 
     public static FixtureBook load() {
@@ -71,6 +93,18 @@ public final class FixtureBook {
         if (prompt.startsWith(SelfInstructPrompt.OPENING)) {
             return selfInstructCompletions.get((int) Math.floorMod(sample, selfInstructCompletions.size()));
         }
+        if (prompt.startsWith(BackTranslationPrompt.OPENING)) {
+            return backTranslation(prompt.substring(prompt.indexOf(BackTranslationPrompt.FUNCTION_MARKER)
+                    + BackTranslationPrompt.FUNCTION_MARKER.length()));
+        }
+        if (prompt.startsWith(LlmEntailmentJudge.OPENING)) {
+            int p = prompt.indexOf(LlmEntailmentJudge.PREMISE);
+            int h = prompt.indexOf(LlmEntailmentJudge.HYPOTHESIS, p);
+            String premise = prompt.substring(p + LlmEntailmentJudge.PREMISE.length(), h);
+            String hypothesis = prompt.substring(h + LlmEntailmentJudge.HYPOTHESIS.length());
+            return hypothesis.equals(premise) ? "ENTAILMENT"
+                    : hypothesis.startsWith(OPPOSITE) ? "CONTRADICTION" : "NEUTRAL";
+        }
         Matcher m = INSTRUCTION.matcher(prompt);
         if (m.find()) {
             String instruction = m.group(1).strip();
@@ -81,6 +115,26 @@ public final class FixtureBook {
             return syntheticVerifier(instruction, sample);
         }
         return "I can only answer verifier-generation prompts in this scripted mode.";
+    }
+
+    /**
+     * S4: the instruction a fixture function was written for, restated verbatim, or its opposite for instructions
+     * whose hash is a multiple of 7; a word limit for a synthetic function.
+     */
+    private String backTranslation(String func) {
+        String instruction = instructionOfFunction.get(func);
+        String stated;
+        if (instruction != null) {
+            stated = Math.floorMod(instruction.hashCode(), 7) == 0 ? OPPOSITE + instruction : instruction;
+        } else {
+            Matcher limit = WORD_LIMIT.matcher(func);
+            stated = limit.find() ? "Answer in at most " + limit.group(1) + " words." : "Write a response.";
+        }
+        try {
+            return JSON.writeValueAsString(List.of(stated));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Equivalent word-count checks written four ways, as different samples of a model would. */

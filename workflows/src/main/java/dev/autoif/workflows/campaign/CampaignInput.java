@@ -16,7 +16,8 @@ import java.util.Map;
  * @param outputDir                 where the JSONL files go (default: the worker's data dir / campaign id)
  * @param maxConcurrentInstructions instruction workflows running at once (default 20)
  * @param evaluationTimeoutSeconds  per verifier call in the sandbox (default 5)
- * @param judge                     the model that scores responses (S8); fields left out come from the worker
+ * @param judge                     the model that judges S5 entailment and scores responses (S8); fields left out
+ *                                  come from the worker
  * @param policy                    the model being aligned (online DPO); fields left out come from the worker
  * @param keepTruncated             keep completions cut off by maxTokens (finish_reason=length); default false:
  *                                  they are marked unusable with reason TRUNCATED

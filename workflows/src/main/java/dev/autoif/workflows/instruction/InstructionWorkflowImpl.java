@@ -129,9 +129,11 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 reason = DropReason.STAGE_FAILED;
                 detail = "S4/S5 consistency check failed: " + failFastOrDescribe(e);
             }
-            if (backTranslations.stream().flatMap(b -> b.judgements().stream())
-                    .anyMatch(j -> NliJudgement.CONTRADICTION.equals(j.label()))) {
+            List<String> contradicting = backTranslations.stream().flatMap(b -> b.judgements().stream())
+                    .filter(j -> NliJudgement.CONTRADICTION.equals(j.label())).map(NliJudgement::hypothesis).toList();
+            if (!contradicting.isEmpty()) {
                 reason = DropReason.BACK_TRANSLATION_CONTRADICTION;
+                detail += "; back-translation contradicts the instruction: " + String.join(" | ", contradicting);
             }
         }
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),

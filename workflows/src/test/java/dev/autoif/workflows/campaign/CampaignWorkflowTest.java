@@ -2,6 +2,7 @@ package dev.autoif.workflows.campaign;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,13 +12,18 @@ import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.activities.BackTranslation;
+import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ConsistencyJudgements;
+import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.InstructionRef;
 import dev.autoif.workflows.activities.LlmActivities;
+import dev.autoif.workflows.activities.NliJudgement;
 import dev.autoif.workflows.activities.PreparedCampaign;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.SeedSource;
@@ -41,7 +47,9 @@ import io.temporal.worker.Worker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -112,6 +120,54 @@ class CampaignWorkflowTest {
         assertEquals(1, kept.verifiers().stream().filter(v -> !v.kept()).count(), "the contrarian function dropped");
         assertEquals(0.0, kept.verifiers().get(3).accuracy(), 1e-9);
         assertEquals(1, store.exports.get());
+        assertEquals(22 * 3, llm.backTranslated.size(), "S4 for the three kept functions of each kept instruction");
+        assertEquals(22, llm.judged.size(), "one S5 call per kept instruction");
+        assertEquals(List.of(NliJudgement.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
+                .map(NliJudgement::label).toList());
+    }
+
+    /**
+     * S4/S5: with 5 kept functions only the first 3 (equal accuracy: their order) are back-translated; one contradiction
+     * drops the instruction, neutral passes, an unparseable back-translation contributes no hypothesis.
+     */
+    @Test
+    void contradictoryBackTranslationDropsAndNeutralPasses() {
+        List<String> seeds = List.of("entailed a", "contradicted b", "neutral c", "untranslatable d");
+        CampaignResult result = campaign("c5").run(new CampaignInput(seeds, null, null, 6, "reference", null, 4, 5,
+                null, null, null, null, null, null, null, null, null));
+
+        assertEquals(Map.of(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), 1), result.funnel().droppedByReason());
+        assertEquals(3, result.funnel().kept());
+        assertEquals(4 * 3, llm.backTranslated.size(), "at most 3 functions per instruction");
+        InstructionRecord entailed = store.records.get(0);
+        assertEquals(5, entailed.verifiers().stream().filter(v -> v.kept()).count());
+        assertEquals(entailed.verifiers().subList(0, 3).stream().map(v -> v.func()).toList(),
+                entailed.backTranslations().stream().map(b -> b.func()).toList(), "best 3 in stable order");
+        InstructionRecord contradicted = store.records.get(1);
+        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), contradicted.dropReason());
+        assertEquals(List.of("ENTAILMENT", "CONTRADICTION", "ENTAILMENT"), labels(contradicted));
+        assertTrue(contradicted.detail().contains("restated contradicted b"), contradicted.detail());
+        assertNull(store.records.get(2).dropReason());
+        assertEquals(List.of("NEUTRAL", "NEUTRAL", "NEUTRAL"), labels(store.records.get(2)));
+        InstructionRecord untranslatable = store.records.get(3);
+        assertNull(untranslatable.dropReason());
+        assertEquals(3, untranslatable.backTranslations().size());
+        assertTrue(untranslatable.backTranslations().stream().allMatch(b -> b.instructions().isEmpty()
+                && b.parseError() != null && b.judgements().isEmpty()));
+        assertEquals(3, llm.judged.size(), "no S5 call without hypotheses");
+    }
+
+    @Test
+    void consistencyNoneSkipsBackTranslation() {
+        CampaignResult result = campaign("c6").run(new CampaignInput(List.of("contradicted a"), null, null, 4,
+                "reference", null, 2, 5, null, null, null, null, null, null, null, "none", null));
+        assertEquals(1, result.funnel().kept());
+        assertEquals(0, llm.backTranslated.size());
+        assertTrue(store.records.get(0).backTranslations().isEmpty());
+    }
+
+    private static List<String> labels(InstructionRecord r) {
+        return r.backTranslations().stream().flatMap(b -> b.judgements().stream()).map(NliJudgement::label).toList();
     }
 
     @Test
@@ -146,6 +202,8 @@ class CampaignWorkflowTest {
     /** Three identical perfect verifiers and one that inverts every label; "unparseable" ones yield nothing. */
     static final class FakeLlm implements LlmActivities {
         final AtomicInteger calls = new AtomicInteger();
+        final Queue<String> backTranslated = new ConcurrentLinkedQueue<>();
+        final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
 
         @Override
@@ -163,7 +221,9 @@ class CampaignWorkflowTest {
                     int n = i * 3 + c;
                     cases.add(new TestCase((n % 2 == 0 ? "yes-" : "no-") + n, n % 2 == 0));
                 }
-                String func = i == 3 ? "def evaluate(r): return r.startswith('no')" : "def evaluate(r): return r.startswith('yes') # " + i;
+                // The comment lets the fake S4 restate the instruction from the function alone, as a model would.
+                String func = (i == 3 ? "def evaluate(r): return r.startswith('no')" : "def evaluate(r): return r.startswith('yes')")
+                        + " # " + i + " checks: " + request.instruction();
                 samples.add(new VerifierSample(i, "stop", null, func, cases, 0, "raw"));
             }
             return new VerifierCompletions(samples);
@@ -172,6 +232,30 @@ class CampaignWorkflowTest {
         @Override
         public SelfInstructCompletions selfInstruct(SelfInstructRequest request) {
             throw new UnsupportedOperationException("S1 is tested end to end with the real LLM activity");
+        }
+
+        /** Restates the instruction named in the function's comment; "untranslatable" ones get no usable answer. */
+        @Override
+        public BackTranslation backTranslate(BackTranslationRequest request) {
+            backTranslated.add(request.func());
+            String instruction = request.func().substring(request.func().indexOf(" checks: ") + " checks: ".length());
+            if (instruction.startsWith("untranslatable")) {
+                return new BackTranslation(List.of(), "INVALID_JSON: no list", List.of());
+            }
+            return new BackTranslation(List.of("restated " + instruction), null, List.of());
+        }
+
+        /** The second hypothesis of a "contradicted" instruction contradicts it; "neutral" ones are all neutral. */
+        @Override
+        public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
+            judged.add(request.premise());
+            List<NliJudgement> out = new ArrayList<>();
+            for (int h = 0; h < request.hypotheses().size(); h++) {
+                String label = request.premise().startsWith("contradicted") && h == 1 ? NliJudgement.CONTRADICTION
+                        : request.premise().startsWith("neutral") ? NliJudgement.NEUTRAL : NliJudgement.ENTAILMENT;
+                out.add(new NliJudgement(request.hypotheses().get(h), label, null));
+            }
+            return new ConsistencyJudgements(out, List.of());
         }
     }
 
