@@ -42,6 +42,17 @@ class WorkerCrashIT {
     static final int KILLS = 5;
     static final int K = 8;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Every worker process this test started: none may outlive it, even when an assertion fails. */
+    static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void killLeftoverWorkers() throws InterruptedException {
+        for (Process p : STARTED) {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        STARTED.clear();
+    }
 
     @Test
     void campaignSurvivesRepeatedSigkillWithIdenticalOutputs() throws Exception {
@@ -89,6 +100,8 @@ class WorkerCrashIT {
                     kills, seed, crashed.llm.completionsServed(), repeated);
             assertTrue(repeated <= (long) kills * K, repeated + " completions served twice, more than "
                     + kills + " kills x K=" + K + "; " + why);
+            assertEquals(0, baseline.llm.repeatedCompletions(),
+                    "an undisturbed run pays for no completion twice, even when instructions share a verifier");
             assertEquals(baseline.llm.completionsServed(), crashed.llm.completionsServed() - repeated,
                     "every completion the undisturbed run needed was served, and nothing else; " + why);
 
@@ -149,6 +162,7 @@ class WorkerCrashIT {
                     "AUTOIF_DATA_DIR", dataDir.toString(), "AUTOIF_HTTP_PORT", Integer.toString(port),
                     "AUTOIF_LLM_CONCURRENCY", "1", "AUTOIF_SANDBOX_CONTAINERS", "1"));
             Process worker = pb.start();
+            STARTED.add(worker);
             for (int i = 0; i < 240; i++) {
                 if (Files.readString(log).substring((int) logged).contains("autoif worker connected")) {
                     return worker;

@@ -5,6 +5,8 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import com.google.common.util.concurrent.Striped;
 
 /**
  * Gets exactly {@code n} samples for a call, as cheaply as the cache allows, and says what they
@@ -25,6 +27,7 @@ public final class LlmGateway {
     private final OpenAiChatClient client;
     private final CompletionCache cache;
     private final EndpointLimiters limiters;
+    private final Striped<Lock> sameCall = Striped.lock(256);
 
     /** What one {@link #fetch} cost: requests sent, samples from cache, samples paid for, tokens. */
     public record Usage(long requests, long cacheHits, long completions, long promptTokens, long completionTokens) {
@@ -55,6 +58,18 @@ public final class LlmGateway {
      *              payer bought count as spending, not as cache hits. Null outside Temporal.
      */
     public Result fetch(ChatCall call, int n, String payer) {
+        // Identical calls running at once in this worker (two instructions whose verifiers are the same
+        // source, say) take turns, so the second is answered from the cache instead of paying again.
+        Lock lock = sameCall.get(cache.key(call, 0));
+        lock.lock();
+        try {
+            return fetchUnlocked(call, n, payer);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Result fetchUnlocked(ChatCall call, int n, String payer) {
         ChatSample[] samples = new ChatSample[n];
         String[] keys = new String[n];
         long requests = 0, hits = 0, paid = 0, promptTokens = 0, completionTokens = 0;

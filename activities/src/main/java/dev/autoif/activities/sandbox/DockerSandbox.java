@@ -216,7 +216,10 @@ public final class DockerSandbox {
         int removed = 0;
         for (Container c : containers) {
             boolean expired = parseLong(c.getLabels().getOrDefault(LABEL_EXPIRES, "0")) < now;
-            if (expired || exitedLongAgo(c.getId())) {
+            // A worker killed between creating and starting a container leaves it "created" for good.
+            boolean neverStarted = "created".equals(c.getState()) && c.getCreated() != null
+                    && c.getCreated() < now - ORPHAN_GRACE_SECONDS;
+            if (expired || neverStarted || exitedLongAgo(c.getId())) {
                 remove(c.getId());
                 removed++;
             }
