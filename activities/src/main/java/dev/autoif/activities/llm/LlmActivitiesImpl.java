@@ -5,9 +5,15 @@ import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
+import dev.autoif.workflows.activities.JudgeRequest;
+import dev.autoif.workflows.activities.JudgeVerdict;
+import dev.autoif.workflows.activities.JudgeVerdicts;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.ResponseRequest;
+import dev.autoif.workflows.activities.ResponseSample;
+import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
@@ -114,6 +120,48 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
                 : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0], new LlmGateway.Result(List.of(), spent[0])));
         return new ConsistencyJudgements(judgements, usage);
+    }
+
+    @Override
+    public ResponseSamples sampleResponses(ResponseRequest request) {
+        ChatCall call = resolve(request.role(), request.llm(), request.prompt());
+        Caller caller = Caller.current();
+        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        List<ResponseSample> samples = result.samples().stream()
+                .map(s -> new ResponseSample(s.content(), s.finishReason())).toList();
+        return new ResponseSamples(samples, List.of(caller.usage(request.stage(), request.role(), call, result)));
+    }
+
+    @Override
+    public JudgeVerdicts judgeResponses(JudgeRequest request) {
+        Caller caller = Caller.current();
+        List<JudgeVerdict> verdicts = new ArrayList<>();
+        ChatCall lastCall = null;
+        LlmGateway.Usage spent = new LlmGateway.Usage(0, 0, 0, 0, 0);
+        for (String response : request.responses()) {
+            ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(),
+                    QualityJudgePrompt.of(request.instruction(), request.query(), response));
+            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer()));
+            lastCall = call;
+            spent = spent.plus(result.usage());
+            List<Double> scores = new ArrayList<>();
+            List<String> analyses = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            for (ChatSample sample : result.samples()) {
+                analyses.add(sample.content());
+                ParseResult<Double> score = JudgeScoreParser.parse(sample.content());
+                if (score.ok()) {
+                    scores.add(score.value());
+                } else {
+                    errors.add(score.error());
+                }
+            }
+            verdicts.add(new JudgeVerdict(scores, analyses, errors));
+        }
+        // One usage entry for the whole activity, so that its retries are counted once, not once per response.
+        List<LlmUsage> usage = lastCall == null ? List.of()
+                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, lastCall, new LlmGateway.Result(List.of(), spent)));
+        return new JudgeVerdicts(verdicts, usage);
     }
 
     /** Heartbeats of LLM calls in flight; see {@link Caller#heartbeating}. */

@@ -21,4 +21,12 @@ public interface LlmActivities {
     /** S5: an entailment label for each (instruction, back-translated instruction) pair. */
     @ActivityMethod(name = "JudgeConsistency")
     ConsistencyJudgements judgeConsistency(ConsistencyRequest request);
+
+    /** S6 and online DPO: K responses to one prompt. */
+    @ActivityMethod(name = "SampleResponses")
+    ResponseSamples sampleResponses(ResponseRequest request);
+
+    /** S8: the quality judge's scores and analyses for each response to one prompt. */
+    @ActivityMethod(name = "JudgeResponses")
+    JudgeVerdicts judgeResponses(JudgeRequest request);
 }

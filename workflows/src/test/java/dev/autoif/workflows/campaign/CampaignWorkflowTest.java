@@ -12,6 +12,12 @@ import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.activities.JudgeRequest;
+import dev.autoif.workflows.activities.JudgeVerdict;
+import dev.autoif.workflows.activities.JudgeVerdicts;
+import dev.autoif.workflows.activities.ResponseRequest;
+import dev.autoif.workflows.activities.ResponseSample;
+import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
@@ -256,6 +262,29 @@ class CampaignWorkflowTest {
                 out.add(new NliJudgement(request.hypotheses().get(h), label, null));
             }
             return new ConsistencyJudgements(out, List.of());
+        }
+
+        /** Even samples comply (start with "yes"), odd ones do not; the prompt's query is echoed for lineage. */
+        @Override
+        public ResponseSamples sampleResponses(ResponseRequest request) {
+            calls.incrementAndGet();
+            List<ResponseSample> out = new ArrayList<>();
+            for (int i = 0; i < request.samples(); i++) {
+                out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
+            }
+            return new ResponseSamples(out, List.of());
+        }
+
+        /** 9 for responses mentioning sample 0, else 7: only the first compliant sample clears a bar of 8. */
+        @Override
+        public JudgeVerdicts judgeResponses(JudgeRequest request) {
+            calls.incrementAndGet();
+            List<JudgeVerdict> out = new ArrayList<>();
+            for (String r : request.responses()) {
+                double score = r.startsWith("yes 0 ") ? 9 : 7;
+                out.add(new JudgeVerdict(List.of(score), List.of("fine. Score: " + score), List.of()));
+            }
+            return new JudgeVerdicts(out, List.of());
         }
     }
 
