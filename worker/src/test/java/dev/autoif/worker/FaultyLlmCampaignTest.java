@@ -57,7 +57,8 @@ class FaultyLlmCampaignTest {
                 List<String> seeds = new ArrayList<>();
                 JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> seeds.add(s.asText()));
                 CampaignInput input = new CampaignInput(seeds, null, null, 8, "reference", null, 20, 5,
-                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null, null);
+                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null,
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
                 CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
                 CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);

@@ -22,6 +22,8 @@ public final class FailureTypes {
     /** The verifier runtime image is not present on the Docker engine. */
     public static final String SANDBOX_IMAGE_MISSING = "VerifierImageMissing";
     /** The Docker engine does not answer: retried. */
+    /** The campaign directory could not be read or written (retryable: disks fill up and get freed). */
+    public static final String STORAGE = "StorageError";
     public static final String SANDBOX_ENGINE_DOWN = "DockerEngineUnreachable";
 
     public static final Set<String> FATAL_FOR_CAMPAIGN = Set.of(LLM_AUTH, LLM_NOT_FOUND, SANDBOX_IMAGE_MISSING);

@@ -43,11 +43,13 @@ public final class QueryImporter {
 
     /** Counts of what happened to every record, and the first few problems in words. */
     public record Report(long records, long kept, long malformed, long noUserTurn, long tooShort, long tooLong,
-                         List<String> errors) {}
+                         long duplicates, List<String> errors) {}
 
     private final class Tally {
-        long records, kept, malformed, noUserTurn, tooShort, tooLong;
+        long records, kept, malformed, noUserTurn, tooShort, tooLong, duplicates;
         final List<String> errors = new ArrayList<>();
+        /** 64 bits of SHA-256 per kept query: exact duplicates are dropped without holding the texts. */
+        final java.util.Set<Long> seen = new java.util.HashSet<>();
 
         void malformed(String where, String why) {
             malformed++;
@@ -57,7 +59,7 @@ public final class QueryImporter {
         }
 
         Report report() {
-            return new Report(records, kept, malformed, noUserTurn, tooShort, tooLong, List.copyOf(errors));
+            return new Report(records, kept, malformed, noUserTurn, tooShort, tooLong, duplicates, List.copyOf(errors));
         }
     }
 
@@ -142,6 +144,8 @@ public final class QueryImporter {
             tally.tooShort++;
         } else if (length >= maxChars) {
             tally.tooLong++;
+        } else if (!tally.seen.add(fingerprint(query.strip()))) {
+            tally.duplicates++;
         } else {
             try {
                 out.write(json.writeValueAsString(query.strip()));
@@ -150,6 +154,15 @@ public final class QueryImporter {
                 throw new UncheckedIOException(e);
             }
             tally.kept++;
+        }
+    }
+
+    private static long fingerprint(String query) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(query.getBytes(StandardCharsets.UTF_8));
+            return java.nio.ByteBuffer.wrap(digest).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -17,20 +17,25 @@ import java.util.SplittableRandom;
 /**
  * Draws queries for instructions from an imported queries file (S6: 16 per instruction), seeded,
  * without holding the file in memory: an index of line offsets is built once, and each query is
- * read by seeking. A query is given to at most {@code maxUsesPerQuery} instructions, so a small
- * query pool is not dominated by a few queries.
+ * read by seeking.
+ *
+ * <p>The draw is a pure function of (seed, instruction index), so it survives retries, replays and
+ * workers that draw for instructions in any order: instruction {@code i} takes slots {@code i*count}
+ * to {@code i*count + count - 1} of an endless sequence made of seeded permutations of the pool, one
+ * per round. Every query is used once per round, so a query serves at most {@code maxUsesPerQuery}
+ * instructions; instructions whose slots lie beyond the last round get fewer queries, or none. When
+ * an instruction's slots straddle two rounds it may meet a query twice; it keeps it once.
  */
 public final class QuerySampler implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final RandomAccessFile file;
     private final long[] offsets;
-    private final int[] uses;
     private final int maxUsesPerQuery;
     private final long seed;
+    private final java.util.Map<Integer, int[]> rounds = new java.util.concurrent.ConcurrentHashMap<>();
 
     public QuerySampler(Path queries, int maxUsesPerQuery, long seed) throws IOException {
         this.offsets = lineOffsets(queries);
-        this.uses = new int[offsets.length];
         this.maxUsesPerQuery = maxUsesPerQuery;
         this.seed = seed;
         this.file = new RandomAccessFile(queries.toFile(), "r");
@@ -40,29 +45,39 @@ public final class QuerySampler implements AutoCloseable {
         return offsets.length;
     }
 
-    /**
-     * Up to {@code count} distinct queries for one instruction; fewer only when the pool has no
-     * query left under its reuse cap. Same seed, instruction and call order give the same draw.
-     */
-    public List<String> sample(String instructionId, int count) throws IOException {
-        SplittableRandom random = new SplittableRandom(seed ^ instructionId.hashCode() * 0x9E3779B97F4A7C15L);
+    /** Up to {@code count} distinct queries for the instruction at {@code instructionIndex}. */
+    public synchronized List<String> sample(int instructionIndex, int count) throws IOException {
+        int n = offsets.length;
+        int take = Math.min(count, n);
         LinkedHashSet<Integer> chosen = new LinkedHashSet<>();
-        // Random probes first (cheap while most queries are available), then a scan from a random point.
-        for (int attempt = 0; attempt < count * 8 && chosen.size() < count && offsets.length > 0; attempt++) {
-            int candidate = random.nextInt(offsets.length);
-            if (uses[candidate] < maxUsesPerQuery) chosen.add(candidate);
-        }
-        int start = offsets.length == 0 ? 0 : random.nextInt(offsets.length);
-        for (int i = 0; i < offsets.length && chosen.size() < count; i++) {
-            int candidate = (start + i) % offsets.length;
-            if (uses[candidate] < maxUsesPerQuery) chosen.add(candidate);
+        for (long slot = (long) instructionIndex * take; slot < (long) instructionIndex * take + take; slot++) {
+            long round = slot / n;
+            if (round >= maxUsesPerQuery) {
+                break;
+            }
+            chosen.add(permutation((int) round)[(int) (slot % n)]);
         }
         List<String> queries = new ArrayList<>();
         for (int index : chosen) {
-            uses[index]++;
             queries.add(read(index));
         }
         return queries;
+    }
+
+    /** Round {@code r}'s order of the pool: a seeded Fisher-Yates shuffle. */
+    private int[] permutation(int round) {
+        return rounds.computeIfAbsent(round, r -> {
+            int[] order = new int[offsets.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            return order;
+        });
     }
 
     private String read(int index) throws IOException {

@@ -9,7 +9,13 @@ import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.BackTranslationRecord;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
+import dev.autoif.activities.queries.QueryImporter;
+import dev.autoif.activities.queries.QuerySampler;
+import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
+import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.ResponseStageRecord;
 import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.InstructionRef;
 import dev.autoif.workflows.activities.PreparedCampaign;
@@ -42,6 +48,11 @@ import java.util.stream.Stream;
  *   dropped.jsonl            dropped instructions with reason and detail
  *   back_translations.jsonl  S4/S5: one row per back-translated function with its NLI labels
  *   funnel.json              counts, preset
+ *   queries.jsonl            Stage 2: the imported query pool (query_import.json says what was skipped and why)
+ *   items/NNNNNN-ID.responses.json  Stage 2: one record per kept instruction (prompts, responses, verdicts, pairs)
+ *   responses.jsonl          every sampled response with its pass rate, judge scores and fate
+ *   prompts.jsonl            every SFT prompt with the instruction's kept functions (the online DPO input)
+ *   sft_*.json[l], dpo_*.json[l], dataset_info.json, DATASET_CARD.md   the datasets (see DatasetWriter)
  * </pre>
  */
 public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
@@ -52,7 +63,15 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     public static final String DROPPED = "dropped.jsonl";
     public static final String FUNNEL = "funnel.json";
     public static final String BACK_TRANSLATIONS = "back_translations.jsonl";
+    public static final String QUERIES = "queries.jsonl";
+    public static final String QUERY_IMPORT = "query_import.json";
+    public static final String RESPONSES = "responses.jsonl";
+    public static final String PROMPTS = "prompts.jsonl";
     private static final String ITEMS = "items";
+    private static final String RESPONSES_SUFFIX = ".responses.json";
+
+    /** One sampler per query pool file, built once: its line index is what makes a draw cheap. */
+    private final java.util.Map<Path, QuerySampler> samplers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path dataDir;
     private final ObjectMapper json = WireFormat.objectMapper().disable(SerializationFeature.INDENT_OUTPUT);
@@ -170,14 +189,76 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     }
 
     @Override
-    public ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel) {
+    public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
+        Path source = Path.of(queryFile);
+        if (!Files.isReadable(source)) {
+            throw ApplicationFailure.newNonRetryableFailure("query file " + source.toAbsolutePath()
+                    + " does not exist or is not readable by the worker", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        Path pool = Path.of(outputDir, QUERIES);
+        Path partial = Path.of(outputDir, QUERIES + ".partial");
+        QueryImporter.Report r;
+        try {
+            r = new QueryImporter(minChars, maxChars).importFile(source, partial);
+            Files.move(partial, pool, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw ApplicationFailure.newFailure("cannot import queries from " + source + ": " + e.getMessage(),
+                    FailureTypes.STORAGE);
+        }
+        samplers.remove(pool);
+        QueryPool result = new QueryPool(source.toAbsolutePath().toString(), r.records(), r.kept(), r.malformed(),
+                r.noUserTurn(), r.tooShort(), r.tooLong(), r.duplicates(), r.errors());
+        try {
+            AtomicFiles.write(Path.of(outputDir, QUERY_IMPORT), json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    @Override
+    public List<String> drawQueries(QueryDraw draw) {
+        Path pool = Path.of(draw.outputDir(), QUERIES);
+        try {
+            QuerySampler sampler = samplers.computeIfAbsent(pool, p -> {
+                try {
+                    return new QuerySampler(p, draw.maxUses(), draw.seed());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            return sampler.sample(draw.instructionIndex(), draw.count());
+        } catch (IOException | UncheckedIOException e) {
+            throw ApplicationFailure.newFailure("cannot read the query pool " + pool + ": " + e.getMessage(),
+                    FailureTypes.STORAGE);
+        }
+    }
+
+    @Override
+    public void recordResponses(String outputDir, ResponseStageRecord record) {
+        Path file = Path.of(outputDir, ITEMS, String.format("%06d-%s%s", record.index(), record.instructionId(), RESPONSES_SUFFIX));
+        try {
+            AtomicFiles.write(file, json.writeValueAsString(record));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public ExportedFiles export(ExportRequest request) {
+        String outputDir = request.outputDir();
+        Funnel funnel = request.funnel();
+        String campaignId = request.campaignId();
+        String preset = request.config().preset().wireName();
         Path dir = Path.of(outputDir);
         StringBuilder kept = new StringBuilder();
         StringBuilder dropped = new StringBuilder();
         StringBuilder backTranslations = new StringBuilder();
         List<Path> items;
         try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
-            items = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+            items = files.filter(p -> p.toString().endsWith(".json") && !p.toString().endsWith(RESPONSES_SUFFIX))
+                    .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -212,8 +293,13 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         summary.put("preset", preset);
         summary.set("funnel", json.valueToTree(funnel));
         AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
-        return new ExportedFiles(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, BACK_TRANSLATIONS, FUNNEL)
+        List<String> written = new ArrayList<>(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, BACK_TRANSLATIONS,
+                        QUERY_IMPORT, FUNNEL)
                 .map(dir::resolve).filter(Files::exists).map(f -> f.toAbsolutePath().toString()).toList());
+        if (request.config().hasQueries()) {
+            written.addAll(new DatasetExport(json, dir).export(request));
+        }
+        return new ExportedFiles(written);
     }
 
     /** One back-translated function: what S4 said it checks and S5's label for each statement. */

@@ -1,6 +1,7 @@
 package dev.autoif.activities.queries;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedWriter;
@@ -38,9 +39,11 @@ class QueryImportTest {
                 "{this is not json",
                 "{\"id\": 7}",
                 "",
-                "{\"messages\": [{\"role\": \"user\", \"content\": \"" + q(3) + "\"}]}"));
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"" + q(3) + "\"}]}",
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"  " + q(2) + "\"}]}"));
         QueryImporter.Report r = importer.importFile(in, dir.resolve("queries.jsonl"));
-        assertEquals(8, r.records());
+        assertEquals(9, r.records());
+        assertEquals(1, r.duplicates(), "the same query again (after stripping) is kept once");
         assertEquals(3, r.kept());
         assertEquals(1, r.tooShort());
         assertEquals(1, r.tooLong());
@@ -82,25 +85,30 @@ class QueryImportTest {
         List<List<String>> first = new ArrayList<>();
         try (QuerySampler sampler = new QuerySampler(queries, 2, 42)) {
             assertEquals(40, sampler.size());
-            for (int i = 0; i < 4; i++) {
-                List<String> drawn = sampler.sample("instruction-" + i, 16);
+            for (int i = 0; i < 5; i++) {
+                List<String> drawn = sampler.sample(i, 16);
                 first.add(drawn);
-                assertEquals(16, drawn.size());
-                assertEquals(16, new HashSet<>(drawn).size(), "distinct within an instruction");
+                assertTrue(drawn.size() >= 15 && drawn.size() <= 16, "16 slots, one lost at most where rounds meet");
+                assertEquals(drawn.size(), new HashSet<>(drawn).size(), "distinct within an instruction");
                 drawn.forEach(d -> uses.merge(d, 1, Integer::sum));
             }
+            assertEquals(List.of(), sampler.sample(5, 16), "slots beyond two rounds: the cap is reached");
         }
         assertTrue(uses.values().stream().allMatch(u -> u <= 2), "reuse cap: " + uses);
+        assertEquals(40, uses.size(), "every query is used before any is reused beyond a round");
         try (QuerySampler again = new QuerySampler(queries, 2, 42)) {
-            for (int i = 0; i < 4; i++) {
-                assertEquals(first.get(i), again.sample("instruction-" + i, 16), "same seed, same draw");
+            for (int i = 4; i >= 0; i--) {
+                assertEquals(first.get(i), again.sample(i, 16), "same seed, same draw, in any order");
             }
         }
+        try (QuerySampler other = new QuerySampler(queries, 2, 43)) {
+            assertNotEquals(first.get(0), other.sample(0, 16), "another seed, another draw");
+        }
         try (QuerySampler once = new QuerySampler(queries, 1, 7)) {
-            assertEquals(16, once.sample("a", 16).size());
-            assertEquals(16, once.sample("b", 16).size());
-            assertEquals(8, once.sample("c", 16).size(), "only 8 queries left under a cap of one use");
-            assertEquals(List.of(), once.sample("d", 16));
+            assertEquals(16, once.sample(0, 16).size());
+            assertEquals(16, once.sample(1, 16).size());
+            assertEquals(8, once.sample(2, 16).size(), "only 8 queries left under a cap of one use");
+            assertEquals(List.of(), once.sample(3, 16));
         }
     }
 }

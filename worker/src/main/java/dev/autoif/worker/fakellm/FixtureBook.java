@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.BackTranslationPrompt;
 import dev.autoif.activities.llm.ChatSample;
 import dev.autoif.activities.llm.LlmEntailmentJudge;
+import dev.autoif.activities.llm.QualityJudgePrompt;
 import dev.autoif.activities.llm.SelfInstructPrompt;
 import dev.autoif.activities.llm.VerifierParser;
 import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.dataset.SftPrompt;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +30,8 @@ import java.util.regex.Pattern;
  * gets synthetic but well-formed verifiers, so campaigns of any size can run offline. Back-translation (S4)
  * prompts restate the instruction a fixture function was written for (a deterministic seventh of them as its
  * opposite, so that S5 has contradictions to drop), or a word limit for synthetic functions; entailment (S5)
- * prompts are judged by comparing the texts. Answers depend only on the prompt and the choice's sample number, like
+ * prompts are judged by comparing the texts. Response prompts (S6) are answered with fixture test-case inputs, judge
+ * prompts (S8) with a score in one of several formats. Answers depend only on the prompt and the choice's sample number, like
  * a seeded real model.
  */
 public final class FixtureBook {
@@ -41,6 +44,8 @@ public final class FixtureBook {
     private final List<String> selfInstructCompletions;
     /** Every fixture function, with the instruction it was written for: what S4 can recover from a function. */
     private final Map<String, String> instructionOfFunction = new HashMap<>();
+    /** Every fixture test-case input, by instruction: what the scripted model answers queries with (S6). */
+    private final Map<String, List<String>> caseInputsOfInstruction = new HashMap<>();
 
     private FixtureBook(Map<String, List<String>> verifierCompletions, List<String> selfInstructCompletions) {
         this.verifierCompletions = verifierCompletions;
@@ -51,6 +56,10 @@ public final class FixtureBook {
                 if (parsed.func() != null) {
                     instructionOfFunction.putIfAbsent(parsed.func(), instruction);
                 }
+                parsed.cases().forEach(tc -> {
+                    List<String> inputs = caseInputsOfInstruction.computeIfAbsent(instruction, k -> new ArrayList<>());
+                    if (!inputs.contains(tc.input())) inputs.add(tc.input());
+                });
             }
         });
     }
@@ -105,6 +114,12 @@ public final class FixtureBook {
             return hypothesis.equals(premise) ? "ENTAILMENT"
                     : hypothesis.startsWith(OPPOSITE) ? "CONTRADICTION" : "NEUTRAL";
         }
+        if (prompt.startsWith(RESPONSE_OPENING)) {
+            return response(prompt, sample);
+        }
+        if (prompt.startsWith(QualityJudgePrompt.OPENING)) {
+            return judgement(prompt, sample);
+        }
         Matcher m = INSTRUCTION.matcher(prompt);
         if (m.find()) {
             String instruction = m.group(1).strip();
@@ -135,6 +150,46 @@ public final class FixtureBook {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final String RESPONSE_OPENING = SftPrompt.forSampling("", "").substring(0, 40);
+
+    /**
+     * S6: a fixture instruction is answered with one of the test-case inputs its fixture verifiers were written
+     * with (some comply, some do not, as samples of a real model would); a synthetic one with a short or an overlong
+     * answer.
+     */
+    private String response(String prompt, long sample) {
+        int i = prompt.indexOf("[instruction] ");
+        int q = prompt.indexOf("\n[Query] ");
+        String instruction = i < 0 || q < 0 ? "" : prompt.substring(i + "[instruction] ".length(), q).strip();
+        String query = q < 0 ? "" : prompt.substring(q + "\n[Query] ".length());
+        List<String> inputs = caseInputsOfInstruction.get(instruction);
+        int pick = Math.floorMod(query.hashCode() + (int) sample * 7, 1 << 16);
+        if (inputs != null && !inputs.isEmpty()) {
+            return inputs.get(pick % inputs.size());
+        }
+        int limit = 40 + Math.floorMod(instruction.hashCode(), 60);
+        return pick % 3 == 2 ? ("answer " + sample + " ").repeat(limit).strip()
+                : "Answer " + sample + " to your question, kept short.";
+    }
+
+    /**
+     * S8: a score from 5 to 10 that depends only on the response and the sample, written the ways real judges write
+     * it; one answer in eleven forgets the score line.
+     */
+    private static String judgement(String prompt, long sample) {
+        String response = prompt.substring(prompt.lastIndexOf(QualityJudgePrompt.RESPONSE) + QualityJudgePrompt.RESPONSE.length());
+        int h = Math.floorMod(response.hashCode() * 31 + (int) sample, 1 << 16);
+        if (h % 11 == 0) {
+            return "The response is hard to assess; I will not give a number.";
+        }
+        int score = 5 + h % 6;
+        return switch (h % 3) {
+            case 0 -> "The response follows the instruction reasonably.\nScore: " + score;
+            case 1 -> "Analysis: it addresses the query.\n**Score:** " + score;
+            default -> "It mostly complies. Score: " + score + "/10";
+        };
     }
 
     /** Equivalent word-count checks written four ways, as different samples of a model would. */

@@ -1,6 +1,5 @@
 package dev.autoif.workflows.activities;
 
-import dev.autoif.workflows.campaign.Funnel;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;
@@ -31,7 +30,22 @@ public interface CampaignStoreActivities {
     @ActivityMethod(name = "RecordInstruction")
     void recordInstruction(String outputDir, InstructionRecord record);
 
-    /** Assembles the per-instruction records into the campaign's JSONL files, in instruction order. */
+    /**
+     * S6: reads the user's query file (streamed), keeps the first user turn of each record inside the length window,
+     * drops exact duplicates, and writes the pool to the campaign directory. Malformed records are counted and named,
+     * never fatal; a missing or unreadable file is.
+     */
+    @ActivityMethod(name = "ImportQueries")
+    QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars);
+
+    /** S6: the queries of one instruction: a pure function of the draw, so a retry or replay draws the same. */
+    @ActivityMethod(name = "DrawQueries")
+    List<String> drawQueries(QueryDraw draw);
+
+    @ActivityMethod(name = "RecordResponses")
+    void recordResponses(String outputDir, ResponseStageRecord record);
+
+    /** Assembles the per-instruction records into the campaign's JSONL files and datasets, in instruction order. */
     @ActivityMethod(name = "ExportCampaign")
-    ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel);
+    ExportedFiles export(ExportRequest request);
 }

@@ -1,6 +1,7 @@
 package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.crossval.Preset;
+import dev.autoif.workflows.instruction.ResponseStageSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,7 +28,16 @@ public record CampaignConfig(
         int selfInstructCalls,
         double nearDuplicateThreshold,
         String consistency,
-        LlmSettings consistencyJudge) {
+        LlmSettings consistencyJudge,
+        String queryFile,
+        int queryMinChars,
+        int queryMaxChars,
+        ResponseStageSettings responseStage,
+        Integer targetSftRows,
+        Integer targetDpoPairs,
+        Long budgetTokens,
+        Double budgetUsd,
+        long seed) {
 
     /** S4/S5 with an LLM entailment judge; {@link #CONSISTENCY_NONE} skips both. */
     public static final String CONSISTENCY_LLM = "llm";
@@ -42,6 +52,18 @@ public record CampaignConfig(
     public static final int DEFAULT_EVALUATION_TIMEOUT_SECONDS = 5;
     /** Far below Temporal's 2,000 pending children per run. */
     public static final int MAX_CONCURRENT_INSTRUCTIONS = 500;
+
+    public static final int DEFAULT_QUERIES_PER_INSTRUCTION = 16;
+    public static final int DEFAULT_MAX_QUERY_USES = 4;
+    public static final int DEFAULT_QUERY_MIN_CHARS = 20;
+    public static final int DEFAULT_QUERY_MAX_CHARS = 300;
+    public static final int DEFAULT_RESPONSES_PER_QUERY = 8;
+    public static final int DEFAULT_JUDGE_SAMPLES = 1;
+
+    /** True when the campaign goes on to Stage 2 (S6 to S9, D1). */
+    public boolean hasQueries() {
+        return responseStage != null;
+    }
 
     public static CampaignConfig from(CampaignInput in) {
         if (in == null) {
@@ -110,9 +132,72 @@ public record CampaignConfig(
         }
         // The NLI judge is the judge role when the campaign names one, else the supervision model.
         LlmSettings consistencyJudge = in.judge() == null ? llm : judge;
+        boolean queries = in.queryFile() != null && !in.queryFile().isBlank();
+        int minChars = nonNegative("queryMinChars", in.queryMinChars(), DEFAULT_QUERY_MIN_CHARS);
+        int maxChars = positive("queryMaxChars", in.queryMaxChars(), DEFAULT_QUERY_MAX_CHARS, 1_000_000);
+        if (maxChars <= minChars + 1) {
+            throw new IllegalArgumentException("'queryMaxChars' (" + maxChars + ") leaves no length above 'queryMinChars' ("
+                    + minChars + ")");
+        }
+        long seed = in.seed() == null ? 0 : in.seed();
+        ResponseStageSettings responseStage = null;
+        if (queries) {
+            double passRate = fraction("minResponsePassRate", in.minResponsePassRate(), preset.responsePassRateAbove());
+            double judgeBar = in.minJudgeScore() == null ? preset.judgeScoreAbove() : in.minJudgeScore();
+            if (judgeBar < 0 || judgeBar >= 10) {
+                throw new IllegalArgumentException("'minJudgeScore' must be within [0, 10), got " + judgeBar);
+            }
+            responseStage = new ResponseStageSettings(
+                    positive("queriesPerInstruction", in.queriesPerInstruction(), DEFAULT_QUERIES_PER_INSTRUCTION, 1000),
+                    positive("maxQueryUses", in.maxQueryUses(), DEFAULT_MAX_QUERY_USES, 1_000_000), seed,
+                    positive("responsesPerQuery", in.responsesPerQuery(), DEFAULT_RESPONSES_PER_QUERY, 64),
+                    passRate, positive("judgeSamples", in.judgeSamples(), DEFAULT_JUDGE_SAMPLES, 16), judgeBar,
+                    consistencyJudge, Boolean.TRUE.equals(in.instructionLevelPairs()));
+        } else {
+            for (var stage2 : new Object[][] {{"queriesPerInstruction", in.queriesPerInstruction()},
+                    {"responsesPerQuery", in.responsesPerQuery()}, {"targetSftRows", in.targetSftRows()},
+                    {"targetDpoPairs", in.targetDpoPairs()}}) {
+                if (stage2[1] != null) {
+                    throw new IllegalArgumentException("'" + stage2[0] + "' needs 'queryFile': Stage 2 samples responses "
+                            + "to real user queries");
+                }
+            }
+        }
+        Integer targetSft = in.targetSftRows() == null ? null : positive("targetSftRows", in.targetSftRows(), 0, Integer.MAX_VALUE);
+        Integer targetDpo = in.targetDpoPairs() == null ? null : positive("targetDpoPairs", in.targetDpoPairs(), 0, Integer.MAX_VALUE);
+        if (in.budgetTokens() != null && in.budgetTokens() <= 0) {
+            throw new IllegalArgumentException("'budgetTokens' must be positive, got " + in.budgetTokens());
+        }
+        if (in.budgetUsd() != null && !(in.budgetUsd() > 0)) {
+            throw new IllegalArgumentException("'budgetUsd' must be positive, got " + in.budgetUsd());
+        }
+        if (in.budgetUsd() != null && prices.isEmpty()) {
+            throw new IllegalArgumentException("'budgetUsd' needs 'prices' for the models used: without them no call has a cost");
+        }
         return new CampaignConfig(in.seedInstructions(), file ? in.seedFile() : null, llm, k, preset,
                 in.outputDir(), window, timeout, judge, policy, Boolean.TRUE.equals(in.keepTruncated()), prices, retryMillis,
-                selfInstructCalls, nearDuplicate, consistency, consistencyJudge);
+                selfInstructCalls, nearDuplicate, consistency, consistencyJudge, queries ? in.queryFile() : null,
+                minChars, maxChars, responseStage, targetSft, targetDpo, in.budgetTokens(), in.budgetUsd(), seed);
+    }
+
+    private static int nonNegative(String field, Integer value, int dflt) {
+        if (value == null) {
+            return dflt;
+        }
+        if (value < 0) {
+            throw new IllegalArgumentException("'" + field + "' must not be negative, got " + value);
+        }
+        return value;
+    }
+
+    private static double fraction(String field, Double value, double dflt) {
+        if (value == null) {
+            return dflt;
+        }
+        if (value < 0 || value >= 1) {
+            throw new IllegalArgumentException("'" + field + "' must be within [0, 1), got " + value);
+        }
+        return value;
     }
 
     /** One model role's settings, checked; absent means "all from the worker's defaults". */

@@ -33,6 +33,23 @@ import java.util.Map;
  *                                  drops the instruction when an LLM entailment judge (the judge role, or the
  *                                  supervision settings when no judge is set) finds a contradiction; "none" skips
  *                                  S4 and S5
+ * @param queryFile                 Stage 2: real user queries (ShareGPT JSON array or JSONL, or OpenAI "messages"),
+ *                                  a path the worker can read; without it the campaign stops after S5
+ * @param queriesPerInstruction     S6: queries drawn per kept instruction (default 16)
+ * @param maxQueryUses              S6: how many instructions may draw the same query (default 4)
+ * @param queryMinChars             S6: a query must be longer than this (default 20)
+ * @param queryMaxChars             S6: and shorter than this (default 300)
+ * @param responsesPerQuery         S6: K responses sampled per prompt (default 8)
+ * @param minResponsePassRate       S7: keep responses whose verifier pass rate is above this (default by preset:
+ *                                  reference 0, paper 0.5)
+ * @param judgeSamples              S8: judge samples per response (default 1)
+ * @param minJudgeScore             S8: keep responses whose mean judge score is above this (default 8)
+ * @param instructionLevelPairs     D1: also emit the paper's instruction-level DPO pairs (default false)
+ * @param targetSftRows             stop drawing instructions once this many SFT rows exist; export exactly this many
+ * @param targetDpoPairs            the same for DPO pairs
+ * @param budgetTokens              stop drawing instructions once the LLM calls used this many tokens
+ * @param budgetUsd                 stop drawing instructions once the priced LLM calls cost this much (needs prices)
+ * @param seed                      seeds every sampled choice of the campaign (queries, DPO pairs); default 0
  * @param resume                    internal: set by continue-as-new, never by users
  */
 public record CampaignInput(
@@ -52,19 +69,38 @@ public record CampaignInput(
         Integer selfInstructCalls,
         Double nearDuplicateThreshold,
         String consistency,
+        String queryFile,
+        Integer queriesPerInstruction,
+        Integer maxQueryUses,
+        Integer queryMinChars,
+        Integer queryMaxChars,
+        Integer responsesPerQuery,
+        Double minResponsePassRate,
+        Integer judgeSamples,
+        Double minJudgeScore,
+        Boolean instructionLevelPairs,
+        Integer targetSftRows,
+        Integer targetDpoPairs,
+        Long budgetTokens,
+        Double budgetUsd,
+        Long seed,
         CampaignCheckpoint resume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
                          Integer verifiersPerInstruction, String preset, String outputDir,
                          Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds, CampaignCheckpoint resume) {
         this(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
-                maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, null, resume);
+                maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, resume);
     }
 
     /** The same campaign, continuing from {@code checkpoint}. */
     public CampaignInput resumedAt(CampaignCheckpoint checkpoint) {
         return new CampaignInput(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
                 maxConcurrentInstructions, evaluationTimeoutSeconds, judge, policy, keepTruncated, prices,
-                llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, consistency, checkpoint);
+                llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, consistency, queryFile,
+                queriesPerInstruction, maxQueryUses, queryMinChars, queryMaxChars, responsesPerQuery, minResponsePassRate,
+                judgeSamples, minJudgeScore, instructionLevelPairs, targetSftRows, targetDpoPairs, budgetTokens, budgetUsd,
+                seed, checkpoint);
     }
 }

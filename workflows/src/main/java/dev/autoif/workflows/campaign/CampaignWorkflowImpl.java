@@ -4,10 +4,12 @@ import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.InstructionRef;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.PreparedCampaign;
+import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
@@ -80,8 +82,21 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 prepared = store.mergeInstructions(prepared.outputDir(), seeds, generated.instructions(),
                         config.nearDuplicateThreshold());
             }
+            QueryPool queries = null;
+            if (config.hasQueries()) {
+                queries = store.importQueries(prepared.outputDir(), config.queryFile(), config.queryMinChars(),
+                        config.queryMaxChars());
+                if (queries.queries() == 0) {
+                    throw ApplicationFailure.newNonRetryableFailure(String.format("no usable query in %s: %d records, "
+                            + "%d malformed, %d without a user turn, %d too short, %d too long (window %d < length < %d)%s",
+                            config.queryFile(), queries.records(), queries.malformed(), queries.noUserTurn(),
+                            queries.tooShort(), queries.tooLong(), config.queryMinChars(), config.queryMaxChars(),
+                            queries.errors().isEmpty() ? "" : "; first problems: " + String.join("; ", queries.errors())),
+                            FailureTypes.INVALID_CAMPAIGN_INPUT);
+                }
+            }
             checkpoint = new CampaignCheckpoint(prepared.outputDir(), prepared.instructionCount(), 0,
-                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()));
+                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries);
         }
         funnel = checkpoint.funnel();
         String outputDir = checkpoint.outputDir();
@@ -91,13 +106,16 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
         List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();
-        while (next < stopAt || !inFlight.isEmpty()) {
-            while (inFlight.size() < config.maxConcurrentInstructions() && next < stopAt) {
+        while ((next < stopAt && funnel.stopReason() == null) || !inFlight.isEmpty()) {
+            while (inFlight.size() < config.maxConcurrentInstructions() && next < stopAt && !stopDrawing(config)) {
                 if (!page.hasNext()) {
                     page = store.readInstructions(outputDir, next, Math.min(PAGE_SIZE, stopAt - next)).iterator();
                 }
                 inFlight.add(startChild(campaignId, outputDir, config, page.next()));
                 next++;
+            }
+            if (inFlight.isEmpty()) {
+                continue; // a target or budget stopped the drawing: nothing left to wait for
             }
             Workflow.await(() -> inFlight.stream().anyMatch(Promise::isCompleted));
             for (Iterator<Promise<InstructionOutcome>> it = inFlight.iterator(); it.hasNext(); ) {
@@ -107,16 +125,58 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     // A child fails only for campaign-fatal causes (bad endpoint, missing image): fail loudly.
                     InstructionOutcome outcome = p.get();
                     funnel = outcome.kept() ? funnel.withKept() : funnel.withDropped(outcome.dropReason());
-                    funnel = funnel.withUsage(outcome.llmUsage(), config.prices());
+                    funnel = funnel.withUsage(outcome.llmUsage(), config.prices()).withResponses(outcome.responses());
                 }
             }
         }
-        if (next < count) {
-            CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel));
+        if (next < count && funnel.stopReason() == null) {
+            CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
+                    checkpoint.queryPool()));
             Workflow.continueAsNew(continued);
         }
-        ExportedFiles files = store.export(outputDir, campaignId, config.preset().wireName(), funnel);
-        return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files());
+        if (funnel.stopReason() == null && missedTarget(config) != null) {
+            funnel = funnel.stoppedBecause(missedTarget(config));
+        }
+        ExportedFiles files = store.export(new ExportRequest(outputDir, campaignId, funnel, config));
+        return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files(),
+                checkpoint.queryPool());
+    }
+
+    /**
+     * Target size and budget: once the SFT rows (or DPO pairs) asked for exist, or the token or dollar budget is
+     * spent, no new instruction starts; the ones in flight finish, and the export cuts to the target exactly.
+     */
+    private boolean stopDrawing(CampaignConfig config) {
+        if (funnel.stopReason() != null) {
+            return true;
+        }
+        ResponseFunnel r = funnel.responses();
+        String why = null;
+        if (config.targetSftRows() != null && r.sftRows() >= config.targetSftRows()) {
+            why = "TARGET_REACHED: " + r.sftRows() + " SFT rows for a target of " + config.targetSftRows();
+        } else if (config.targetDpoPairs() != null && r.dpoPairs() >= config.targetDpoPairs()) {
+            why = "TARGET_REACHED: " + r.dpoPairs() + " DPO pairs for a target of " + config.targetDpoPairs();
+        } else if (config.budgetTokens() != null && funnel.totalTokens() >= config.budgetTokens()) {
+            why = "BUDGET_SPENT: " + funnel.totalTokens() + " tokens used of a budget of " + config.budgetTokens();
+        } else if (config.budgetUsd() != null && funnel.llmCostUsd() != null && funnel.llmCostUsd() >= config.budgetUsd()) {
+            why = String.format("BUDGET_SPENT: $%.4f spent of a budget of $%.4f", funnel.llmCostUsd(), config.budgetUsd());
+        }
+        if (why != null) {
+            funnel = funnel.stoppedBecause(why);
+        }
+        return why != null;
+    }
+
+    /** Every instruction was used and a target is still short: say so rather than pretend. */
+    private String missedTarget(CampaignConfig config) {
+        ResponseFunnel r = funnel.responses();
+        if (config.targetSftRows() != null && r.sftRows() < config.targetSftRows()) {
+            return "INSTRUCTIONS_EXHAUSTED: " + r.sftRows() + " SFT rows for a target of " + config.targetSftRows();
+        }
+        if (config.targetDpoPairs() != null && r.dpoPairs() < config.targetDpoPairs()) {
+            return "INSTRUCTIONS_EXHAUSTED: " + r.dpoPairs() + " DPO pairs for a target of " + config.targetDpoPairs();
+        }
+        return null;
     }
 
     private List<String> instructionTexts(PreparedCampaign prepared) {
@@ -142,7 +202,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
                 config.preset().crossValidation(), config.evaluationTimeoutSeconds(), config.keepTruncated(),
-                config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge());
+                config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge(),
+                config.responseStage());
         return Async.function(child::run, task);
     }
 

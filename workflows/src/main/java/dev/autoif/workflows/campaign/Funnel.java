@@ -12,12 +12,14 @@ import java.util.TreeMap;
  *
  * @param llmUsage   requests, retries, cache hits and tokens per stage/role/model
  * @param llmCostUsd the priced part of llmUsage in $, null when the campaign has no price for any model used
+ * @param responses  Stage 2 (S6 to S9, D1): prompts, responses, drops by reason, SFT rows and DPO pairs
+ * @param stopReason why the campaign stopped drawing instructions early (target reached, budget spent), or null
  */
 public record Funnel(int instructions, int finished, int kept, Map<String, Integer> droppedByReason,
-                     List<LlmUsage> llmUsage, Double llmCostUsd) {
+                     List<LlmUsage> llmUsage, Double llmCostUsd, ResponseFunnel responses, String stopReason) {
 
     public Funnel(int instructions, int finished, int kept, Map<String, Integer> droppedByReason) {
-        this(instructions, finished, kept, droppedByReason, List.of(), null);
+        this(instructions, finished, kept, droppedByReason, List.of(), null, ResponseFunnel.empty(), null);
     }
 
     public static Funnel start(int instructions) {
@@ -25,13 +27,13 @@ public record Funnel(int instructions, int finished, int kept, Map<String, Integ
     }
 
     public Funnel withKept() {
-        return new Funnel(instructions, finished + 1, kept + 1, droppedByReason, llmUsage, llmCostUsd);
+        return new Funnel(instructions, finished + 1, kept + 1, droppedByReason, llmUsage, llmCostUsd, responses, stopReason);
     }
 
     public Funnel withDropped(DropReason reason) {
         Map<String, Integer> byReason = new TreeMap<>(droppedByReason);
         byReason.merge(reason.name(), 1, Integer::sum);
-        return new Funnel(instructions, finished + 1, kept, byReason, llmUsage, llmCostUsd);
+        return new Funnel(instructions, finished + 1, kept, byReason, llmUsage, llmCostUsd, responses, stopReason);
     }
 
     /** Adds an instruction's LLM usage, priced with the campaign's table. */
@@ -46,15 +48,29 @@ public record Funnel(int instructions, int finished, int kept, Map<String, Integ
                 cost = (cost == null ? 0 : cost) + u.costUsd();
             }
         }
-        return new Funnel(instructions, finished, kept, droppedByReason, merged, cost);
+        return new Funnel(instructions, finished, kept, droppedByReason, merged, cost, responses, stopReason);
+    }
+
+    public Funnel withResponses(ResponseFunnel instructionResponses) {
+        return new Funnel(instructions, finished, kept, droppedByReason, llmUsage, llmCostUsd,
+                responses.plus(instructionResponses), stopReason);
+    }
+
+    public Funnel stoppedBecause(String reason) {
+        return new Funnel(instructions, finished, kept, droppedByReason, llmUsage, llmCostUsd, responses, reason);
+    }
+
+    /** Prompt plus completion tokens of every LLM call so far. */
+    public long totalTokens() {
+        return llmUsage.stream().mapToLong(u -> u.promptTokens() + u.completionTokens()).sum();
     }
 
     public int dropped() {
         return droppedByReason.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** The instruction counts alone, without the accounting: equal for two runs with the same outcome. */
+    /** The counts alone, without the accounting: equal for two runs with the same outcome. */
     public Funnel counts() {
-        return new Funnel(instructions, finished, kept, droppedByReason);
+        return new Funnel(instructions, finished, kept, droppedByReason, List.of(), null, responses, stopReason);
     }
 }

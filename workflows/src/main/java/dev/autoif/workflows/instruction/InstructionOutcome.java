@@ -2,16 +2,17 @@ package dev.autoif.workflows.instruction;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.campaign.ResponseFunnel;
 import java.util.List;
 
-/** A small summary returned to the campaign; the full record lives in the artifact store. */
+/** A small summary (Stage 2 counts included) returned to the campaign; the full record lives in the artifact store. */
 public record InstructionOutcome(
         int index, String instructionId, DropReason dropReason, String detail, int functionsKept, int casesKept,
-        List<LlmUsage> llmUsage) {
+        List<LlmUsage> llmUsage, ResponseFunnel responses) {
 
     public InstructionOutcome(int index, String instructionId, DropReason dropReason, String detail,
                               int functionsKept, int casesKept) {
-        this(index, instructionId, dropReason, detail, functionsKept, casesKept, List.of());
+        this(index, instructionId, dropReason, detail, functionsKept, casesKept, List.of(), ResponseFunnel.empty());
     }
 
     public boolean kept() {

@@ -6,7 +6,8 @@ import dev.autoif.workflows.crossval.Thresholds;
 
 /**
  * One instruction to take through S2 (verifier generation), S3 (cross-validation) and, unless {@code consistency} is
- * "none", S4 (back-translation) and S5 (consistency filter, with the {@code judge} model).
+ * "none", S4 (back-translation) and S5 (consistency filter, with the {@code judge} model); then, when the campaign
+ * has queries ({@code responseStage} not null), S6 to S9 and D1.
  */
 public record InstructionTask(
         String campaignId,
@@ -22,12 +23,13 @@ public record InstructionTask(
         boolean keepTruncated,
         int llmRetryInitialIntervalMillis,
         String consistency,
-        LlmSettings judge) {
+        LlmSettings judge,
+        ResponseStageSettings responseStage) {
 
     public InstructionTask(String campaignId, String outputDir, int index, String instructionId, String instruction,
                            LlmSettings supervision, int verifiersPerInstruction, String preset, Thresholds thresholds,
                            int evaluationTimeoutSeconds) {
         this(campaignId, outputDir, index, instructionId, instruction, supervision, verifiersPerInstruction, preset,
-                thresholds, evaluationTimeoutSeconds, false, 1000, CampaignConfig.CONSISTENCY_NONE, null);
+                thresholds, evaluationTimeoutSeconds, false, 1000, CampaignConfig.CONSISTENCY_NONE, null, null);
     }
 }

@@ -23,6 +23,7 @@ import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
@@ -139,7 +140,14 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, verifiers, caseRecords, pool.inputs(), matrix.rows(),
                 reason == null ? null : reason.name(), detail, backTranslations);
-        return finish(task, record, reason, cv.keptFunctions().size(), cv.keptCases().size());
+        ResponseFunnel responses = ResponseFunnel.empty();
+        if (reason == null && task.responseStage() != null) {
+            ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, store, InstructionWorkflowImpl::stage,
+                    InstructionWorkflowImpl::failFastOrDescribe);
+            responses = stage2.run(record);
+            llmUsage = LlmUsage.merge(llmUsage, stage2.usage());
+        }
+        return finish(task, record, reason, cv.keptFunctions().size(), cv.keptCases().size(), responses);
     }
 
     /**
@@ -183,18 +191,18 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                                       DropReason reason, String detail) {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail, List.of());
-        return finish(task, record, reason, 0, 0);
+        return finish(task, record, reason, 0, 0, ResponseFunnel.empty());
     }
 
     private InstructionOutcome finish(InstructionTask task, InstructionRecord record, DropReason reason,
-                                      int functionsKept, int casesKept) {
+                                      int functionsKept, int casesKept, ResponseFunnel responses) {
         store.recordInstruction(task.outputDir(), record);
         Workflow.upsertTypedSearchAttributes(
                 SearchAttributes.STAGE.valueSet("done"),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),
                 reason == null ? SearchAttributes.DROP_REASON.valueUnset() : SearchAttributes.DROP_REASON.valueSet(reason.name()));
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), functionsKept, casesKept,
-                llmUsage);
+                llmUsage, responses);
     }
 
     private static void stage(String stage) {

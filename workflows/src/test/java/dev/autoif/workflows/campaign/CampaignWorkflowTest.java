@@ -12,6 +12,13 @@ import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.activities.ExportRequest;
+import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.PromptRecord;
+import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.ResponseStageRecord;
+import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.activities.JudgeRequest;
 import dev.autoif.workflows.activities.JudgeVerdict;
 import dev.autoif.workflows.activities.JudgeVerdicts;
@@ -138,9 +145,8 @@ class CampaignWorkflowTest {
      */
     @Test
     void contradictoryBackTranslationDropsAndNeutralPasses() {
-        List<String> seeds = List.of("entailed a", "contradicted b", "neutral c", "untranslatable d");
-        CampaignResult result = campaign("c5").run(new CampaignInput(seeds, null, null, 6, "reference", null, 4, 5,
-                null, null, null, null, null, null, null, null, null));
+        CampaignResult result = campaign("c5").run(json("{\"seedInstructions\": [\"entailed a\", \"contradicted b\", "
+                + "\"neutral c\", \"untranslatable d\"], \"verifiersPerInstruction\": 6, \"maxConcurrentInstructions\": 4}"));
 
         assertEquals(Map.of(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), 1), result.funnel().droppedByReason());
         assertEquals(3, result.funnel().kept());
@@ -165,8 +171,8 @@ class CampaignWorkflowTest {
 
     @Test
     void consistencyNoneSkipsBackTranslation() {
-        CampaignResult result = campaign("c6").run(new CampaignInput(List.of("contradicted a"), null, null, 4,
-                "reference", null, 2, 5, null, null, null, null, null, null, null, "none", null));
+        CampaignResult result = campaign("c6").run(json("{\"seedInstructions\": [\"contradicted a\"], "
+                + "\"verifiersPerInstruction\": 4, \"consistency\": \"none\"}"));
         assertEquals(1, result.funnel().kept());
         assertEquals(0, llm.backTranslated.size());
         assertTrue(store.records.get(0).backTranslations().isEmpty());
@@ -203,6 +209,97 @@ class CampaignWorkflowTest {
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("refused the API key"), root.getMessage());
+    }
+
+    private static CampaignInput json(String campaign) {
+        try {
+            return WireFormat.objectMapper().readValue(campaign, CampaignInput.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String seeds(int n) {
+        List<String> quoted = new ArrayList<>();
+        for (int i = 0; i < n; i++) quoted.add("\"instruction " + i + "\"");
+        return "\"seedInstructions\": [" + String.join(", ", quoted) + "]";
+    }
+
+    /**
+     * S6 to S9 and D1: per prompt, the fake model answers K=4 (yes 0, no 1, yes 2, no 3); the kept "yes" functions
+     * accept exactly the "yes" responses (pass rate 1, the others 0); the judge gives 9 to "yes 0" only. So each
+     * prompt yields one SFT row and 2 x 2 DPO pairs, and every other response is dropped with its reason.
+     */
+    @Test
+    void stageTwoKeepsVerifiedJudgedResponsesAndPairsTheRest() {
+        CampaignResult result = campaign("s2").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
+
+        ResponseFunnel r = result.funnel().responses();
+        assertEquals(6, r.prompts());
+        assertEquals(24, r.responses());
+        assertEquals(6, r.sftRows());
+        assertEquals(24, r.dpoPairs());
+        assertEquals(Map.of("BELOW_PASS_RATE", 12L, "BELOW_JUDGE_SCORE", 6L), r.droppedByReason());
+        assertEquals(100, result.queryPool().queries());
+        assertEquals(3, store.responses.size(), "one response record per kept instruction, none twice");
+        ResponseStageRecord first = store.responses.get(0);
+        assertEquals(3, first.functions().size(), "scored with the three kept functions only");
+        PromptRecord prompt = first.prompts().get(0);
+        assertEquals("query 0-0", prompt.query());
+        assertEquals("Query 0-0. Instruction 0.", prompt.prompt());
+        assertEquals(List.of(true, true, true), prompt.responses().get(0).verdicts());
+        assertEquals(1.0, prompt.responses().get(0).passRate(), 1e-9);
+        assertTrue(prompt.responses().get(0).kept());
+        assertEquals("BELOW_PASS_RATE", prompt.responses().get(1).dropReason());
+        assertNull(prompt.responses().get(1).judge(), "a response that fails S7 never reaches the judge");
+        assertEquals("BELOW_JUDGE_SCORE", prompt.responses().get(2).dropReason());
+        for (PreferencePair pair : first.pairs()) {
+            assertTrue(pair.chosen().startsWith("yes") && pair.rejected().startsWith("no"), pair.toString());
+        }
+        assertNull(result.funnel().stopReason());
+        assertTrue(store.lastExport.config().hasQueries());
+    }
+
+    @Test
+    void aTargetStopsDrawingInstructionsAndSaysSo() {
+        CampaignResult result = campaign("target").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"targetSftRows\": 3}"));
+        assertEquals(2, result.funnel().finished(), "one instruction at a time: the second one reaches 4 >= 3 rows");
+        assertEquals("TARGET_REACHED: 4 SFT rows for a target of 3", result.funnel().stopReason());
+        assertEquals(3, store.lastExport.config().targetSftRows(), "the export cuts to exactly the target");
+    }
+
+    @Test
+    void aTokenBudgetStopsDrawingInstructionsAndSaysSo() {
+        CampaignResult budget = campaign("budget").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"budgetTokens\": 500}"));
+        assertEquals(2, budget.funnel().finished(), "300 tokens per instruction: the second one spends the budget");
+        assertEquals("BUDGET_SPENT: 600 tokens used of a budget of 500", budget.funnel().stopReason());
+    }
+
+    @Test
+    void aMissedTargetIsReportedWhenInstructionsRunOut() {
+        CampaignResult missed = campaign("missed").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"targetDpoPairs\": 100}"));
+        assertEquals(2, missed.funnel().finished());
+        assertEquals("INSTRUCTIONS_EXHAUSTED: 16 DPO pairs for a target of 100", missed.funnel().stopReason());
+    }
+
+    @Test
+    void aQueryFileWithoutUsableQueriesFailsNamingWhatWasWrong() {
+        var e = assertThrows(WorkflowFailedException.class, () -> campaign("noq").run(json("{" + seeds(2)
+                + ", \"queryFile\": \"empty.jsonl\"}")));
+        ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertTrue(cause.getOriginalMessage().contains("no usable query in empty.jsonl: 3 records, 1 malformed"), cause.getOriginalMessage());
+        assertTrue(cause.getOriginalMessage().contains("line 2: not valid JSON"), cause.getOriginalMessage());
+        var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
+                + ", \"targetSftRows\": 5}")));
+        assertTrue(bad.getMessage().contains("'targetSftRows' needs 'queryFile'"), bad.getMessage());
     }
 
     /** Three identical perfect verifiers and one that inverts every label; "unparseable" ones yield nothing. */
@@ -272,7 +369,7 @@ class CampaignWorkflowTest {
             for (int i = 0; i < request.samples(); i++) {
                 out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
             }
-            return new ResponseSamples(out, List.of());
+            return new ResponseSamples(out, List.of(new LlmUsage("S6", "supervision", "fake", 1, 0, 0, request.samples(), 100, 50, null)));
         }
 
         /** 9 for responses mentioning sample 0, else 7: only the first compliant sample clears a bar of 8. */
@@ -355,9 +452,35 @@ class CampaignWorkflowTest {
             }
         }
 
+        final Map<Integer, ResponseStageRecord> responses = new ConcurrentSkipListMap<>();
+        volatile ExportRequest lastExport;
+
+        /** A pool of 100 queries; instruction i draws "query i-0", "query i-1", ... */
         @Override
-        public ExportedFiles export(String outputDir, String campaignId, String preset, Funnel funnel) {
+        public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
+            return queryFile.equals("empty.jsonl")
+                    ? new QueryPool(queryFile, 3, 0, 1, 0, 2, 0, 0, List.of("line 2: not valid JSON"))
+                    : new QueryPool(queryFile, 100, 100, 0, 0, 0, 0, 0, List.of());
+        }
+
+        @Override
+        public List<String> drawQueries(QueryDraw draw) {
+            List<String> out = new ArrayList<>();
+            for (int q = 0; q < draw.count(); q++) out.add("query " + draw.instructionIndex() + "-" + q);
+            return out;
+        }
+
+        @Override
+        public void recordResponses(String outputDir, ResponseStageRecord record) {
+            if (responses.putIfAbsent(record.index(), record) != null) {
+                throw new AssertionError("responses of instruction " + record.index() + " recorded twice");
+            }
+        }
+
+        @Override
+        public ExportedFiles export(ExportRequest request) {
             exports.incrementAndGet();
+            lastExport = request;
             return new ExportedFiles(List.of());
         }
     }

@@ -1,0 +1,27 @@
+package dev.autoif.workflows.instruction;
+
+import dev.autoif.workflows.campaign.LlmSettings;
+
+/**
+ * S6 to S9 and D1 for one kept instruction: which queries it gets, how many responses are sampled, and the bars a
+ * response must clear. Null in an {@link InstructionTask} when the campaign has no query file (Stage 1 only).
+ *
+ * @param queriesPerInstruction queries drawn for the instruction (the method: 16)
+ * @param maxQueryUses          how many instructions may draw the same query
+ * @param querySeed             seeds the draw, so a replay draws the same queries
+ * @param responsesPerQuery     K responses sampled per (instruction, query) prompt (the method: 8)
+ * @param minPassRate           S7: a response is kept when its pass rate is above this (reference 0, paper 0.5)
+ * @param judgeSamples          S8: judge samples per response
+ * @param minJudgeScore         S8: a response is kept when its mean score is above this (8)
+ * @param instructionLevelPairs also emit the paper's instruction-level DPO pairs from the S3 test cases
+ */
+public record ResponseStageSettings(
+        int queriesPerInstruction,
+        int maxQueryUses,
+        long querySeed,
+        int responsesPerQuery,
+        double minPassRate,
+        int judgeSamples,
+        double minJudgeScore,
+        LlmSettings judge,
+        boolean instructionLevelPairs) {}
