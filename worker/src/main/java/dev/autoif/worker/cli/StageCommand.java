@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** One method stage run offline on files, for compatibility with the reference pipeline's intermediate data. */
 @Command(name = "stage", mixinStandardHelpOptions = true,
         description = "Run a single AutoIF stage on files in the reference repository's formats.",
-        subcommands = {CrossValidateCommand.class})
+        subcommands = {CrossValidateCommand.class, JudgeFilterCommand.class, DpoPairsCommand.class})
 public class StageCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -32,9 +32,13 @@ public final class DpoPairs {
             }
         }
         SplittableRandom random = new SplittableRandom(seed ^ prompt.hashCode() * 0x9E3779B97F4A7C15L);
+        // Each side is drawn once and the two draws are crossed (the reference's itertools.product): drawing the
+        // rejected side again for every chosen one would spread up to 4 different rejected over 4 pairs.
+        List<ScoredResponse> chosenDrawn = draw(chosen, random);
+        List<ScoredResponse> rejectedDrawn = draw(rejected, random);
         List<PreferencePair> pairs = new ArrayList<>();
-        for (ScoredResponse c : draw(chosen, random)) {
-            for (ScoredResponse r : draw(rejected, random)) {
+        for (ScoredResponse c : chosenDrawn) {
+            for (ScoredResponse r : rejectedDrawn) {
                 pairs.add(new PreferencePair(instructionId, prompt, c.response(), r.response(), c.passRate(),
                         r.passRate(), kind));
             }

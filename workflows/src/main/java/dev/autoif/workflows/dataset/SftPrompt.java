@@ -1,5 +1,7 @@
 package dev.autoif.workflows.dataset;
 
+import java.util.Locale;
+
 /** How a query and an instruction become one prompt. */
 public final class SftPrompt {
     private SftPrompt() {}
@@ -11,17 +13,26 @@ public final class SftPrompt {
     }
 
     /**
-     * S9, the reference rule: the query, then the instruction with a full stop, both capitalised; a query that has
-     * no "?" or "." of its own is closed with ". " first, otherwise joined with " ".
+     * S9, exactly the reference rule (QwenLM/AutoIF {@code code/9_sft_data_construction.py}): the first character of
+     * the query and of the instruction is upper-cased; when the query contains a "?" or a "." the prompt is
+     * {@code query + " " + instruction + "."}, otherwise {@code query + ". " + instruction + "."}. Nothing is
+     * stripped and the full stop is always appended (an instruction that already ends with "." gets "..", as in the
+     * reference), so the same (query, instruction) gives byte-for-byte the reference's prompt. The reference fails on
+     * an empty query or instruction; here an empty one stays empty.
      */
     public static String reference(String query, String instruction) {
-        String q = capitalise(query.strip());
-        String i = capitalise(instruction.strip());
+        String q = capitalise(query);
+        String i = capitalise(instruction);
         String joiner = q.contains("?") || q.contains(".") ? " " : ". ";
-        return q + joiner + (i.endsWith(".") ? i : i + ".");
+        return q + joiner + i + ".";
     }
 
+    /** Python's {@code s[0].upper() + s[1:]}: the first code point upper-cased with full case mapping. */
     private static String capitalise(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        if (s.isEmpty()) {
+            return s;
+        }
+        int first = Character.charCount(s.codePointAt(0));
+        return s.substring(0, first).toUpperCase(Locale.ROOT) + s.substring(first);
     }
 }
