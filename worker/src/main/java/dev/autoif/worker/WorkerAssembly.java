@@ -1,5 +1,6 @@
 package dev.autoif.worker;
 
+import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.CompletionCache;
 import dev.autoif.activities.llm.DiskCompletionCache;
@@ -14,6 +15,7 @@ import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.training.TrainingActivitiesImpl;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import io.temporal.client.WorkflowClient;
 import org.slf4j.Logger;
@@ -53,6 +55,7 @@ public final class WorkerAssembly {
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), s.sandboxContainers(), 16),
                 new LlmActivitiesImpl(gateway, llm), new SandboxActivitiesImpl(sandbox),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
+        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();
         return runtime;
     }

@@ -12,6 +12,8 @@ public final class TaskQueues {
     public static final String LLM = "autoif-llm";
     /** Verifier execution in throwaway Docker containers. */
     public static final String SANDBOX = "autoif-sandbox";
+    /** Online DPO training rounds: external commands, usually on a GPU host (one at a time per worker). */
+    public static final String TRAINING = "autoif-training";
 
     private TaskQueues() {}
 }

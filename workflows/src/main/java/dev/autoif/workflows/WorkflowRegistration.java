@@ -2,6 +2,8 @@ package dev.autoif.workflows;
 
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import dev.autoif.workflows.campaign.CampaignWorkflowImpl;
+import dev.autoif.workflows.dpo.OnlineDpoRoundWorkflowImpl;
+import dev.autoif.workflows.dpo.OnlineDpoWorkflows;
 import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
 import io.temporal.common.converter.DataConverterException;
 import io.temporal.worker.Worker;
@@ -24,5 +26,6 @@ public final class WorkflowRegistration {
         worker.registerWorkflowImplementationFactory(CampaignWorkflow.class,
                 () -> new CampaignWorkflowImpl(childrenPerRun), failOnBadInput);
         worker.registerWorkflowImplementationTypes(failOnBadInput, InstructionWorkflowImpl.class);
+        OnlineDpoWorkflows.register(worker, failOnBadInput, OnlineDpoRoundWorkflowImpl.PAGES_PER_RUN);
     }
 }

@@ -3,8 +3,10 @@ package dev.autoif.worker.temporal;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.DpoStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
+import dev.autoif.workflows.activities.TrainingActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -24,11 +26,12 @@ public final class WorkerRuntime implements AutoCloseable {
     public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations) {}
 
     private final WorkerFactory factory;
+    private final Worker workflows;
 
     public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
                          CampaignStoreActivities store) {
         this.factory = WorkerFactory.newInstance(client);
-        Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
+        this.workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
                 .build());
         WorkflowRegistration.register(workflows);
@@ -44,9 +47,22 @@ public final class WorkerRuntime implements AutoCloseable {
                 .registerActivitiesImplementations(sandbox);
     }
 
+    /**
+     * Online DPO: its file store on the workflows queue, and the training command on {@link TaskQueues#TRAINING}
+     * ({@code trainingSlots} commands at once per worker; one per GPU host is usual). Call before {@link #start()}.
+     */
+    public void registerOnlineDpo(DpoStoreActivities store, TrainingActivities training, int trainingSlots) {
+        workflows.registerActivitiesImplementations(store);
+        factory.newWorker(TaskQueues.TRAINING, WorkerOptions.newBuilder()
+                        .setMaxConcurrentActivityExecutionSize(trainingSlots)
+                        .build())
+                .registerActivitiesImplementations(training);
+    }
+
     public void start() {
         factory.start();
-        log.info("worker polling {}, {}, {}", TaskQueues.WORKFLOWS, TaskQueues.LLM, TaskQueues.SANDBOX);
+        log.info("worker polling {}, {}, {}, {}", TaskQueues.WORKFLOWS, TaskQueues.LLM, TaskQueues.SANDBOX,
+                TaskQueues.TRAINING);
     }
 
     /** Stops polling, lets running tasks finish for a while, then gives up on them (Temporal retries them elsewhere). */

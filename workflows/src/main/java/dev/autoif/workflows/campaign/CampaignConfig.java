@@ -200,8 +200,8 @@ public record CampaignConfig(
         return value;
     }
 
-    /** One model role's settings, checked; absent means "all from the worker's defaults". */
-    private static LlmSettings role(String name, LlmSettings given) {
+    /** One model role's settings, checked; absent means "all from the worker's defaults". Also used by online DPO. */
+    public static LlmSettings role(String name, LlmSettings given) {
         LlmSettings llm = given == null ? LlmSettings.defaults() : given;
         if (llm.baseUrl() != null && !(llm.baseUrl().startsWith("http://") || llm.baseUrl().startsWith("https://"))) {
             throw new IllegalArgumentException("'" + name + ".baseUrl' must be an http(s) URL, got " + llm.baseUrl());

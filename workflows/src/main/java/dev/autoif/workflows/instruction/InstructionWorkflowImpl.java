@@ -70,17 +70,22 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     /** What the LLM calls of this instruction cost, returned to the campaign in the outcome. */
     private List<LlmUsage> llmUsage = List.of();
 
-    private final SandboxActivities sandbox = Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
-            .setTaskQueue(TaskQueues.SANDBOX)
-            .setStartToCloseTimeout(Duration.ofMinutes(15))
-            // The sandbox heartbeats every 5 s: a killed worker's batch is retried after 20 s.
-            .setHeartbeatTimeout(Duration.ofSeconds(20))
-            .setRetryOptions(RetryOptions.newBuilder()
-                    .setInitialInterval(Duration.ofSeconds(2))
-                    .setMaximumInterval(Duration.ofMinutes(1))
-                    .setMaximumAttempts(10)
-                    .build())
-            .build());
+    private final SandboxActivities sandbox = sandbox();
+
+    /** Verifier batches in the sandbox. Also used by online DPO to score the policy's responses. */
+    public static SandboxActivities sandbox() {
+        return Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
+                .setTaskQueue(TaskQueues.SANDBOX)
+                .setStartToCloseTimeout(Duration.ofMinutes(15))
+                // The sandbox heartbeats every 5 s: a killed worker's batch is retried after 20 s.
+                .setHeartbeatTimeout(Duration.ofSeconds(20))
+                .setRetryOptions(RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(2))
+                        .setMaximumInterval(Duration.ofMinutes(1))
+                        .setMaximumAttempts(10)
+                        .build())
+                .build());
+    }
 
     private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class, ActivityOptions.newBuilder()
             .setTaskQueue(TaskQueues.WORKFLOWS)

@@ -1,0 +1,6 @@
+package dev.autoif.workflows.dpo;
+
+import java.util.List;
+
+/** Every round's result, in order; {@code finalCheckpoint} is the last round's checkpoint. */
+public record OnlineDpoResult(String outputDir, List<DpoRoundResult> rounds, String finalCheckpoint) {}
