@@ -106,11 +106,23 @@ class CampaignEndToEndTest {
         return rows;
     }
 
+    /**
+     * The demo campaign names its query file relative to the repository, as a worker started there sees it; this
+     * test's worker runs in worker/, so it gets a copy whose query file is absolute.
+     */
+    static Path demoInput() throws IOException {
+        var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(DEMO.toFile());
+        campaign.put("queryFile", DEMO.resolveSibling("demo-queries.jsonl").toString());
+        Path input = dataDir.resolve("demo-campaign.json");
+        Files.writeString(input, JSON.writeValueAsString(campaign));
+        return input;
+    }
+
     @Test
     void demoCampaignFromTheCliProducesOutputsAndOneChildPerInstruction() throws Exception {
         String id = "e2e-" + UUID.randomUUID();
         long servedBefore = llm.completionsServed();
-        startWithCli(id, DEMO);
+        startWithCli(id, demoInput());
         CampaignResult result = awaitResult(id);
 
         int instructions = JSON.readTree(DEMO.toFile()).get("seedInstructions").size();
@@ -141,7 +153,8 @@ class CampaignEndToEndTest {
             assertFalse(row.get("detail").asText().isBlank());
         }
         try (var items = Files.list(out.resolve("items"))) {
-            assertEquals(instructions, items.count(), "one lineage record per instruction");
+            assertEquals(instructions, items.filter(f -> !f.toString().endsWith(".responses.json")).count(),
+                    "one lineage record per instruction");
         }
         // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
         java.util.Map<String, Long> completionsByStage = completionsByStage(result);
@@ -149,6 +162,17 @@ class CampaignEndToEndTest {
         assertEquals(instructions * 8L, completionsByStage.get("S2"));
         assertEquals(backTranslations.size(), completionsByStage.get("S4"));
         assertEquals(distinctPairs(backTranslations), completionsByStage.get("S5"), "one S5 completion per distinct pair");
+        // S6: K=8 per prompt; S8: one judge sample per response that passed the verifiers.
+        List<JsonNode> responses = jsonl(out.resolve("responses.jsonl"));
+        assertEquals(result.funnel().responses().responses(), responses.size());
+        assertEquals(result.funnel().responses().prompts() * 8, completionsByStage.get("S6"));
+        assertEquals(responses.stream().filter(r -> r.has("judge_analyses")).count(), completionsByStage.get("S8"));
+        assertTrue(result.funnel().responses().sftRows() > 0 && result.funnel().responses().dpoPairs() > 0, result.funnel().toString());
+        assertEquals(result.funnel().responses().sftRows(), jsonl(out.resolve("sft_messages.jsonl")).size());
+        assertEquals(result.funnel().responses().dpoPairs(), jsonl(out.resolve("dpo_trl.jsonl")).size());
+        for (JsonNode r : responses) {
+            assertEquals(r.get("kept").asBoolean(), r.get("reason").isNull(), "a dropped response says why: " + r);
+        }
         assertEquals(completionsByStage.values().stream().mapToLong(Long::longValue).sum(),
                 llm.completionsServed() - servedBefore, "every completion served is booked once");
         assertBackTranslationsDropExactlyTheContradictedInstructions(id, backTranslations, dropped);
@@ -163,7 +187,7 @@ class CampaignEndToEndTest {
         // The same campaign again under another ID: every completion comes from the durable cache.
         long servedAfterFirst = llm.completionsServed();
         String again = "e2e-again-" + UUID.randomUUID();
-        startWithCli(again, DEMO);
+        startWithCli(again, demoInput());
         CampaignResult second = awaitResult(again);
         assertEquals(result.funnel().counts(), second.funnel().counts());
         assertEquals(servedAfterFirst, llm.completionsServed(), "a re-run campaign pays for no completion");

@@ -21,56 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * deploy/scripts/ensure-dataset-tools.sh creates; without it this test fails (never skips).
  */
 class DatasetFormatsTest {
-    static final String ENSURE = "deploy/scripts/ensure-dataset-tools.sh";
-
-    record Run(int exit, String out) {}
-
-    static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("deploy/scripts/check-datasets.py"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("deploy/scripts/check-datasets.py not found above " + Path.of("").toAbsolutePath());
-    }
-
-    static Path python() {
-        List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("AUTOIF_DATASET_PYTHON");
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env));
-        } else {
-            String dir = System.getenv("AUTOIF_DATASET_TOOLS_DIR");
-            if (dir != null && !dir.isBlank()) {
-                candidates.add(Path.of(dir, "bin", "python"));
-            }
-            candidates.add(Path.of("/opt/autoif/dataset-tools/bin/python"));
-            candidates.add(Path.of(System.getProperty("user.home"), ".local/share/autoif/dataset-tools/bin/python"));
-        }
-        for (Path p : candidates) {
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return fail("no dataset-tools Python (with Hugging Face `datasets`) at " + candidates
-                + ": run `bash " + ENSURE + "` (or set AUTOIF_DATASET_PYTHON)");
-    }
-
-    static Run check(Path dir) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(python().toString(), repoRoot().resolve("deploy/scripts/check-datasets.py").toString(),
-                dir.toString()).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("check-datasets.py did not finish in 120 s");
-        }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    }
-
     @Test
     void writtenFilesLoadAsLlamaFactoryAndTrlExpect(@TempDir Path dir) throws Exception {
         new DatasetWriter().write(dir, DatasetFixtures.sft(), DatasetFixtures.pairs());
-        Run run = check(dir);
+        DatasetChecker.Run run = DatasetChecker.check(dir);
         assertEquals(0, run.exit(), run.out());
         assertTrue(run.out().contains("sft_alpaca.json: 2 rows, columns ['instruction', 'input', 'output', 'history']"), run.out());
         assertTrue(run.out().contains("dpo_trl.jsonl: 2 rows, columns ['prompt', 'chosen', 'rejected']"), run.out());
@@ -84,7 +38,7 @@ class DatasetFormatsTest {
         List<String> lines = Files.readAllLines(trl).stream()
                 .map(l -> l.replaceAll(",\"rejected\":\"[^\"]*\"", "")).toList();
         Files.write(trl, lines);
-        Run run = check(dir);
+        DatasetChecker.Run run = DatasetChecker.check(dir);
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.out().contains("MISMATCH dpo_trl.jsonl: columns ['chosen', 'prompt']; expected ['chosen', 'prompt', 'rejected'] (missing ['rejected'])"),
                 run.out());
@@ -97,7 +51,7 @@ class DatasetFormatsTest {
         Files.writeString(info, Files.readString(info).replace("\"dpo_llamafactory.json\"", "\"dpo_pairs.json\""));
         Path sharegpt = dir.resolve("sft_sharegpt.jsonl");
         Files.writeString(sharegpt, Files.readString(sharegpt).replace("\"from\":\"gpt\"", "\"from\":\"assistant\""));
-        Run run = check(dir);
+        DatasetChecker.Run run = DatasetChecker.check(dir);
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.out().contains("MISMATCH dataset_info.json['autoif_dpo']: file_name 'dpo_pairs.json' does not exist"), run.out());
         assertTrue(run.out().contains("MISMATCH sft_sharegpt.jsonl: row 0: roles ['human', 'assistant'], expected alternating ['human', 'gpt']"),

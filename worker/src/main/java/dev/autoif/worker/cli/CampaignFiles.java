@@ -15,6 +15,8 @@ import java.util.HexFormat;
 /** Reads campaign JSON on the client side with the same strict rules the workflow applies. */
 final class CampaignFiles {
     static final String DEMO_RESOURCE = "/examples/demo-campaign.json";
+    /** The demo's queries, named in the demo campaign by their path in the repository. */
+    static final String DEMO_QUERIES = "examples/demo-queries.jsonl";
 
     private CampaignFiles() {}
 
@@ -47,6 +49,30 @@ final class CampaignFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Campaign files name paths as the user sees them; the worker started by {@code run} must find them from
+     * anywhere. A relative {@code seedFile} or {@code queryFile} is made absolute against the working directory; the
+     * bundled demo's query file, when it is not on disk, is unpacked from the jar into the data directory.
+     */
+    static String resolvePaths(String json, boolean bundledDemo, java.nio.file.Path dataDir) throws IOException {
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) WireFormat.objectMapper().readTree(json);
+        for (String field : new String[] {"seedFile", "queryFile"}) {
+            if (!tree.hasNonNull(field)) continue;
+            java.nio.file.Path path = java.nio.file.Path.of(tree.get(field).asText());
+            if (bundledDemo && field.equals("queryFile") && path.toString().equals(DEMO_QUERIES) && !java.nio.file.Files.exists(path)) {
+                java.nio.file.Path unpacked = dataDir.resolve(DEMO_QUERIES);
+                java.nio.file.Files.createDirectories(unpacked.getParent());
+                try (InputStream in = CampaignFiles.class.getResourceAsStream("/" + DEMO_QUERIES)) {
+                    if (in == null) throw new IllegalStateException(DEMO_QUERIES + " missing from the jar");
+                    java.nio.file.Files.copy(in, unpacked, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                path = unpacked;
+            }
+            tree.put(field, path.toAbsolutePath().toString());
+        }
+        return WireFormat.objectMapper().writeValueAsString(tree);
     }
 
     /** Same campaign file, same ID: re-running attaches to (or re-reads) the earlier campaign. */

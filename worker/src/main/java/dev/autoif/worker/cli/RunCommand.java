@@ -66,6 +66,8 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
         String id = campaignId != null ? campaignId : CampaignFiles.defaultCampaignId(json);
+        input = CampaignFiles.parse(CampaignFiles.resolvePaths(json, campaignFile == null, settings.dataDir()),
+                campaignFile == null ? "demo campaign" : campaignFile.toString());
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             WorkflowClient client = temporal(resources);
@@ -150,8 +152,9 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             } catch (TimeoutException stillRunning) {
                 try {
                     Funnel f = stub.query("funnel", Funnel.class);
-                    String line = String.format("  progress: %d/%d instructions done, %d kept, %d dropped",
-                            f.finished(), f.instructions(), f.kept(), f.dropped());
+                    String line = String.format("  progress: %d/%d instructions done, %d kept, %d dropped; %d responses, "
+                            + "%d SFT rows, %d DPO pairs", f.finished(), f.instructions(), f.kept(), f.dropped(),
+                            f.responses().responses(), f.responses().sftRows(), f.responses().dpoPairs());
                     if (!line.equals(last)) {
                         out.println(line);
                         last = line;
@@ -175,6 +178,22 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         out.println("  instructions: " + f.instructions() + "   kept: " + f.kept() + "   dropped: " + f.dropped());
         for (Map.Entry<String, Integer> e : f.droppedByReason().entrySet()) {
             out.println("    dropped " + e.getKey() + ": " + e.getValue());
+        }
+        if (r.queryPool() != null) {
+            var q = r.queryPool();
+            out.println("  queries: " + q.queries() + " usable of " + q.records() + " records (" + q.malformed()
+                    + " malformed, " + q.noUserTurn() + " without a user turn, " + q.tooShort() + " too short, "
+                    + q.tooLong() + " too long, " + q.duplicates() + " duplicates)");
+            q.errors().forEach(e -> out.println("    " + e));
+            var s = f.responses();
+            out.println("  prompts: " + s.prompts() + "   responses: " + s.responses() + "   SFT rows: " + s.sftRows()
+                    + "   DPO pairs: " + s.dpoPairs());
+            for (Map.Entry<String, Long> e : s.droppedByReason().entrySet()) {
+                out.println("    response dropped " + e.getKey() + ": " + e.getValue());
+            }
+        }
+        if (f.stopReason() != null) {
+            out.println("  stopped: " + f.stopReason());
         }
         out.println("  output: " + r.outputDir());
         for (String file : r.files()) {
