@@ -14,19 +14,17 @@ import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
-import dev.autoif.workflows.campaign.ModelPrice;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -54,11 +52,13 @@ class FaultyLlmCampaignTest {
             WorkerRuntime worker = WorkerAssembly.start(temporal.client(), settings,
                     new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)));
             try {
-                List<String> seeds = new ArrayList<>();
-                JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> seeds.add(s.asText()));
-                CampaignInput input = new CampaignInput(seeds, null, null, 8, "reference", null, 20, 5,
-                        null, null, null, Map.of(ScriptedLlmServer.MODEL, new ModelPrice(1.0, 2.0)), 50, null, null, null,
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                // The demo campaign with a small Stage 2, so that S6 to S8 calls meet the faults too.
+                var demo = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(CampaignEndToEndTest.DEMO.toFile());
+                demo.put("queryFile", CampaignEndToEndTest.DEMO.resolveSibling("demo-queries.jsonl").toString());
+                demo.put("queriesPerInstruction", 2).put("responsesPerQuery", 4).put("maxConcurrentInstructions", 20)
+                        .put("llmRetryInitialIntervalMillis", 50);
+                demo.putObject("prices").putObject(ScriptedLlmServer.MODEL).put("promptPerMillion", 1.0).put("completionPerMillion", 2.0);
+                CampaignInput input = WireFormat.objectMapper().readValue(JSON.writeValueAsString(demo), CampaignInput.class);
                 CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
                 CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);
@@ -77,11 +77,14 @@ class FaultyLlmCampaignTest {
         try {
             Path a = Path.of(clean.result().outputDir());
             Path b = Path.of(faulty.result().outputDir());
-            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl", "back_translations.jsonl")) {
+            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl", "back_translations.jsonl",
+                    "responses.jsonl", "prompts.jsonl", "sft_alpaca.json", "sft_messages.jsonl", "sft_sharegpt.jsonl",
+                    "dpo_trl.jsonl", "dpo_llamafactory.json", "dataset_info.json")) {
                 assertArrayEquals(Files.readAllBytes(a.resolve(file)), Files.readAllBytes(b.resolve(file)),
                         file + " is the same with and without faults");
             }
             assertEquals(clean.result().funnel().counts(), faulty.result().funnel().counts());
+            assertTrue(clean.result().funnel().responses().sftRows() > 0, clean.result().funnel().toString());
 
             JsonNode stats = JSON.readTree(new java.net.URI("http://127.0.0.1:" + faulty.llm().port() + "/admin/stats").toURL());
             // The draws are deterministic for the seed: this run meets at least four kinds of fault (each kind is
