@@ -27,7 +27,7 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
     /** Counts per funnel step; null when the step did not run or was not counted. */
     public record Funnel(Long instructions, Long instructionsKept, Map<String, Long> droppedByReason,
                          Long responsesSampled, Long responsesPassed, Long responsesJudged, Long sftRows,
-                         Long dpoPairs) {}
+                         Long dpoPairs, String stopReason) {}
 
     private static final String NOT_RECORDED = "not recorded";
 
@@ -86,6 +86,11 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
             dropped.forEach((reason, n) -> row(md, "`" + reason + "`", count(n)));
             md.append('\n');
         }
+        if (funnel.stopReason() != null) {
+            md.append("The campaign stopped drawing instructions early: `").append(funnel.stopReason()).append("`.\n\n");
+        }
+        md.append("Every sampled response, with its verifier verdicts, judge scores and the reason it was dropped, is in ")
+                .append("`responses.jsonl`; each instruction's full lineage is under `items/`.\n\n");
     }
 
     private void files(StringBuilder md) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -20,11 +19,12 @@ import java.util.SplittableRandom;
  * read by seeking.
  *
  * <p>The draw is a pure function of (seed, instruction index), so it survives retries, replays and
- * workers that draw for instructions in any order: instruction {@code i} takes slots {@code i*count}
- * to {@code i*count + count - 1} of an endless sequence made of seeded permutations of the pool, one
- * per round. Every query is used once per round, so a query serves at most {@code maxUsesPerQuery}
- * instructions; instructions whose slots lie beyond the last round get fewer queries, or none. When
- * an instruction's slots straddle two rounds it may meet a query twice; it keeps it once.
+ * workers that draw for instructions in any order. The pool is dealt out in rounds: each round is a
+ * seeded permutation of the pool cut into consecutive hands of {@code count} queries, one hand per
+ * instruction, so within a round no query is given twice. Instruction {@code i} gets hand
+ * {@code i mod hands} of round {@code i / hands}. A query therefore serves at most
+ * {@code maxUsesPerQuery} instructions (one per round), and instructions beyond the last round get
+ * none.
  */
 public final class QuerySampler implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
@@ -45,21 +45,23 @@ public final class QuerySampler implements AutoCloseable {
         return offsets.length;
     }
 
-    /** Up to {@code count} distinct queries for the instruction at {@code instructionIndex}. */
+    /** {@code count} distinct queries for the instruction at {@code instructionIndex} (fewer only when the pool is smaller), or none past the cap. */
     public synchronized List<String> sample(int instructionIndex, int count) throws IOException {
         int n = offsets.length;
         int take = Math.min(count, n);
-        LinkedHashSet<Integer> chosen = new LinkedHashSet<>();
-        for (long slot = (long) instructionIndex * take; slot < (long) instructionIndex * take + take; slot++) {
-            long round = slot / n;
-            if (round >= maxUsesPerQuery) {
-                break;
-            }
-            chosen.add(permutation((int) round)[(int) (slot % n)]);
+        if (take == 0) {
+            return List.of();
         }
+        int hands = n / take;
+        int round = instructionIndex / hands;
+        if (round >= maxUsesPerQuery) {
+            return List.of();
+        }
+        int[] order = permutation(round);
+        int from = (instructionIndex % hands) * take;
         List<String> queries = new ArrayList<>();
-        for (int index : chosen) {
-            queries.add(read(index));
+        for (int slot = from; slot < from + take; slot++) {
+            queries.add(read(order[slot]));
         }
         return queries;
     }

@@ -81,7 +81,7 @@ final class DatasetExport {
         List<DatasetWriter.DatasetFile> files = new DatasetWriter().write(dir, sft, pairs);
         DatasetCard.Funnel counts = new DatasetCard.Funnel((long) request.funnel().instructions(),
                 (long) request.funnel().kept(), droppedByReason(request.funnel()), sampled, passedVerifiers, judged,
-                (long) sft.size(), (long) pairs.size());
+                (long) sft.size(), (long) pairs.size(), request.funnel().stopReason());
         AtomicFiles.write(dir.resolve(DATASET_CARD), card(request, files, counts).render());
 
         List<String> written = new ArrayList<>();

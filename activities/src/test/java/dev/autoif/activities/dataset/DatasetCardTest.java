@@ -25,7 +25,7 @@ class DatasetCardTest {
     }
 
     static final Funnel FUNNEL = new Funnel(40L, 31L, Map.of("NO_FUNCTION_REACHES_BAR", 6L, "TOO_FEW_FUNCTIONS", 3L),
-            3968L, 2210L, 2210L, 1504L, 388L);
+            3968L, 2210L, 2210L, 1504L, 388L, "TARGET_REACHED: 1504 SFT rows for a target of 1500");
 
     static final List<LlmUsage> USAGE = List.of(
             new LlmUsage("S1", "supervision", "qwen2-72b-instruct", 10, 1, 2, 12, 12_000, 30_500, 0.25),
@@ -46,6 +46,7 @@ class DatasetCardTest {
                 + "| responses judged | 2,210 |\n| SFT rows | 1,504 |\n| DPO pairs | 388 |\n"), md);
         // reasons sorted, whatever the map order
         assertTrue(md.contains("| `NO_FUNCTION_REACHES_BAR` | 6 |\n| `TOO_FEW_FUNCTIONS` | 3 |\n"), md);
+        assertTrue(md.contains("stopped drawing instructions early: `TARGET_REACHED: 1504 SFT rows for a target of 1500`"), md);
         assertTrue(md.contains("| `sft_alpaca.json` | LLaMA-Factory alpaca (SFT) | 2 | `autoif_sft_alpaca` |"), md);
         assertTrue(md.contains("| `dpo_trl.jsonl` | TRL preference JSONL (DPO) | 2 | (not registered) |"), md);
         assertTrue(md.contains("dataset: autoif_sft_alpaca"), md);
@@ -62,7 +63,7 @@ class DatasetCardTest {
 
     @Test
     void unknownCountsAreNotInvented() {
-        Funnel partial = new Funnel(40L, 31L, Map.of(), null, null, null, null, null);
+        Funnel partial = new Funnel(40L, 31L, Map.of(), null, null, null, null, null, null);
         String md = card(List.of(), partial, List.of()).render();
         assertTrue(md.contains("| responses sampled | not recorded |"), md);
         assertTrue(md.contains("| DPO pairs | not recorded |"), md);

@@ -262,6 +262,23 @@ class CampaignWorkflowTest {
         assertTrue(store.lastExport.config().hasQueries());
     }
 
+    /** The paper's instruction-level pairs: the instruction as prompt, a test case all kept functions accept vs one they reject. */
+    @Test
+    void instructionLevelPairsComeFromTheKeptTestCases() {
+        CampaignResult result = campaign("ilp").run(json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"instructionLevelPairs\": true}"));
+        List<PreferencePair> fromCases = store.responses.get(0).pairs().stream()
+                .filter(p -> p.kind().equals(PreferencePair.INSTRUCTION_LEVEL)).toList();
+        assertEquals(4, fromCases.size(), "2 accepted x 2 rejected cases");
+        for (PreferencePair pair : fromCases) {
+            assertEquals("instruction 0", pair.prompt());
+            assertTrue(pair.chosen().startsWith("yes-") && pair.chosenPassRate() == 1.0, pair.toString());
+            assertTrue(pair.rejected().startsWith("no-") && pair.rejectedPassRate() == 0.0, pair.toString());
+        }
+        assertEquals(8 + 4, result.funnel().responses().dpoPairs(), "response-level and instruction-level pairs");
+    }
+
     @Test
     void aTargetStopsDrawingInstructionsAndSaysSo() {
         CampaignResult result = campaign("target").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
