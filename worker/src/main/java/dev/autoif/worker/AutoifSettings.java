@@ -24,13 +24,16 @@ public final class AutoifSettings {
     private final Path dataDir;
     private final String llmCacheJdbcUrl;
     private final int llmConcurrencyFloor;
+    private final Duration sandboxCoalesceWindow;
+    private final int sandboxCoalesceMaxGroups;
+    private final long sandboxCoalesceMaxCells;
 
     /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1);
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000);
     }
 
     @jakarta.inject.Inject
@@ -47,7 +50,13 @@ public final class AutoifSettings {
             @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
             @Value("${autoif.data-dir:autoif-data}") String dataDir,
             @Value("${autoif.llm.cache.jdbc-url:}") String llmCacheJdbcUrl,
-            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor) {
+            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor,
+            @Value("${autoif.sandbox.coalesce.window-ms:250}") int sandboxCoalesceWindowMs,
+            @Value("${autoif.sandbox.coalesce.max-groups:64}") int sandboxCoalesceMaxGroups,
+            @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells) {
+        this.sandboxCoalesceWindow = Duration.ofMillis(Math.max(0, sandboxCoalesceWindowMs));
+        this.sandboxCoalesceMaxGroups = Math.max(1, sandboxCoalesceMaxGroups);
+        this.sandboxCoalesceMaxCells = Math.max(1, sandboxCoalesceMaxCells);
         this.llmCacheJdbcUrl = blankToNull(llmCacheJdbcUrl);
         this.llmConcurrencyFloor = Math.max(1, Math.min(llmConcurrencyFloor, Math.max(1, llmConcurrency)));
         this.temporalAddress = blankToNull(temporalAddress);
@@ -82,4 +91,10 @@ public final class AutoifSettings {
     public String llmCacheJdbcUrl() { return llmCacheJdbcUrl; }
     /** The adaptive limiter never goes below this many requests in flight per endpoint (its ceiling is llmConcurrency). */
     public int llmConcurrencyFloor() { return llmConcurrencyFloor; }
+    /** How long a sandbox call waits for concurrent calls to share its container (0: never). */
+    public Duration sandboxCoalesceWindow() { return sandboxCoalesceWindow; }
+    /** Instructions' batches per shared container at most (1: never share). */
+    public int sandboxCoalesceMaxGroups() { return sandboxCoalesceMaxGroups; }
+    /** Function x input cells per shared container at most. */
+    public long sandboxCoalesceMaxCells() { return sandboxCoalesceMaxCells; }
 }

@@ -39,6 +39,12 @@ public final class WorkerAssembly {
         return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
     }
 
+    /** How concurrent sandbox calls share containers: autoif.sandbox.coalesce.* (window 0 or max-groups 1: never). */
+    public static SandboxActivitiesImpl.Coalescing coalescing(AutoifSettings s) {
+        return new SandboxActivitiesImpl.Coalescing(s.sandboxCoalesceWindow(), s.sandboxCoalesceMaxGroups(),
+                s.sandboxCoalesceMaxCells(), s.sandboxContainers());
+    }
+
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
         CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
                 : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
@@ -51,9 +57,12 @@ public final class WorkerAssembly {
         } catch (RuntimeException e) {
             log.warn("could not sweep orphaned verifier containers: {}", e.getMessage());
         }
+        SandboxActivitiesImpl.Coalescing coalescing = coalescing(s);
         WorkerRuntime runtime = new WorkerRuntime(client,
-                new WorkerRuntime.Concurrency(s.llmConcurrency(), s.sandboxContainers(), 16),
-                new LlmActivitiesImpl(gateway, llm), new SandboxActivitiesImpl(sandbox),
+                // More sandbox activities than containers may run at once: the extra ones wait to
+                // share a container (see SandboxActivitiesImpl), which bounds the containers.
+                new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16),
+                new LlmActivitiesImpl(gateway, llm), new SandboxActivitiesImpl(sandbox, coalescing),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();

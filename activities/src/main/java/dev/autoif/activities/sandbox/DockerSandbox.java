@@ -67,11 +67,17 @@ public final class DockerSandbox {
     private final String runnerSource;
     private final ObjectMapper json = new ObjectMapper();
     private volatile boolean imageChecked;
+    private final java.util.concurrent.atomic.AtomicLong containersCreated = new java.util.concurrent.atomic.AtomicLong();
 
     public DockerSandbox(DockerClient docker, SandboxSettings settings) {
         this.docker = docker;
         this.settings = settings;
         this.runnerSource = loadRunner();
+    }
+
+    /** Containers this sandbox has created so far (one per evaluate/evaluateGroups that reached the engine). */
+    public long containersCreated() {
+        return containersCreated.get();
     }
 
     /** One independent function x input matrix of a batch. */
@@ -126,6 +132,7 @@ public final class DockerSandbox {
                             .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "32m")))
                             .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
                     .exec().getId());
+            containersCreated.incrementAndGet();
             String container = id;
             byte[] tar = tarOf(BATCH_FILE, payload(groups, timeoutSeconds));
             engineCall(() -> docker.copyArchiveToContainerCmd(container).withRemotePath(BATCH_DIR)
