@@ -6,10 +6,15 @@ import java.util.function.LongSupplier;
 
 /**
  * Caps the requests in flight to one endpoint and adapts the cap (AIMD): each success adds
- * {@code 1/limit} (about +1 per round of requests), a 429 or a latency above
- * {@code latencyTolerance} x the baseline multiplies it by {@code decreaseFactor} — at most once
- * per observed round-trip, so one burst of rejections counts once — always within
- * [{@code floor}, {@code ceiling}], and the floor is at least 1.
+ * {@code 1/limit} (about +1 per round of requests), a 429 or a slow answer multiplies it by
+ * {@code decreaseFactor} — at most once per observed round-trip, so one burst of rejections counts
+ * once — always within [{@code floor}, {@code ceiling}], and the floor is at least 1.
+ *
+ * <p>"Slow" is judged per unit of work (completion tokens), because a campaign mixes 2,000-token
+ * verifier completions with 5-token judge labels: an answer is slow when its latency per unit is
+ * above {@code latencyTolerance} x the baseline per unit AND it took {@code latencySlack} longer
+ * than the baseline predicts — so the scheduling noise of a busy client (milliseconds) is never
+ * mistaken for an overloaded endpoint (seconds).
  *
  * <p>Never stalls: when {@code throttlesBeforeCoolDown} 429s in a row arrive at the floor, the
  * endpoint gets a cool-down (no new requests for {@code coolDownBase}, doubling per failed probe up
@@ -21,7 +26,7 @@ import java.util.function.LongSupplier;
 public final class AdaptiveConcurrencyLimiter {
 
     public record Settings(int floor, int ceiling, int initial, double decreaseFactor, double latencyTolerance,
-                           Duration coolDownBase, Duration coolDownMax, int throttlesBeforeCoolDown) {
+                           Duration latencySlack, Duration coolDownBase, Duration coolDownMax, int throttlesBeforeCoolDown) {
         public Settings {
             if (floor < 1 || ceiling < floor) {
                 throw new IllegalArgumentException("need 1 <= floor <= ceiling, got floor " + floor + ", ceiling " + ceiling);
@@ -34,7 +39,8 @@ public final class AdaptiveConcurrencyLimiter {
 
         /** Starts at the ceiling (the worker's configured concurrency) and backs off on evidence. */
         public static Settings of(int floor, int ceiling) {
-            return new Settings(floor, ceiling, ceiling, 0.7, 3.0, Duration.ofMillis(500), Duration.ofSeconds(30), 3);
+            return new Settings(floor, ceiling, ceiling, 0.7, 3.0, Duration.ofSeconds(1), Duration.ofMillis(500),
+                    Duration.ofSeconds(30), 3);
         }
     }
 
@@ -53,19 +59,24 @@ public final class AdaptiveConcurrencyLimiter {
             return probe;
         }
 
-        /** The endpoint answered. */
+        /** The endpoint answered (one unit of work). */
         public void success() {
-            release(this, Outcome.SUCCESS);
+            success(1);
+        }
+
+        /** The endpoint answered with {@code workUnits} units of work (completion tokens): latency is judged per unit. */
+        public void success(long workUnits) {
+            release(this, Outcome.SUCCESS, Math.max(1, workUnits));
         }
 
         /** The endpoint said 429/503: too many requests. */
         public void throttled() {
-            release(this, Outcome.THROTTLED);
+            release(this, Outcome.THROTTLED, 1);
         }
 
         /** Any other failure (5xx, timeout, reset): says nothing about load; the slot is freed. */
         public void failed() {
-            release(this, Outcome.FAILED);
+            release(this, Outcome.FAILED, 1);
         }
     }
 
@@ -126,7 +137,7 @@ public final class AdaptiveConcurrencyLimiter {
         }
     }
 
-    private synchronized void release(Permit p, Outcome outcome) {
+    private synchronized void release(Permit p, Outcome outcome, long workUnits) {
         if (p.released) {
             return;
         }
@@ -142,8 +153,10 @@ public final class AdaptiveConcurrencyLimiter {
                 consecutiveThrottles = 0;
                 failedProbes = 0;
                 coolingDown = false;
-                boolean slow = !Double.isNaN(baselineNanos) && latency > settings.latencyTolerance() * baselineNanos;
-                updateBaseline(latency);
+                double perUnit = (double) latency / workUnits;
+                boolean slow = !Double.isNaN(baselineNanos) && perUnit > settings.latencyTolerance() * baselineNanos
+                        && latency - baselineNanos * workUnits > settings.latencySlack().toNanos();
+                updateBaseline(perUnit);
                 if (slow) {
                     decrease(now);
                 } else {
@@ -169,8 +182,8 @@ public final class AdaptiveConcurrencyLimiter {
         notifyAll();
     }
 
-    /** The smallest latency seen, drifting slowly up so that a lasting change of workload is learned. */
-    private void updateBaseline(long latency) {
+    /** The smallest latency per unit seen, drifting slowly up so that a lasting change of workload is learned. */
+    private void updateBaseline(double latency) {
         if (Double.isNaN(baselineNanos) || latency < baselineNanos) {
             baselineNanos = latency;
         } else {

@@ -138,7 +138,7 @@ public final class LlmGateway {
         }
         try {
             ChatResponse response = client.complete(call, n);
-            permit.success();
+            permit.success(response.completionTokens() > 0 ? response.completionTokens() : n);
             return response;
         } catch (ApplicationFailure f) {
             if (FailureTypes.LLM_RATE_LIMITED.equals(f.getType())) {

@@ -16,7 +16,7 @@ class AdaptiveConcurrencyLimiterTest {
 
     private AdaptiveConcurrencyLimiter limiter(int floor, int ceiling, int initial) {
         return new AdaptiveConcurrencyLimiter(new AdaptiveConcurrencyLimiter.Settings(floor, ceiling, initial, 0.5, 3.0,
-                Duration.ofSeconds(1), Duration.ofSeconds(8), 3), clock::get);
+                Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(8), 3), clock::get);
     }
 
     private void advance(Duration d) {
@@ -101,6 +101,27 @@ class AdaptiveConcurrencyLimiterTest {
         p.failed();
         assertEquals(4.0, l.limit(), 1e-9, "a 500 or a timeout says nothing about load");
         assertEquals(0, l.inFlight());
+    }
+
+    /** A campaign mixes long and short completions: latency counts per completion token, and noise below the slack is ignored. */
+    @Test
+    void latencyIsJudgedPerUnitOfWorkAndAboveTheSlack() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 8, 8);
+        AdaptiveConcurrencyLimiter.Permit p = take(l);
+        advance(Duration.ofMillis(100));
+        p.success(10); // baseline 10 ms per token
+        p = take(l);
+        advance(Duration.ofMillis(2000));
+        p.success(200);
+        assertEquals(8.0, l.limit(), 1e-9, "20x the time for 20x the tokens is not overload");
+        p = take(l);
+        advance(Duration.ofMillis(40));
+        p.success(1);
+        assertEquals(8.0, l.limit(), 1e-9, "4x per token, but only 30 ms late: below the 50 ms slack, client noise");
+        p = take(l);
+        advance(Duration.ofMillis(400));
+        p.success(10);
+        assertEquals(4.0, l.limit(), 1e-9, "4x per token and 300 ms late: the endpoint is queueing");
     }
 
     @Test

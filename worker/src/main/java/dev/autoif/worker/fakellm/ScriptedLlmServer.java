@@ -76,7 +76,24 @@ public final class ScriptedLlmServer implements AutoCloseable {
         send(ex, 200, body);
     }
 
+    /** Requests being answered right now, and the most ever at once: what a client's concurrency cap must bound. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
+    }
+
     private void chat(HttpExchange ex) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            answer(ex);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void answer(HttpExchange ex) throws IOException {
         requests.incrementAndGet();
         if (!"POST".equals(ex.getRequestMethod())) {
             sendError(ex, 405, "use POST");
