@@ -24,13 +24,14 @@ public final class AutoifSettings {
     private final Path dataDir;
     private final String llmCacheJdbcUrl;
     private final int llmConcurrencyFloor;
+    private final Path nliModelDir;
 
     /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1);
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, "");
     }
 
     @jakarta.inject.Inject
@@ -47,7 +48,8 @@ public final class AutoifSettings {
             @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
             @Value("${autoif.data-dir:autoif-data}") String dataDir,
             @Value("${autoif.llm.cache.jdbc-url:}") String llmCacheJdbcUrl,
-            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor) {
+            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor,
+            @Value("${autoif.nli.model-dir:}") String nliModelDir) {
         this.llmCacheJdbcUrl = blankToNull(llmCacheJdbcUrl);
         this.llmConcurrencyFloor = Math.max(1, Math.min(llmConcurrencyFloor, Math.max(1, llmConcurrency)));
         this.temporalAddress = blankToNull(temporalAddress);
@@ -61,6 +63,15 @@ public final class AutoifSettings {
         this.sandboxContainers = sandboxContainers;
         this.sandboxMemoryMb = sandboxMemoryMb;
         this.dataDir = Path.of(dataDir);
+        this.nliModelDir = blankToNull(nliModelDir) == null ? null : Path.of(nliModelDir.strip());
+    }
+
+    /** These settings with the ONNX NLI model of campaigns with consistency "onnx" (tests, embedded runs). */
+    public AutoifSettings withNliModelDir(Path dir) {
+        return new AutoifSettings(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel,
+                (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
+                dataDir.toString(), llmCacheJdbcUrl == null ? "" : llmCacheJdbcUrl, llmConcurrencyFloor,
+                dir == null ? "" : dir.toString());
     }
 
     private static String blankToNull(String s) {
@@ -82,4 +93,9 @@ public final class AutoifSettings {
     public String llmCacheJdbcUrl() { return llmCacheJdbcUrl; }
     /** The adaptive limiter never goes below this many requests in flight per endpoint (its ceiling is llmConcurrency). */
     public int llmConcurrencyFloor() { return llmConcurrencyFloor; }
+    /**
+     * The ONNX NLI model directory (model.onnx + tokenizer.json + config.json) for campaigns with consistency "onnx";
+     * null: none, and such campaigns fail naming AUTOIF_NLI_MODEL_DIR.
+     */
+    public Path nliModelDir() { return nliModelDir; }
 }
