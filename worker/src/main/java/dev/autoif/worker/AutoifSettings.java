@@ -27,13 +27,14 @@ public final class AutoifSettings {
     private final Duration sandboxCoalesceWindow;
     private final int sandboxCoalesceMaxGroups;
     private final long sandboxCoalesceMaxCells;
+    private final Path nliModelDir;
 
     /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000);
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "");
     }
 
     @jakarta.inject.Inject
@@ -53,7 +54,8 @@ public final class AutoifSettings {
             @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor,
             @Value("${autoif.sandbox.coalesce.window-ms:250}") int sandboxCoalesceWindowMs,
             @Value("${autoif.sandbox.coalesce.max-groups:64}") int sandboxCoalesceMaxGroups,
-            @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells) {
+            @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells,
+            @Value("${autoif.nli.model-dir:}") String nliModelDir) {
         this.sandboxCoalesceWindow = Duration.ofMillis(Math.max(0, sandboxCoalesceWindowMs));
         this.sandboxCoalesceMaxGroups = Math.max(1, sandboxCoalesceMaxGroups);
         this.sandboxCoalesceMaxCells = Math.max(1, sandboxCoalesceMaxCells);
@@ -70,6 +72,16 @@ public final class AutoifSettings {
         this.sandboxContainers = sandboxContainers;
         this.sandboxMemoryMb = sandboxMemoryMb;
         this.dataDir = Path.of(dataDir);
+        this.nliModelDir = blankToNull(nliModelDir) == null ? null : Path.of(nliModelDir.strip());
+    }
+
+    /** These settings with the ONNX NLI model of campaigns with consistency "onnx" (tests, embedded runs). */
+    public AutoifSettings withNliModelDir(Path dir) {
+        return new AutoifSettings(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel,
+                (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
+                dataDir.toString(), llmCacheJdbcUrl == null ? "" : llmCacheJdbcUrl, llmConcurrencyFloor,
+                (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
+                dir == null ? "" : dir.toString());
     }
 
     private static String blankToNull(String s) {
@@ -97,4 +109,9 @@ public final class AutoifSettings {
     public int sandboxCoalesceMaxGroups() { return sandboxCoalesceMaxGroups; }
     /** Function x input cells per shared container at most. */
     public long sandboxCoalesceMaxCells() { return sandboxCoalesceMaxCells; }
+    /**
+     * The ONNX NLI model directory (model.onnx + tokenizer.json + config.json) for campaigns with consistency "onnx";
+     * null: none, and such campaigns fail naming AUTOIF_NLI_MODEL_DIR.
+     */
+    public Path nliModelDir() { return nliModelDir; }
 }

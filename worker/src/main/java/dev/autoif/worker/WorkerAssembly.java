@@ -10,6 +10,9 @@ import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.activities.llm.LlmDefaults;
 import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
+import dev.autoif.activities.nli.NliModelException;
+import dev.autoif.activities.nli.OnnxEntailmentJudge;
+import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
@@ -45,6 +48,24 @@ public final class WorkerAssembly {
                 s.sandboxCoalesceMaxCells(), s.sandboxContainers());
     }
 
+    /**
+     * The ONNX NLI judge of campaigns with consistency "onnx", loaded on first use. A configured directory that lacks
+     * a file stops the worker at startup rather than failing campaigns later.
+     */
+    public static OnnxJudgeProvider nliJudge(AutoifSettings s) {
+        if (s.nliModelDir() == null) {
+            log.info("NLI model: none (campaigns with consistency \"onnx\" need {})", OnnxJudgeProvider.ENV);
+            return OnnxJudgeProvider.none();
+        }
+        try {
+            OnnxEntailmentJudge.checkFiles(s.nliModelDir());
+        } catch (NliModelException e) {
+            throw new IllegalStateException(OnnxJudgeProvider.ENV + ": " + e.getMessage(), e);
+        }
+        log.info("NLI model: {} (loaded on first use)", s.nliModelDir());
+        return new OnnxJudgeProvider(s.nliModelDir());
+    }
+
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
         CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
                 : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
@@ -62,7 +83,7 @@ public final class WorkerAssembly {
                 // More sandbox activities than containers may run at once: the extra ones wait to
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16),
-                new LlmActivitiesImpl(gateway, llm), new SandboxActivitiesImpl(sandbox, coalescing),
+                new LlmActivitiesImpl(gateway, llm, nliJudge(s)), new SandboxActivitiesImpl(sandbox, coalescing),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();

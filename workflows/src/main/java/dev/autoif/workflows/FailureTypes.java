@@ -25,8 +25,14 @@ public final class FailureTypes {
     /** The campaign directory could not be read or written (retryable: disks fill up and get freed). */
     public static final String STORAGE = "StorageError";
     public static final String SANDBOX_ENGINE_DOWN = "DockerEngineUnreachable";
+    /**
+     * The campaign asks for the ONNX NLI judge (consistency "onnx") but the worker has no usable model: none
+     * configured (AUTOIF_NLI_MODEL_DIR), or its directory lacks a file or holds a model that cannot be read.
+     */
+    public static final String NLI_MODEL_UNAVAILABLE = "NliModelUnavailable";
 
-    public static final Set<String> FATAL_FOR_CAMPAIGN = Set.of(LLM_AUTH, LLM_NOT_FOUND, SANDBOX_IMAGE_MISSING);
+    public static final Set<String> FATAL_FOR_CAMPAIGN = Set.of(LLM_AUTH, LLM_NOT_FOUND, SANDBOX_IMAGE_MISSING,
+            NLI_MODEL_UNAVAILABLE);
 
     private FailureTypes() {}
 }

@@ -1,5 +1,7 @@
 package dev.autoif.activities.llm;
 
+import dev.autoif.activities.nli.NliModelException;
+import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
@@ -27,6 +29,7 @@ import io.temporal.activity.ActivityInfo;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -38,10 +41,18 @@ import java.util.function.Supplier;
 public class LlmActivitiesImpl implements LlmActivities {
     private final LlmGateway gateway;
     private final LlmDefaults defaults;
+    private final OnnxJudgeProvider nli;
 
+    /** Without an NLI model: campaigns with consistency "onnx" fail, naming the setting. */
     public LlmActivitiesImpl(LlmGateway gateway, LlmDefaults defaults) {
+        this(gateway, defaults, OnnxJudgeProvider.none());
+    }
+
+    /** @param nli the ONNX NLI judge of campaigns with consistency "onnx" */
+    public LlmActivitiesImpl(LlmGateway gateway, LlmDefaults defaults, OnnxJudgeProvider nli) {
         this.gateway = gateway;
         this.defaults = defaults;
+        this.nli = nli;
     }
 
     @Override
@@ -94,6 +105,9 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
+        if (CampaignConfig.CONSISTENCY_ONNX.equals(request.judgeKind())) {
+            return judgeWithOnnx(request);
+        }
         if (!CampaignConfig.CONSISTENCY_LLM.equals(request.judgeKind())) {
             throw ApplicationFailure.newNonRetryableFailure("unknown entailment judge '" + request.judgeKind() + "'",
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
@@ -120,6 +134,30 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
                 : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0], new LlmGateway.Result(List.of(), spent[0])));
         return new ConsistencyJudgements(judgements, usage);
+    }
+
+    /** S5 with the worker's ONNX NLI model: every distinct hypothesis in one batch; no LLM, so no usage. */
+    private ConsistencyJudgements judgeWithOnnx(ConsistencyRequest request) {
+        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(request.hypotheses()));
+        Caller caller = Caller.current();
+        List<EntailmentJudge.Verdict> verdicts;
+        try {
+            // The first call of a worker loads the model (seconds for mDeBERTa): heartbeat meanwhile too.
+            verdicts = caller.heartbeating(() -> nli.judge().judgeAll(request.premise(), distinct));
+        } catch (NliModelException e) {
+            throw ApplicationFailure.newNonRetryableFailure("the ONNX NLI model " + nli.modelDir() + " cannot judge: "
+                    + e.getMessage(), FailureTypes.NLI_MODEL_UNAVAILABLE);
+        }
+        Map<String, EntailmentJudge.Verdict> byHypothesis = new HashMap<>();
+        for (int i = 0; i < distinct.size(); i++) {
+            byHypothesis.put(distinct.get(i), verdicts.get(i));
+        }
+        List<NliJudgement> judgements = new ArrayList<>();
+        for (String hypothesis : request.hypotheses()) {
+            EntailmentJudge.Verdict v = byHypothesis.get(hypothesis);
+            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+        }
+        return new ConsistencyJudgements(judgements, List.of());
     }
 
     @Override

@@ -46,7 +46,8 @@ import java.util.stream.Stream;
  *   items/NNNNNN-ID.json     one full record per instruction (lineage, pass matrix, verdict)
  *   verifiers.jsonl          kept instructions, reference cross_validation.jsonl fields
  *   dropped.jsonl            dropped instructions with reason and detail
- *   back_translations.jsonl  S4/S5: one row per back-translated function with its NLI labels
+ *   back_translations.jsonl  S4/S5: one row per back-translated function with its NLI labels (and notes: the
+ *                            ONNX judge's probabilities, why an LLM judge's label is a fallback)
  *   funnel.json              counts, preset
  *   queries.jsonl            Stage 2: the imported query pool (query_import.json says what was skipped and why)
  *   items/NNNNNN-ID.responses.json  Stage 2: one record per kept instruction (prompts, responses, verdicts, pairs)
@@ -313,6 +314,11 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         b.instructions().forEach(stated::add);
         ArrayNode labels = row.putArray("nli_labels");
         b.judgements().forEach(j -> labels.add(j.label()));
+        if (b.judgements().stream().anyMatch(j -> j.note() != null)) {
+            // The ONNX judge's probabilities, or why an LLM judge's label is a fallback.
+            ArrayNode notes = row.putArray("nli_notes");
+            b.judgements().forEach(j -> notes.add(j.note()));
+        }
         if (b.parseError() != null) {
             row.put("parse_error", b.parseError());
         }

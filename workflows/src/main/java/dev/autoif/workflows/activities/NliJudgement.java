@@ -4,7 +4,8 @@ package dev.autoif.workflows.activities;
  * One natural-language-inference judgement.
  *
  * @param label ENTAILMENT, NEUTRAL or CONTRADICTION
- * @param note  why the label is a fallback (an unreadable judge answer reads as NEUTRAL), null otherwise
+ * @param note  for the LLM judge, why the label is a fallback (an unreadable judge answer reads as NEUTRAL), null
+ *              otherwise; for the ONNX NLI judge, the model's class probabilities
  */
 public record NliJudgement(String hypothesis, String label, String note) {
     public static final String ENTAILMENT = "ENTAILMENT";

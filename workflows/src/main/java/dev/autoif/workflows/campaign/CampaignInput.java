@@ -31,8 +31,10 @@ import java.util.Map;
  *                                  punctuation)
  * @param consistency               S4/S5: "llm" (default) back-translates up to 3 kept functions per instruction and
  *                                  drops the instruction when an LLM entailment judge (the judge role, or the
- *                                  supervision settings when no judge is set) finds a contradiction; "none" skips
- *                                  S4 and S5
+ *                                  supervision settings when no judge is set) finds a contradiction; "onnx" does
+ *                                  the same with the NLI model (e.g. mDeBERTa-v3 XNLI exported to ONNX) the
+ *                                  worker loads from AUTOIF_NLI_MODEL_DIR, and fails the campaign when the worker
+ *                                  has none; "none" skips S4 and S5
  * @param queryFile                 Stage 2: real user queries (ShareGPT JSON array or JSONL, or OpenAI "messages"),
  *                                  a path the worker can read; without it the campaign stops after S5
  * @param queriesPerInstruction     S6: queries drawn per kept instruction (default 16)

@@ -178,6 +178,32 @@ class CampaignWorkflowTest {
         assertTrue(store.records.get(0).backTranslations().isEmpty());
     }
 
+    /**
+     * consistency "onnx" reaches S5 with that judge kind; a worker without an NLI model fails S5 with
+     * NliModelUnavailable, which stops the campaign with the activity's message instead of dropping every instruction.
+     */
+    @Test
+    void onnxConsistencyWithoutAModelOnTheWorkerFailsTheCampaignWithTheMessage() {
+        llm.judgeFailWith = ApplicationFailure.newNonRetryableFailure("this worker has no NLI model: set "
+                + "AUTOIF_NLI_MODEL_DIR", FailureTypes.NLI_MODEL_UNAVAILABLE);
+        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c7").run(json("{\"seedInstructions\": "
+                + "[\"entailed a\", \"entailed b\"], \"verifiersPerInstruction\": 4, \"consistency\": \"onnx\"}")));
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        assertTrue(root.getMessage().contains("set AUTOIF_NLI_MODEL_DIR"), root.getMessage());
+        assertTrue(llm.judgedKinds.contains(CampaignConfig.CONSISTENCY_ONNX), llm.judgedKinds.toString());
+        assertTrue(store.records.isEmpty(), "no instruction recorded as dropped: " + store.records.size());
+    }
+
+    @Test
+    void consistencyAcceptsLlmOnnxAndNoneOnly() {
+        assertEquals(CampaignConfig.CONSISTENCY_ONNX, CampaignConfig.from(json("{" + seeds(1)
+                + ", \"consistency\": \"onnx\"}")).consistency());
+        var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
+                + ", \"consistency\": \"nli\"}")));
+        assertTrue(bad.getMessage().contains("\"llm\", \"onnx\" or \"none\""), bad.getMessage());
+    }
+
     private static List<String> labels(InstructionRecord r) {
         return r.backTranslations().stream().flatMap(b -> b.judgements().stream()).map(NliJudgement::label).toList();
     }
@@ -325,6 +351,8 @@ class CampaignWorkflowTest {
         final Queue<String> backTranslated = new ConcurrentLinkedQueue<>();
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
+        volatile ApplicationFailure judgeFailWith;
+        final Queue<String> judgedKinds = new ConcurrentLinkedQueue<>();
 
         @Override
         public VerifierCompletions generateVerifiers(VerifierRequest request) {
@@ -368,6 +396,8 @@ class CampaignWorkflowTest {
         /** The second hypothesis of a "contradicted" instruction contradicts it; "neutral" ones are all neutral. */
         @Override
         public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
+            judgedKinds.add(request.judgeKind());
+            if (judgeFailWith != null) throw judgeFailWith;
             judged.add(request.premise());
             List<NliJudgement> out = new ArrayList<>();
             for (int h = 0; h < request.hypotheses().size(); h++) {
