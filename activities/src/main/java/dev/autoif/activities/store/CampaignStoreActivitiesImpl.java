@@ -14,6 +14,7 @@ import dev.autoif.activities.queries.QuerySampler;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.ResponseStageRecord;
 import dev.autoif.workflows.activities.InstructionRecord;
@@ -50,7 +51,8 @@ import java.util.stream.Stream;
  *                            ONNX judge's probabilities, why an LLM judge's label is a fallback)
  *   funnel.json              counts, preset
  *   queries.jsonl            Stage 2: the imported query pool (query_import.json says what was skipped and why)
- *   items/NNNNNN-ID.responses.json  Stage 2: one record per kept instruction (prompts, responses, verdicts, pairs)
+ *   items/NNNNNN-ID.responses.json  Stage 2: one summary per kept instruction (functions, instruction-level pairs)
+ *   items/NNNNNN-ID/prompt-QQQ.json Stage 2: one record per prompt (responses, verdicts, judge, pairs)
  *   responses.jsonl          every sampled response with its pass rate, judge scores and fate
  *   prompts.jsonl            every SFT prompt with the instruction's kept functions (the online DPO input)
  *   sft_*.json[l], dpo_*.json[l], dataset_info.json, DATASET_CARD.md   the datasets (see DatasetWriter)
@@ -237,6 +239,21 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     }
 
     @Override
+    public void recordPrompt(String outputDir, PromptRecord record) {
+        Path file = promptFile(Path.of(outputDir), record.instructionIndex(), record.instructionId(), record.promptIndex());
+        try {
+            AtomicFiles.write(file, json.writeValueAsString(record));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Path promptFile(Path dir, int instructionIndex, String instructionId, int promptIndex) {
+        return dir.resolve(ITEMS).resolve(String.format("%06d-%s", instructionIndex, instructionId))
+                .resolve(String.format("prompt-%03d.json", promptIndex));
+    }
+
+    @Override
     public void recordResponses(String outputDir, ResponseStageRecord record) {
         Path file = Path.of(outputDir, ITEMS, String.format("%06d-%s%s", record.index(), record.instructionId(), RESPONSES_SUFFIX));
         try {
@@ -258,8 +275,8 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         StringBuilder backTranslations = new StringBuilder();
         List<Path> items;
         try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
-            items = files.filter(p -> p.toString().endsWith(".json") && !p.toString().endsWith(RESPONSES_SUFFIX))
-                    .sorted().toList();
+            items = files.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".json")
+                    && !p.toString().endsWith(RESPONSES_SUFFIX)).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -49,7 +49,7 @@ final class DatasetExport {
         long passedVerifiers = 0;
         long judged = 0;
         for (ResponseStageRecord r : records()) {
-            for (PromptRecord p : r.prompts()) {
+            for (PromptRecord p : prompts(r)) {
                 boolean sftPrompt = false;
                 for (ResponseRecord response : p.responses()) {
                     responses.append(responseRow(r, p, response)).append('\n');
@@ -67,8 +67,9 @@ final class DatasetExport {
                 if (sftPrompt) {
                     prompts.append(promptRow(r, p)).append('\n');
                 }
+                pairs.addAll(p.pairs());
             }
-            pairs.addAll(r.pairs());
+            pairs.addAll(r.instructionLevelPairs());
         }
         if (config.targetSftRows() != null && sft.size() > config.targetSftRows()) {
             sft = List.copyOf(sft.subList(0, config.targetSftRows()));
@@ -112,6 +113,19 @@ final class DatasetExport {
             }
         }
         return records;
+    }
+
+    private List<PromptRecord> prompts(ResponseStageRecord r) {
+        List<PromptRecord> prompts = new ArrayList<>();
+        for (int q = 0; q < r.prompts(); q++) {
+            Path file = CampaignStoreActivitiesImpl.promptFile(dir, r.index(), r.instructionId(), q);
+            try {
+                prompts.add(json.readValue(file.toFile(), PromptRecord.class));
+            } catch (IOException e) {
+                throw new UncheckedIOException("unreadable record " + file, e);
+            }
+        }
+        return prompts;
     }
 
     private ObjectNode responseRow(ResponseStageRecord r, PromptRecord p, ResponseRecord response) {

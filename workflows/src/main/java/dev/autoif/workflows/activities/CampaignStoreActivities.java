@@ -42,6 +42,11 @@ public interface CampaignStoreActivities {
     @ActivityMethod(name = "DrawQueries")
     List<String> drawQueries(QueryDraw draw);
 
+    /** Stage 2: one prompt's responses, verdicts and pairs. */
+    @ActivityMethod(name = "RecordPrompt")
+    void recordPrompt(String outputDir, PromptRecord record);
+
+    /** Stage 2: the instruction's summary, written after all its prompts. */
     @ActivityMethod(name = "RecordResponses")
     void recordResponses(String outputDir, ResponseStageRecord record);
 

@@ -1,10 +1,14 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.dataset.PreferencePair;
 import java.util.List;
 
 /**
- * One (instruction, query) prompt of S6: the SFT prompt it becomes and its K responses.
+ * One (instruction, query) prompt of Stage 2, stored on its own: the SFT prompt it becomes, its K responses with
+ * their fates (S6 to S8), and its DPO pairs (D1).
  *
- * @param error why the prompt has no responses when sampling failed after all retries, else null
+ * @param promptIndex which of the instruction's drawn queries (0-based)
+ * @param error       why a stage of this prompt failed after all retries, else null
  */
-public record PromptRecord(String query, String prompt, List<ResponseRecord> responses, String error) {}
+public record PromptRecord(int instructionIndex, String instructionId, int promptIndex, String query, String prompt,
+                           List<ResponseRecord> responses, List<PreferencePair> pairs, String error) {}

@@ -22,7 +22,6 @@ import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.campaign.ResponseFunnel;
-import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.dataset.DpoPairs;
 import dev.autoif.workflows.dataset.PreferencePair;
@@ -32,11 +31,10 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -90,121 +88,116 @@ final class ResponseStage {
         }
     }
 
-    private record Prompt(String query, String prompt, List<Candidate> candidates, String error) {}
-
     ResponseFunnel run(InstructionRecord instruction) {
         List<String> functions = instruction.verifiers().stream().filter(VerifierRecord::kept).map(VerifierRecord::func).toList();
-        stage.accept("S6");
+        stage.accept("S6-S8");
         List<String> queries = store.drawQueries(new QueryDraw(task.outputDir(), task.index(),
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
-        List<Prompt> prompts = sample(queries);
-
-        stage.accept("S7");
-        score(prompts, functions);
-
-        stage.accept("S8");
-        judge(prompts);
-
-        List<PreferencePair> pairs = new ArrayList<>();
+        // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
+        // Temporal's 2 MB limit, and the sandbox worker packs the prompts' batches into shared containers anyway.
+        List<Promise<ResponseFunnel>> pending = new ArrayList<>();
+        for (int q = 0; q < queries.size(); q++) {
+            int promptIndex = q;
+            String query = queries.get(q);
+            pending.add(Async.function(() -> prompt(promptIndex, query, functions)));
+        }
         ResponseFunnel funnel = ResponseFunnel.empty();
-        List<PromptRecord> records = new ArrayList<>();
-        for (Prompt p : prompts) {
-            List<ScoredResponse> scored = new ArrayList<>();
-            Map<String, Long> dropped = new TreeMap<>();
-            long rows = 0;
-            for (Candidate c : p.candidates()) {
-                if (c.passRate != null) {
-                    scored.add(new ScoredResponse(c.sample.text(), c.passRate));
-                }
-                if (c.reason == null) {
-                    rows++;
-                } else {
-                    dropped.merge(c.reason, 1L, Long::sum);
-                }
-            }
-            // D1 pairs responses to SFT prompts only: a prompt without a single accepted response is not trained on.
-            List<PreferencePair> promptPairs = rows == 0 ? List.of() : DpoPairs.build(task.instructionId(), p.prompt(),
-                    scored, PreferencePair.RESPONSE_LEVEL, settings.querySeed());
-            pairs.addAll(promptPairs);
-            funnel = funnel.plus(new ResponseFunnel(1, p.candidates().size(), dropped, rows, promptPairs.size()));
-            records.add(new PromptRecord(p.query(), p.prompt(), p.candidates().stream().map(Candidate::record).toList(), p.error()));
+        for (Promise<ResponseFunnel> p : pending) {
+            funnel = funnel.plus(p.get());
         }
-        if (settings.instructionLevelPairs()) {
-            List<PreferencePair> fromCases = instructionLevelPairs(instruction);
-            pairs.addAll(fromCases);
-            funnel = funnel.plus(new ResponseFunnel(0, 0, Map.of(), 0, fromCases.size()));
-        }
+        List<PreferencePair> fromCases = settings.instructionLevelPairs() ? instructionLevelPairs(instruction) : List.of();
+        funnel = funnel.plus(new ResponseFunnel(0, 0, Map.of(), 0, fromCases.size()));
         store.recordResponses(task.outputDir(), new ResponseStageRecord(task.index(), task.instructionId(),
-                task.instruction(), functions, records, pairs));
+                task.instruction(), functions, queries.size(), fromCases));
         return funnel;
     }
 
-    /** S6: K responses per prompt, all prompts at once; a repeated or truncated response is dropped here. */
-    private List<Prompt> sample(List<String> queries) {
-        List<Promise<ResponseSamples>> pending = new ArrayList<>();
-        for (String query : queries) {
-            ResponseRequest request = new ResponseRequest(task.campaignId(), SftPrompt.forSampling(task.instruction(), query),
-                    task.supervision(), settings.responsesPerQuery(), VerifierRequest.ROLE_SUPERVISION, "S6");
-            pending.add(Async.function(llm::sampleResponses, request));
+    /** S6 to S9 and D1 for one (instruction, query) prompt; its record is stored before it returns its counts. */
+    private ResponseFunnel prompt(int promptIndex, String query, List<String> functions) {
+        String sftPrompt = SftPrompt.reference(query, task.instruction());
+        String error = null;
+        List<Candidate> candidates = List.of();
+        try {
+            candidates = sample(query);
+            score(candidates, functions);
+            judge(query, candidates);
+        } catch (StageFailure failure) {
+            error = failure.getMessage();
         }
-        List<Prompt> prompts = new ArrayList<>();
-        for (int q = 0; q < queries.size(); q++) {
-            String query = queries.get(q);
-            String sftPrompt = SftPrompt.reference(query, task.instruction());
-            ResponseSamples samples;
-            try {
-                samples = pending.get(q).get();
-            } catch (ActivityFailure e) {
-                prompts.add(new Prompt(query, sftPrompt, List.of(), "S6 sampling failed: " + describe.apply(e)));
-                continue;
+        List<ScoredResponse> scored = new ArrayList<>();
+        Map<String, Long> dropped = new TreeMap<>();
+        long rows = 0;
+        for (Candidate c : candidates) {
+            if (c.passRate != null) {
+                scored.add(new ScoredResponse(c.sample.text(), c.passRate));
             }
-            usage = LlmUsage.merge(usage, samples.usage());
-            List<Candidate> candidates = new ArrayList<>();
-            LinkedHashSet<String> seen = new LinkedHashSet<>();
-            for (ResponseSample s : samples.samples()) {
-                Candidate c = new Candidate(s);
-                if (s.truncated() && !task.keepTruncated()) {
-                    c.reason = ResponseDropReason.TRUNCATED.name();
-                } else if (!seen.add(s.text())) {
-                    c.reason = ResponseDropReason.DUPLICATE.name();
-                }
-                candidates.add(c);
+            if (c.reason == null) {
+                rows++;
+            } else {
+                dropped.merge(c.reason, 1L, Long::sum);
             }
-            prompts.add(new Prompt(query, sftPrompt, candidates, null));
         }
-        return prompts;
+        // D1 pairs responses to SFT prompts only: a prompt without a single accepted response is not trained on.
+        List<PreferencePair> pairs = rows == 0 ? List.of() : DpoPairs.build(task.instructionId(), sftPrompt, scored,
+                PreferencePair.RESPONSE_LEVEL, settings.querySeed());
+        store.recordPrompt(task.outputDir(), new PromptRecord(task.index(), task.instructionId(), promptIndex, query,
+                sftPrompt, candidates.stream().map(Candidate::record).toList(), pairs, error));
+        return new ResponseFunnel(1, candidates.size(), dropped, rows, pairs.size());
     }
 
-    /** S7: every distinct response of the instruction against every kept function, in one sandbox batch. */
-    private void score(List<Prompt> prompts, List<String> functions) {
-        LinkedHashMap<String, Integer> inputIndex = new LinkedHashMap<>();
-        for (Prompt p : prompts) {
-            for (Candidate c : p.candidates()) {
-                if (c.reason == null) {
-                    inputIndex.putIfAbsent(c.sample.text(), inputIndex.size());
-                }
-            }
+    /** A stage of one prompt failed after all its retries: its responses are dropped with the message. */
+    private static final class StageFailure extends RuntimeException {
+        StageFailure(String message) {
+            super(message);
         }
-        if (inputIndex.isEmpty()) {
+    }
+
+    /** S6: K responses to the prompt; a repeated or truncated response is dropped here. */
+    private List<Candidate> sample(String query) {
+        ResponseSamples samples;
+        try {
+            samples = llm.sampleResponses(new ResponseRequest(task.campaignId(),
+                    SftPrompt.forSampling(task.instruction(), query), task.supervision(), settings.responsesPerQuery(),
+                    VerifierRequest.ROLE_SUPERVISION, "S6"));
+        } catch (ActivityFailure e) {
+            throw new StageFailure("S6 sampling failed: " + describe.apply(e));
+        }
+        usage = LlmUsage.merge(usage, samples.usage());
+        List<Candidate> candidates = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (ResponseSample s : samples.samples()) {
+            Candidate c = new Candidate(s);
+            if (s.truncated() && !task.keepTruncated()) {
+                c.reason = ResponseDropReason.TRUNCATED.name();
+            } else if (!seen.add(s.text())) {
+                c.reason = ResponseDropReason.DUPLICATE.name();
+            }
+            candidates.add(c);
+        }
+        return candidates;
+    }
+
+    /** S7: the prompt's distinct responses against every kept function, in one sandbox batch. */
+    private void score(List<Candidate> candidates, List<String> functions) {
+        List<Candidate> alive = candidates.stream().filter(c -> c.reason == null).toList();
+        if (alive.isEmpty()) {
             return;
         }
         EvaluationResult matrix;
         try {
             matrix = sandbox.evaluate(new EvaluationBatch(task.campaignId(), task.instructionId() + "/S7", functions,
-                    List.copyOf(inputIndex.keySet()), task.evaluationTimeoutSeconds()));
+                    alive.stream().map(c -> c.sample.text()).toList(), task.evaluationTimeoutSeconds()));
         } catch (ActivityFailure e) {
-            String why = describe.apply(e);
-            forEachAlive(prompts, c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
-            prompts.replaceAll(p -> new Prompt(p.query(), p.prompt(), p.candidates(), "S7 scoring failed: " + why));
-            return;
+            String why = "S7 scoring failed: " + describe.apply(e);
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            throw new StageFailure(why);
         }
-        forEachAlive(prompts, c -> {
-            int column = inputIndex.get(c.sample.text());
+        for (int column = 0; column < alive.size(); column++) {
+            Candidate c = alive.get(column);
             List<Boolean> verdicts = new ArrayList<>();
             int passed = 0;
             for (FunctionEvaluation row : matrix.rows()) {
-                Cell cell = row.usable() ? row.cells().get(column) : null;
-                Boolean v = cell == null ? null : cell.value();
+                Boolean v = row.usable() ? row.cells().get(column).value() : null;
                 verdicts.add(v);
                 if (Boolean.TRUE.equals(v)) passed++;
             }
@@ -213,43 +206,32 @@ final class ResponseStage {
             if (!(c.passRate > settings.minPassRate())) {
                 c.reason = ResponseDropReason.BELOW_PASS_RATE.name();
             }
-        });
+        }
     }
 
-    /** S8: the judge scores the responses that passed S7, one activity per prompt, all prompts at once. */
-    private void judge(List<Prompt> prompts) {
-        Map<Prompt, Promise<JudgeVerdicts>> pending = new LinkedHashMap<>();
-        Map<Prompt, List<Candidate>> judged = new HashMap<>();
-        for (Prompt p : prompts) {
-            List<Candidate> alive = p.candidates().stream().filter(c -> c.reason == null).toList();
-            if (alive.isEmpty()) continue;
-            judged.put(p, alive);
-            JudgeRequest request = new JudgeRequest(task.campaignId(), task.instruction(), p.query(),
-                    alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples());
-            pending.put(p, Async.function(llm::judgeResponses, request));
+    /** S8: the judge scores the responses that passed S7. */
+    private void judge(String query, List<Candidate> candidates) {
+        List<Candidate> alive = candidates.stream().filter(c -> c.reason == null).toList();
+        if (alive.isEmpty()) {
+            return;
         }
-        for (Map.Entry<Prompt, Promise<JudgeVerdicts>> e : pending.entrySet()) {
-            List<Candidate> alive = judged.get(e.getKey());
-            JudgeVerdicts verdicts;
-            try {
-                verdicts = e.getValue().get();
-            } catch (ActivityFailure failure) {
-                String why = "S8 judging failed: " + describe.apply(failure);
-                alive.forEach(c -> {
-                    c.reason = ResponseDropReason.STAGE_FAILED.name();
-                    c.judge = new JudgeVerdict(List.of(), List.of(), List.of(why));
-                });
-                continue;
-            }
-            usage = LlmUsage.merge(usage, verdicts.usage());
-            for (int i = 0; i < alive.size(); i++) {
-                Candidate c = alive.get(i);
-                c.judge = verdicts.verdicts().get(i);
-                if (c.judge.scores().isEmpty()) {
-                    c.reason = ResponseDropReason.JUDGE_NO_SCORE.name();
-                } else if (!(c.judge.mean() > settings.minJudgeScore())) {
-                    c.reason = ResponseDropReason.BELOW_JUDGE_SCORE.name();
-                }
+        JudgeVerdicts verdicts;
+        try {
+            verdicts = llm.judgeResponses(new JudgeRequest(task.campaignId(), task.instruction(), query,
+                    alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples()));
+        } catch (ActivityFailure failure) {
+            String why = "S8 judging failed: " + describe.apply(failure);
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            throw new StageFailure(why);
+        }
+        usage = LlmUsage.merge(usage, verdicts.usage());
+        for (int i = 0; i < alive.size(); i++) {
+            Candidate c = alive.get(i);
+            c.judge = verdicts.verdicts().get(i);
+            if (c.judge.scores().isEmpty()) {
+                c.reason = ResponseDropReason.JUDGE_NO_SCORE.name();
+            } else if (!(c.judge.mean() > settings.minJudgeScore())) {
+                c.reason = ResponseDropReason.BELOW_JUDGE_SCORE.name();
             }
         }
     }
@@ -273,13 +255,5 @@ final class ResponseStage {
         }
         return DpoPairs.build(task.instructionId(), task.instruction(), cases, PreferencePair.INSTRUCTION_LEVEL,
                 settings.querySeed());
-    }
-
-    private static void forEachAlive(List<Prompt> prompts, Consumer<Candidate> action) {
-        for (Prompt p : prompts) {
-            for (Candidate c : p.candidates()) {
-                if (c.reason == null) action.accept(c);
-            }
-        }
     }
 }

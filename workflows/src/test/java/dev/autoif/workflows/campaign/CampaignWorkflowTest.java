@@ -272,7 +272,9 @@ class CampaignWorkflowTest {
         assertEquals(3, store.responses.size(), "one response record per kept instruction, none twice");
         ResponseStageRecord first = store.responses.get(0);
         assertEquals(3, first.functions().size(), "scored with the three kept functions only");
-        PromptRecord prompt = first.prompts().get(0);
+        assertEquals(2, first.prompts());
+        assertEquals(6, store.prompts.size(), "one record per prompt, none twice");
+        PromptRecord prompt = store.prompts.get("0/0");
         assertEquals("query 0-0", prompt.query());
         assertEquals("Query 0-0. Instruction 0.", prompt.prompt());
         assertEquals(List.of(true, true, true), prompt.responses().get(0).verdicts());
@@ -281,7 +283,8 @@ class CampaignWorkflowTest {
         assertEquals("BELOW_PASS_RATE", prompt.responses().get(1).dropReason());
         assertNull(prompt.responses().get(1).judge(), "a response that fails S7 never reaches the judge");
         assertEquals("BELOW_JUDGE_SCORE", prompt.responses().get(2).dropReason());
-        for (PreferencePair pair : first.pairs()) {
+        assertEquals(4, prompt.pairs().size());
+        for (PreferencePair pair : prompt.pairs()) {
             assertTrue(pair.chosen().startsWith("yes") && pair.rejected().startsWith("no"), pair.toString());
         }
         assertNull(result.funnel().stopReason());
@@ -294,8 +297,7 @@ class CampaignWorkflowTest {
         CampaignResult result = campaign("ilp").run(json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"instructionLevelPairs\": true}"));
-        List<PreferencePair> fromCases = store.responses.get(0).pairs().stream()
-                .filter(p -> p.kind().equals(PreferencePair.INSTRUCTION_LEVEL)).toList();
+        List<PreferencePair> fromCases = store.responses.get(0).instructionLevelPairs();
         assertEquals(4, fromCases.size(), "2 accepted x 2 rejected cases");
         for (PreferencePair pair : fromCases) {
             assertEquals("instruction 0", pair.prompt());
@@ -515,6 +517,16 @@ class CampaignWorkflowTest {
             List<String> out = new ArrayList<>();
             for (int q = 0; q < draw.count(); q++) out.add("query " + draw.instructionIndex() + "-" + q);
             return out;
+        }
+
+        final Map<String, PromptRecord> prompts = new ConcurrentHashMap<>();
+
+        @Override
+        public void recordPrompt(String outputDir, PromptRecord record) {
+            if (prompts.putIfAbsent(record.instructionIndex() + "/" + record.promptIndex(), record) != null) {
+                throw new AssertionError("prompt " + record.promptIndex() + " of instruction " + record.instructionIndex()
+                        + " recorded twice");
+            }
         }
 
         @Override
