@@ -136,6 +136,52 @@ class DockerSandboxTest {
         assertHonest(r.rows().get(1), "monkeypatching builtins");
     }
 
+    /**
+     * Functions of one instruction may share a process (runner.py's trade-off): whatever one leaves
+     * behind in its process must not reach the next. Each tamperer is followed by a checker that
+     * returns True only in a pristine process.
+     */
+    @Test
+    void stateLeftBehindInTheProcessCannotReachTheNextFunctionOfTheSameInstruction() {
+        String checker = "import re, os, sys, signal, threading, random, json, collections\n"
+                + "def evaluate(response):\n"
+                + "    return (re.search('b', 'abc') is not None and json.dumps(1) == '1' and os.getcwd() == '/'\n"
+                + "            and 'AUTOIF_PLANTED' not in os.environ and sys.getrecursionlimit() >= 1000\n"
+                + "            and threading.active_count() == 1 and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL\n"
+                + "            and random.random() == random.Random(0).random() and len('ab') == 2\n"
+                + "            and collections.Counter('aab').most_common(1) == [('a', 2)])";
+        Map<String, String> tamperers = new LinkedHashMap<>();
+        tamperers.put("patch a module", "import re\nre.search = lambda *a, **k: None\ndef evaluate(response):\n    return True");
+        tamperers.put("patch a module inside evaluate", "def evaluate(response):\n    import json\n    json.dumps = lambda o: 'x'\n    return True");
+        tamperers.put("patch a class", "import collections\ncollections.Counter.most_common = None\ndef evaluate(response):\n    return True");
+        tamperers.put("leave a thread", "import threading, time\ndef evaluate(response):\n"
+                + "    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n    return True");
+        tamperers.put("arm an alarm", "import signal\ndef evaluate(response):\n"
+                + "    signal.signal(signal.SIGALRM, lambda *a: None)\n    signal.alarm(30)\n    return True");
+        tamperers.put("environment and directory", "import os\ndef evaluate(response):\n"
+                + "    os.environ['AUTOIF_PLANTED'] = '1'\n    os.chdir('/tmp')\n    return True");
+        tamperers.put("recursion limit", "import sys\ndef evaluate(response):\n    sys.setrecursionlimit(60)\n    return True");
+        tamperers.put("consume randomness", "import random\ndef evaluate(response):\n    random.random()\n    return True");
+        tamperers.put("patch builtins in evaluate", "import builtins\ndef evaluate(response):\n    builtins.len = lambda x: 7\n    return True");
+        tamperers.put("leave a child", "import os, time\ndef evaluate(response):\n"
+                + "    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\n    return True");
+        List<String> functions = new java.util.ArrayList<>();
+        for (String source : tamperers.values()) {
+            functions.add(source);
+            functions.add(checker);
+        }
+        EvaluationResult r = run(functions, INPUTS, 2);
+        int i = 0;
+        for (String name : tamperers.keySet()) {
+            assertEquals(Boolean.TRUE, r.rows().get(2 * i).cells().get(0).value(), name + " runs: " + r.rows().get(2 * i));
+            FunctionEvaluation after = r.rows().get(2 * i + 1);
+            assertNull(after.definitionError(), "after '" + name + "': " + after);
+            assertEquals(Boolean.TRUE, after.cells().get(0).value(), "after '" + name + "': " + after);
+            assertEquals(Boolean.TRUE, after.cells().get(1).value(), "after '" + name + "': " + after);
+            i++;
+        }
+    }
+
     @Test
     void aFileWrittenByOneFunctionCannotShadowAModuleForAnother() {
         String plant = "def evaluate(response):\n    open('/tmp/calendar.py', 'w').write('monthrange = None')\n    return True";
