@@ -153,7 +153,7 @@ class CampaignEndToEndTest {
             assertFalse(row.get("detail").asText().isBlank());
         }
         try (var items = Files.list(out.resolve("items"))) {
-            assertEquals(instructions, items.filter(f -> !f.toString().endsWith(".responses.json")).count(),
+            assertEquals(instructions, items.filter(f -> Files.isRegularFile(f) && !f.toString().endsWith(".responses.json")).count(),
                     "one lineage record per instruction");
         }
         // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
