@@ -4,147 +4,330 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
+import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.worker.temporal.TemporalDevServer;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Durability: the packaged worker, in its own process, is SIGKILLed at random moments while a
- * campaign runs and restarted each time. The campaign must finish with exactly the outputs of an
- * undisturbed run, pay twice only for LLM requests that were in flight at a kill, and leave no
- * verifier container behind once a worker has started after the last crash (the start-up sweep).
+ * Durability: a campaign through Stage 1 and Stage 2 runs on the packaged worker, in its own process, against a
+ * Temporal dev server (SQLite-persisted) that this test starts. The worker is SIGKILLed {@link #KILLS} times at random
+ * moments and restarted each time, and the dev server itself is SIGKILLed once mid-campaign and started again on the
+ * same port and database while a worker keeps running (it must reconnect by itself). The campaign must finish with
+ * exactly the outputs of an undisturbed run (its own dev server, worker and LLM, never killed), pay twice only for
+ * LLM requests that were in flight at a worker kill, and leave no verifier container behind once a worker has started
+ * after the last crash (the start-up sweep).
  */
 class WorkerCrashIT {
-    static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
-    /** Its own namespace: other test runs on the shared dev server cannot feed this test's workers. */
-    static final String NAMESPACE = "autoif-durability";
+    /** The dev servers' always-present namespace: the servers are this test's alone. */
+    static final String NAMESPACE = "default";
     static final int KILLS = 5;
+    /** The dev server is killed and restarted while the worker started after this many worker kills runs. */
+    static final int SERVER_RESTART_AFTER_KILLS = 2;
+    /** The campaign: the demo's first seeds, then synthetic ones ("Answer in at most N words"). */
+    static final int DEMO_SEEDS = 12;
+    static final int SYNTHETIC_SEEDS = 4;
+    /** S2: verifier samples per instruction (one request with n = K). */
     static final int K = 8;
+    /** S6: queries drawn per kept instruction, and samples per (instruction, query) prompt (one request each). */
+    static final int QUERIES_PER_INSTRUCTION = 2;
+    static final int RESPONSES_PER_QUERY = 4;
+    static final int MAX_QUERY_USES = 4;
+    /** S8: judge samples per response (the product's default; one request per response). */
+    static final int JUDGE_SAMPLES = 1;
+    /** LLM requests one worker process has in flight at most: its LLM activity slots and its endpoint limiter's ceiling. */
+    static final int LLM_CONCURRENCY = 2;
+    /** The scripted model's time per request: long enough that kills often land while requests are in flight. */
+    static final Duration LLM_LATENCY = Duration.ofMillis(200);
+    static final Path QUERIES = CampaignEndToEndTest.DEMO.resolveSibling("demo-queries.jsonl");
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Every worker process this test started: none may outlive it, even when an assertion fails. */
-    static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    @org.junit.jupiter.api.AfterEach
-    void killLeftoverWorkers() throws InterruptedException {
-        for (Process p : STARTED) {
+    /** Every process this test started (workers, dev servers): none may outlive it, even when an assertion fails. */
+    final List<Process> workers = new CopyOnWriteArrayList<>();
+    final List<TemporalDevServer> servers = new CopyOnWriteArrayList<>();
+    final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+    /** Campaigns started: a failed test removes their sandbox containers and volumes too. */
+    final List<String> campaigns = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void killEverythingStarted() throws Exception {
+        for (Process p : workers) {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-        STARTED.clear();
+        workers.clear();
+        for (TemporalDevServer server : servers) {
+            server.kill(); // its current process: a restart replaced the first one, which is already dead
+        }
+        servers.clear();
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // best effort: the processes above are what must not leak
+            }
+        }
+        resources.clear();
+        if (!campaigns.isEmpty()) {
+            try (DockerClient docker = DockerClients.create(1)) {
+                for (String id : campaigns) {
+                    for (String c : verifierContainers(docker, id, true)) {
+                        docker.removeContainerCmd(c.split(" ")[0]).withForce(true).exec();
+                    }
+                    for (String v : batchVolumes(docker, id)) {
+                        docker.removeVolumeCmd(v).exec();
+                    }
+                }
+            } catch (RuntimeException | IOException ignored) {
+                // best effort, as the start-up sweep of any later worker removes them too
+            }
+            campaigns.clear();
+        }
     }
 
     @Test
-    void campaignSurvivesRepeatedSigkillWithIdenticalOutputs() throws Exception {
-        createNamespace();
+    void campaignSurvivesWorkerSigkillsAndServerRestartWithIdenticalOutputs() throws Exception {
+        long t0 = System.nanoTime();
         List<String> seeds = new ArrayList<>();
-        JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> seeds.add(s.asText()));
-        for (int i = 0; i < 24; i++) {
+        JSON.readTree(CampaignEndToEndTest.DEMO.toFile()).get("seedInstructions").forEach(s -> {
+            if (seeds.size() < DEMO_SEEDS) seeds.add(s.asText());
+        });
+        for (int i = 0; i < SYNTHETIC_SEEDS; i++) {
             seeds.add("Answer in at most " + (20 + i) + " words"); // synthetic verifiers: a longer campaign
         }
-        // One container and one LLM request at a time: a long campaign, and at most one request in flight at a kill.
-        CampaignInput input = new CampaignInput(seeds, null, null, K, "reference", null, 4, 5, null);
+        CampaignInput input = campaign(seeds);
         long seed = System.nanoTime();
         Random random = new Random(seed);
 
+        // The undisturbed run goes alongside the disturbed one, on a dev server, LLM, data directory and worker of
+        // its own (so no restart or kill reaches it): while the disturbed campaign waits out timeouts after each
+        // kill, the machine does the undisturbed one.
         Run baseline = new Run("baseline");
-        try (TemporalConnection temporal = TemporalConnection.connect(ADDRESS, NAMESPACE, null)) {
-            Campaign first = start(temporal.client(), input);
-            Process worker = baseline.startWorker();
-            CampaignResult undisturbed = first.result().get(10, TimeUnit.MINUTES);
-            baseline.stop(worker);
+        Run crashed = new Run("crashed");
+        Campaign first = start(baseline.client, input);
+        Process baselineWorker = baseline.startWorker();
+        CompletableFuture<Long> baselineSeconds = first.result().thenApply(r -> seconds(t0));
 
-            Run crashed = new Run("crashed");
-            Campaign disturbed = start(temporal.client(), input);
-            int kills = 0;
-            while (kills < KILLS) {
-                worker = crashed.startWorker();
-                Thread.sleep(500 + random.nextInt(3500));
-                assertTrue(!disturbed.result().isDone(), "campaign finished after only " + kills + " kills (seed " + seed + ")");
-                worker.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful hand-over
-                assertTrue(worker.waitFor(30, TimeUnit.SECONDS));
-                kills++;
-            }
+        long t1 = System.nanoTime();
+        Campaign disturbed = start(crashed.client, input);
+        String why = "random seed " + seed + ", worker log " + crashed.log + ", server log " + crashed.temporal.logFile();
+        int kills = 0;
+        boolean serverRestarted = false;
+        Process worker;
+        while (true) {
             worker = crashed.startWorker();
-            CampaignResult survived = disturbed.result().get(15, TimeUnit.MINUTES);
-
-            String why = "random seed " + seed + ", log " + crashed.log;
-            for (String file : List.of("verifiers.jsonl", "dropped.jsonl")) {
-                assertEquals(Files.readString(Path.of(undisturbed.outputDir(), file)),
-                        Files.readString(Path.of(survived.outputDir(), file)), file + " differs; " + why);
+            if (kills == KILLS) break;
+            // Kill a worker at work, not one still settling in: a random moment after it has had an answer served.
+            awaitLlmProgress(crashed, worker, "worker " + (kills + 1) + " never got to work; " + why);
+            Thread.sleep(random.nextInt(2500));
+            if (kills == SERVER_RESTART_AFTER_KILLS && !serverRestarted) {
+                // SIGKILL, not SIGTERM: SQLite commits are in the file (the OS page cache) before the server
+                // acknowledges them, so a killed process loses nothing it acknowledged.
+                crashed.temporal.kill();
+                Thread.sleep(500 + random.nextInt(2500)); // the worker's polls and completions fail meanwhile
+                crashed.temporal.restart();
+                serverRestarted = true;
+                System.out.printf("WorkerCrashIT: dev server restarted at %d s%n", seconds(t1));
+                // The client's result long-poll may have failed with the server: ask again.
+                disturbed = disturbed.reattach(crashed.client);
+                // The worker that saw the server die must carry the campaign on by itself.
+                awaitLlmProgress(crashed, worker, "no progress after the server restart: the worker did not reconnect; " + why);
+                Thread.sleep(random.nextInt(2500));
             }
-            assertEquals(undisturbed.funnel().kept(), survived.funnel().kept(), why);
-            assertEquals(undisturbed.funnel().droppedByReason(), survived.funnel().droppedByReason(), why);
-            long repeated = crashed.llm.repeatedCompletions();
-            System.out.printf("WorkerCrashIT: %d kills (seed %d), %d completions served, %d of them twice%n",
-                    kills, seed, crashed.llm.completionsServed(), repeated);
-            assertTrue(repeated <= (long) kills * K, repeated + " completions served twice, more than "
-                    + kills + " kills x K=" + K + "; " + why);
-            assertEquals(0, baseline.llm.repeatedCompletions(),
-                    "an undisturbed run pays for no completion twice, even when instructions share a verifier");
-            assertEquals(baseline.llm.completionsServed(), crashed.llm.completionsServed() - repeated,
-                    "every completion the undisturbed run needed was served, and nothing else; " + why);
+            assertTrue(!disturbed.result().isDone(), "campaign finished after only " + kills + " kills; " + why);
+            worker.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful hand-over
+            assertTrue(worker.waitFor(30, TimeUnit.SECONDS));
+            kills++;
+            System.out.printf("WorkerCrashIT: worker kill %d at %d s, %d completions served so far%n",
+                    kills, seconds(t1), crashed.llm.completionsServed());
+        }
+        CampaignResult undisturbed = first.result().get(10, TimeUnit.MINUTES);
+        baseline.stop(baselineWorker);
+        CampaignResult survived = disturbed.result().get(15, TimeUnit.MINUTES);
+        long disturbedSeconds = seconds(t1);
 
-            // The last kill may have orphaned a container that was still running when the worker restarted. Once it
-            // has exited and the grace period (which keeps a sweep from racing another live worker) has passed, the
-            // next worker start sweeps it and its batch volume.
-            try (DockerClient docker = DockerClients.create(1)) {
-                awaitNoRunningVerifier(docker, disturbed.id());
-                crashed.stop(worker);
+        assertEquals(undisturbed.funnel().counts(), survived.funnel().counts(), why);
+        assertTrue(undisturbed.funnel().responses().sftRows() > 0 && undisturbed.funnel().responses().dpoPairs() > 0,
+                "Stage 2 produced no rows, so the comparison would prove little: " + undisturbed.funnel());
+        Map<String, String> expected = outputs(undisturbed);
+        Map<String, String> actual = outputs(survived);
+        assertEquals(expected.keySet(), actual.keySet(), "output files differ; " + why);
+        for (String file : expected.keySet()) {
+            assertEquals(expected.get(file), actual.get(file), file + " differs; " + why);
+        }
+
+        // What a worker kill can make the provider serve twice: the durable LLM cache stores each sample the moment
+        // its response arrives, so only requests in flight at a kill (sent, answer not yet stored) are bought again.
+        // One worker process runs at most LLM_CONCURRENCY requests at once (its LLM activity slots, and the endpoint
+        // limiter's ceiling), and only one worker process runs at a time here. One request asks for at most
+        // max(K: S2 verifiers, RESPONSES_PER_QUERY: S6 responses, JUDGE_SAMPLES: each S8 response, 1: S4 and S5);
+        // S1 is off. The dev server restart adds nothing: the worker stays alive and stores every answer it gets;
+        // an activity result the server lost is retried and answered from the cache.
+        long maxSamplesPerRequest = Math.max(Math.max(K, RESPONSES_PER_QUERY), Math.max(JUDGE_SAMPLES, 1));
+        long bound = (long) kills * LLM_CONCURRENCY * maxSamplesPerRequest;
+        long repeated = crashed.llm.repeatedCompletions();
+        System.out.printf("WorkerCrashIT: %d worker kills + 1 server restart (seed %d); undisturbed %d s, disturbed %d s;"
+                        + " %d completions served undisturbed, %d disturbed, %d of them twice (bound %d); funnel %s%n",
+                kills, seed, baselineSeconds.get(), disturbedSeconds, baseline.llm.completionsServed(),
+                crashed.llm.completionsServed(), repeated, bound, survived.funnel().counts());
+        assertTrue(repeated <= bound, repeated + " completions served twice, more than " + kills + " kills x "
+                + LLM_CONCURRENCY + " requests in flight x " + maxSamplesPerRequest + " samples; " + why);
+        assertEquals(0, baseline.llm.repeatedCompletions(),
+                "an undisturbed run pays for no completion twice, even when instructions share a verifier");
+        assertEquals(baseline.llm.completionsServed(), crashed.llm.completionsServed() - repeated,
+                "every completion the undisturbed run needed was served, and nothing else; " + why);
+
+        // The last kill may have orphaned a container that was still running when the worker restarted. Once it
+        // has exited and the grace period (which keeps a sweep from racing another live worker) has passed, the
+        // next worker start sweeps it and its batch volume.
+        // When nothing of the campaign is left (the kills missed every container), there is nothing to sweep.
+        try (DockerClient docker = DockerClients.create(1)) {
+            awaitNoRunningVerifier(docker, disturbed.id());
+            crashed.stop(worker);
+            List<String> left = verifierContainers(docker, disturbed.id(), true);
+            List<String> leftVolumes = batchVolumes(docker, disturbed.id());
+            System.out.printf("WorkerCrashIT: after the campaign, %d exited containers and %d volumes to sweep%n",
+                    left.size(), leftVolumes.size());
+            if (!left.isEmpty() || !leftVolumes.isEmpty()) {
                 Thread.sleep((DockerSandbox.ORPHAN_GRACE_SECONDS + 2) * 1000);
                 worker = crashed.startWorker();
                 assertEquals(List.of(), verifierContainers(docker, disturbed.id(), true), "orphaned verifier containers; " + why);
                 crashed.stop(worker);
-                var volumes = docker.listVolumesCmd()
-                        .withFilter("label", List.of(DockerSandbox.LABEL_CAMPAIGN + "=" + disturbed.id())).exec().getVolumes();
-                assertTrue(volumes == null || volumes.isEmpty(), "orphaned batch volumes: " + volumes + "; " + why);
+                assertEquals(List.of(), batchVolumes(docker, disturbed.id()), "orphaned batch volumes; " + why);
             }
-            baseline.llm.close();
-            crashed.llm.close();
+        }
+        // Passed: the logs and databases are no longer needed (a failure keeps them for the message's paths).
+        killEverythingStarted();
+        deleteTree(baseline.dataDir);
+        deleteTree(crashed.dataDir);
+    }
+
+    /** Best effort: a file that cannot be deleted is left in /tmp, not a reason to fail a passed test. */
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // left behind
         }
     }
 
+    /** Stage 1 and a small Stage 2; up to 4 instructions and one sandbox container at a time: a long campaign. */
+    private static CampaignInput campaign(List<String> seeds) {
+        return new CampaignInput(seeds, null, null, K, "reference", null, 4, 5,
+                null, null, null, null, null, null, null, null,
+                QUERIES.toString(), QUERIES_PER_INSTRUCTION, MAX_QUERY_USES, null, null, RESPONSES_PER_QUERY,
+                null, JUDGE_SAMPLES, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * Every file the campaign wrote to its output directory (top level: the per-instruction records under items/
+     * are what these are built from), with the campaign ID and directory replaced by placeholders. Two parts
+     * legitimately differ between a disturbed and an undisturbed run and are left out: the LLM usage accounting
+     * (requests, activity retries, cache hits and tokens depend on where the kills fell), i.e. funnel.json's
+     * llmUsage/llmCostUsd and DATASET_CARD.md's "LLM usage" section. Everything else (instructions, verifiers,
+     * drops, back-translations, the query pool, responses.jsonl, prompts.jsonl, the SFT and DPO datasets,
+     * dataset_info.json, the rest of the card) must be byte-identical.
+     */
+    private static Map<String, String> outputs(CampaignResult result) throws IOException {
+        Path dir = Path.of(result.outputDir());
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path f : list.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                String text = Files.readString(f).replace(dir.toAbsolutePath().toString(), "<output-dir>")
+                        .replace(result.campaignId(), "<campaign>");
+                if (name.equals("funnel.json")) {
+                    ObjectNode funnel = (ObjectNode) JSON.readTree(text);
+                    ((ObjectNode) funnel.get("funnel")).remove(List.of("llmUsage", "llmCostUsd"));
+                    text = funnel.toPrettyString();
+                } else if (name.equals("DATASET_CARD.md")) {
+                    int from = text.indexOf("## LLM usage");
+                    int to = text.indexOf("## ", from + 1);
+                    assertTrue(from >= 0 && to > from, "DATASET_CARD.md has no LLM usage section:\n" + text);
+                    text = text.substring(0, from) + text.substring(to);
+                }
+                files.put(name, text);
+            }
+        }
+        return files;
+    }
+
+    private static long seconds(long since) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+    }
+
     /** Starts the campaign under a fresh ID; the future completes with its result. */
-    private static Campaign start(WorkflowClient client, CampaignInput input) {
+    private Campaign start(WorkflowClient client, CampaignInput input) {
         String id = "crash-" + UUID.randomUUID();
+        campaigns.add(id);
         CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId(id).build());
         WorkflowClient.start(campaign::run, input);
         return new Campaign(id, client.newUntypedWorkflowStub(id).getResultAsync(CampaignResult.class));
     }
 
-    record Campaign(String id, CompletableFuture<CampaignResult> result) {}
+    record Campaign(String id, CompletableFuture<CampaignResult> result) {
+        Campaign reattach(WorkflowClient client) {
+            return new Campaign(id, client.newUntypedWorkflowStub(id).getResultAsync(CampaignResult.class));
+        }
+    }
 
-    /** A data directory (LLM cache, outputs), a scripted LLM that counts what it serves, and worker processes. */
-    static final class Run {
+    /**
+     * A Temporal dev server of its own (SQLite in the data directory), a data directory (LLM cache, outputs), a
+     * scripted LLM that counts what it serves, and worker processes.
+     */
+    final class Run {
         final Path dataDir;
         final Path log;
         final ScriptedLlmServer llm;
+        final TemporalDevServer temporal;
+        final WorkflowClient client;
 
-        Run(String name) throws IOException {
+        Run(String name) throws Exception {
             dataDir = Files.createTempDirectory("autoif-crash-" + name);
             log = dataDir.resolve("worker.log");
-            llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
+            llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load(), Faults.none().withLatency(LLM_LATENCY));
+            resources.add(llm);
+            String cli = TemporalDevServer.findCli();
+            assertTrue(cli != null, "the `temporal` CLI is not on PATH");
+            TemporalDevServer.Started started = TemporalDevServer.start(cli, dataDir.resolve("temporal.db"),
+                    TemporalDevServer.freePort(), null, dataDir.resolve("temporal-server.log"));
+            temporal = started.server();
+            servers.add(temporal);
+            WorkflowServiceStubs stubs = started.stubs();
+            resources.add(stubs::shutdownNow);
+            client = TemporalConnection.client(stubs, NAMESPACE);
         }
 
         /** Starts {@code java -jar autoif.jar worker} and waits until it polls. */
@@ -157,12 +340,12 @@ class WorkerCrashIT {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", Path.of("target", "autoif.jar").toString(), "worker")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", ADDRESS, "TEMPORAL_NAMESPACE", NAMESPACE,
+            pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", temporal.address(), "TEMPORAL_NAMESPACE", NAMESPACE,
                     "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
                     "AUTOIF_DATA_DIR", dataDir.toString(), "AUTOIF_HTTP_PORT", Integer.toString(port),
-                    "AUTOIF_LLM_CONCURRENCY", "1", "AUTOIF_SANDBOX_CONTAINERS", "1"));
+                    "AUTOIF_LLM_CONCURRENCY", Integer.toString(LLM_CONCURRENCY), "AUTOIF_SANDBOX_CONTAINERS", "1"));
             Process worker = pb.start();
-            STARTED.add(worker);
+            workers.add(worker);
             for (int i = 0; i < 240; i++) {
                 if (Files.readString(log).substring((int) logged).contains("autoif worker connected")) {
                     return worker;
@@ -179,21 +362,14 @@ class WorkerCrashIT {
         }
     }
 
-    private static void createNamespace() throws Exception {
-        Process p = new ProcessBuilder("temporal", "operator", "namespace", "create", "--namespace", NAMESPACE,
-                "--address", ADDRESS).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertTrue(p.exitValue() == 0 || out.contains("already"), out);
-        // A new namespace becomes usable once the server's namespace cache has refreshed.
-        for (int i = 0; i < 60; i++) {
-            Process d = new ProcessBuilder("temporal", "workflow", "list", "--namespace", NAMESPACE, "--limit", "1",
-                    "--address", ADDRESS).redirectErrorStream(true).start();
-            d.getInputStream().readAllBytes();
-            if (d.waitFor(30, TimeUnit.SECONDS) && d.exitValue() == 0) return;
-            Thread.sleep(500);
+    /** Waits (2 min at most) until the scripted LLM serves another completion, while {@code worker} stays alive. */
+    private static void awaitLlmProgress(Run run, Process worker, String message) throws InterruptedException {
+        long before = run.llm.completionsServed();
+        for (int i = 0; i < 480 && run.llm.completionsServed() == before; i++) {
+            assertTrue(worker.isAlive(), "the worker exited; " + message);
+            Thread.sleep(250);
         }
-        throw new AssertionError("namespace " + NAMESPACE + " never became usable");
+        assertTrue(run.llm.completionsServed() > before, message);
     }
 
     private static void awaitNoRunningVerifier(DockerClient docker, String campaignId) throws InterruptedException {
@@ -201,6 +377,12 @@ class WorkerCrashIT {
             Thread.sleep(250);
         }
         assertEquals(List.of(), verifierContainers(docker, campaignId, false), "verifier containers still running");
+    }
+
+    private static List<String> batchVolumes(DockerClient docker, String campaignId) {
+        var volumes = docker.listVolumesCmd()
+                .withFilter("label", List.of(DockerSandbox.LABEL_CAMPAIGN + "=" + campaignId)).exec().getVolumes();
+        return volumes == null ? List.of() : volumes.stream().map(v -> v.getName()).toList();
     }
 
     /** This campaign's verifier containers (other tests may share the Docker engine). */
