@@ -87,9 +87,10 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 .build());
     }
 
+    // Writes of one instruction's files take milliseconds: a short timeout retries one lost with a killed worker fast.
     private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class, ActivityOptions.newBuilder()
             .setTaskQueue(TaskQueues.WORKFLOWS)
-            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setStartToCloseTimeout(Duration.ofSeconds(20))
             .build());
 
     @Override
