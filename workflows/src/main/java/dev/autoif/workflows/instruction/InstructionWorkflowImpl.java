@@ -95,7 +95,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
-        stage("S2");
+        // The campaign starts the child with stage S2 set: upserting it again would only add an event.
         VerifierCompletions completions;
         try {
             completions = llm(task).generateVerifiers(new VerifierRequest(
