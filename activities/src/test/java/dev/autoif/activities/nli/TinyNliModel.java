@@ -3,7 +3,6 @@ package dev.autoif.activities.nli;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,11 +56,13 @@ public final class TinyNliModel {
      * @return a new directory holding the model
      */
     public static Path build(Path parent, String name, boolean tokenTypeIds) throws IOException, InterruptedException {
-        Path script;
-        try {
-            script = Path.of(TinyNliModel.class.getResource("/nli/make_tiny_nli.py").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+        // Copied out of the classpath: other modules' tests read this class from a test-jar, where it is no file.
+        Path script = parent.resolve("make_tiny_nli.py");
+        try (var in = TinyNliModel.class.getResourceAsStream("/nli/make_tiny_nli.py")) {
+            if (in == null) {
+                throw new IllegalStateException("nli/make_tiny_nli.py missing from the test classpath");
+            }
+            Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         Path dir = parent.resolve(name);
         List<String> command = new ArrayList<>(List.of(python().toString(), script.toString(), dir.toString()));
