@@ -67,12 +67,16 @@ public final class WorkerAssembly {
     }
 
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
+        return start(client, s, llm, sandbox(s));
+    }
+
+    /** A worker whose sandbox activities use {@code sandbox} (tests read its container count). */
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox) {
         CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
                 : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
         log.info("LLM completion cache: {}", cache.description());
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
                 new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())));
-        DockerSandbox sandbox = sandbox(s);
         try {
             sandbox.sweepOrphans();
         } catch (RuntimeException e) {

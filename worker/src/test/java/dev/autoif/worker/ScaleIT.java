@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * with the scripted LLM, the real Docker sandbox and a dev server of its own. It must finish with every instruction
  * accounted for, one child workflow per instruction, every run of the campaign workflow far below Temporal's history
  * limits (continue-as-new every {@value CampaignWorkflowImpl#CHILDREN_PER_RUN} instructions), LLM concurrency within
- * the worker's cap, and verifier containers shared by many instructions.
+ * the worker's cap, and verifier containers within the worker's cap and shared by concurrent instructions.
  */
 class ScaleIT {
     static final int INSTRUCTIONS = Integer.getInteger("autoif.scale.instructions", 10_000);
@@ -59,9 +59,9 @@ class ScaleIT {
              EmbeddedTemporal temporal = EmbeddedTemporal.start(dataDir.resolve("temporal"))) {
             AutoifSettings settings = new AutoifSettings(null, "default", llm.baseUrl(), null, ScriptedLlmServer.MODEL,
                     60, LLM_CONCURRENCY, CampaignEndToEndTest.IMAGE, 2, 512, dataDir.toString());
-            long since = java.time.Instant.now().getEpochSecond();
+            DockerSandbox sandbox = WorkerAssembly.sandbox(settings);
             try (WorkerRuntime worker = WorkerAssembly.start(temporal.client(), settings,
-                    new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)))) {
+                    new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)), sandbox)) {
                 WorkflowClient client = temporal.client();
                 String id = "scale-" + INSTRUCTIONS;
                 CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
@@ -70,8 +70,9 @@ class ScaleIT {
                 CampaignResult result = WorkflowClient.execute(campaign::run, input).get(80, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("scale: %d instructions in %.0f s (%.1f/s), %d LLM completions, %d verifier containers, "
-                                + "max %d concurrent LLM requests%n", INSTRUCTIONS, seconds, INSTRUCTIONS / seconds,
-                        llm.completionsServed(), containersCreated(id, since), llm.maxConcurrentRequests());
+                                + "max %d concurrent LLM requests, max %d containers at once%n", INSTRUCTIONS, seconds, INSTRUCTIONS / seconds,
+                        llm.completionsServed(), sandbox.containersCreated(), llm.maxConcurrentRequests(),
+                        sandbox.maxConcurrentContainers());
 
                 assertEquals(INSTRUCTIONS, result.funnel().instructions());
                 assertEquals(INSTRUCTIONS, result.funnel().finished());
@@ -79,9 +80,11 @@ class ScaleIT {
                 assertEquals(INSTRUCTIONS * 8L, llm.completionsServed(), "K=8 verifier completions per instruction, none twice");
                 assertTrue(llm.maxConcurrentRequests() <= LLM_CONCURRENCY,
                         "LLM requests in flight stay within the worker's cap: " + llm.maxConcurrentRequests());
-                long containers = containersCreated(id, since);
-                assertTrue(containers > 0 && containers * 4 < INSTRUCTIONS,
-                        "S3 batches of many instructions share a container: " + containers);
+                long containers = sandbox.containersCreated();
+                assertTrue(containers > 0 && containers < INSTRUCTIONS,
+                        "concurrent S3 batches share containers: " + containers);
+                assertTrue(sandbox.maxConcurrentContainers() <= settings.sandboxContainers(),
+                        "verifier containers at once stay within the worker's cap: " + sandbox.maxConcurrentContainers());
                 assertEquals(INSTRUCTIONS, countChildren(client, id), "one child workflow per instruction");
 
                 List<String> runs = runsOf(client, id);
@@ -99,16 +102,6 @@ class ScaleIT {
         }
     }
 
-    /** Docker's own record of the verifier containers the campaign created. */
-    private static long containersCreated(String campaignId, long since) throws Exception {
-        Process p = new ProcessBuilder("docker", "events", "--since", Long.toString(since), "--until",
-                Long.toString(java.time.Instant.now().getEpochSecond()), "--filter", "type=container",
-                "--filter", "event=create", "--filter", "label=" + DockerSandbox.LABEL_CAMPAIGN + "=" + campaignId,
-                "--format", "{{.ID}}").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "docker events failed: " + out);
-        return out.lines().filter(l -> !l.isBlank()).count();
-    }
 
     /** Visibility is eventually consistent: poll until the count settles. */
     private static long countChildren(WorkflowClient client, String campaignId) throws InterruptedException {

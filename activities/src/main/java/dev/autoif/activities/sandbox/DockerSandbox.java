@@ -68,6 +68,9 @@ public final class DockerSandbox {
     private final ObjectMapper json = new ObjectMapper();
     private volatile boolean imageChecked;
     private final java.util.concurrent.atomic.AtomicLong containersCreated = new java.util.concurrent.atomic.AtomicLong();
+    /** Containers of this sandbox that exist right now, and the most at once: what the concurrency bound must cap. */
+    private final java.util.concurrent.atomic.AtomicInteger containersAlive = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxContainersAlive = new java.util.concurrent.atomic.AtomicInteger();
 
     public DockerSandbox(DockerClient docker, SandboxSettings settings) {
         this.docker = docker;
@@ -78,6 +81,11 @@ public final class DockerSandbox {
     /** Containers this sandbox has created so far (one per evaluate/evaluateGroups that reached the engine). */
     public long containersCreated() {
         return containersCreated.get();
+    }
+
+    /** The most containers of this sandbox that existed at the same time. */
+    public int maxConcurrentContainers() {
+        return maxContainersAlive.get();
     }
 
     /** One independent function x input matrix of a batch. */
@@ -133,6 +141,7 @@ public final class DockerSandbox {
                             .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
                     .exec().getId());
             containersCreated.incrementAndGet();
+            maxContainersAlive.accumulateAndGet(containersAlive.incrementAndGet(), Math::max);
             String container = id;
             byte[] tar = tarOf(BATCH_FILE, payload(groups, timeoutSeconds));
             engineCall(() -> docker.copyArchiveToContainerCmd(container).withRemotePath(BATCH_DIR)
@@ -141,6 +150,7 @@ public final class DockerSandbox {
         } finally {
             if (id != null) {
                 remove(id);
+                containersAlive.decrementAndGet();
             }
             removeVolume(volume);
         }
