@@ -40,9 +40,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "judge-filter", mixinStandardHelpOptions = true,
         description = "S8 quality filter of reference query_rft_score.jsonl into reference query_score_filter.jsonl.")
 public class JudgeFilterCommand implements Callable<Integer> {
-    /** Keep a row when its mean judge score is strictly above this. */
-    public static final double MEAN_SCORE_ABOVE = 8.0;
-
     @Option(names = "--input", required = true, description = "query_rft_score.jsonl: rows with 'gen', the judge's answers.")
     Path input;
 
@@ -109,7 +106,7 @@ public class JudgeFilterCommand implements Callable<Integer> {
             }
             if (scored == 0) {
                 dropped.merge("NO_JUDGE_SCORE", 1, Integer::sum);
-            } else if (sum / scored > MEAN_SCORE_ABOVE) {
+            } else if (sum / scored > rules.judgeScoreAbove()) {
                 kept.append(line.strip()).append('\n');
                 keptRows++;
             } else {
@@ -119,7 +116,7 @@ public class JudgeFilterCommand implements Callable<Integer> {
         AtomicFiles.write(output, kept.toString());
         int droppedCount = dropped.values().stream().mapToInt(Integer::intValue).sum();
         out.printf(Locale.ROOT, "%d rows read (preset %s, keep mean judge score > %s): %d kept, %d dropped%n", read,
-                rules.wireName(), fmt(MEAN_SCORE_ABOVE), keptRows, droppedCount);
+                rules.wireName(), fmt(rules.judgeScoreAbove()), keptRows, droppedCount);
         dropped.forEach((reason, count) -> out.printf("  dropped %s: %d%n", reason, count));
         unscored.forEach((reason, count) -> out.printf("  judge answers left out of the mean, %s: %d%n", reason, count));
         out.println("wrote " + output.toAbsolutePath());
