@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,12 +63,7 @@ public class CrossValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Preset rules;
-        try {
-            rules = Preset.fromWireName(preset);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
-        }
+        Preset rules = StageCommand.preset(spec, preset);
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper json = new ObjectMapper();
         DockerSandbox sandbox = WorkerAssembly.sandbox(settings);

@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,12 +53,7 @@ public class JudgeFilterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Preset rules;
-        try {
-            rules = Preset.fromWireName(preset);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
-        }
+        Preset rules = StageCommand.preset(spec, preset);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper json = new ObjectMapper();

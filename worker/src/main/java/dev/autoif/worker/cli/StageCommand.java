@@ -1,5 +1,6 @@
 package dev.autoif.worker.cli;
 
+import dev.autoif.workflows.crossval.Preset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,5 +17,14 @@ public class StageCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a stage, e.g. 'cross-validate'");
+    }
+
+    /** A stage command's --preset, or a usage error naming the valid presets. */
+    static Preset preset(CommandSpec spec, String name) {
+        try {
+            return Preset.fromWireName(name);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
+        }
     }
 }
