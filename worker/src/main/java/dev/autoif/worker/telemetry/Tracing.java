@@ -3,6 +3,8 @@ package dev.autoif.worker.telemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.opentracingshim.OpenTracingShim;
@@ -63,10 +65,15 @@ public final class Tracing implements AutoCloseable {
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
                         Attributes.of(AttributeKey.stringKey("service.name"), service))))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter.build()).build())
+                // A campaign makes spans in bursts (hundreds of judge calls at once): a queue 8x the default's keeps
+                // them rather than dropping the workflow spans that end after the burst.
+                .addSpanProcessor(BatchSpanProcessor.builder(exporter.build()).setMaxQueueSize(16_384)
+                        .setMaxExportBatchSize(1024).build())
                 .build();
         log.info("traces: OTLP/HTTP to {} as service {}", url, service);
-        return new Tracing(OpenTelemetrySdk.builder().setTracerProvider(provider).build());
+        // W3C trace context: how Temporal's interceptor carries a span through workflow and activity headers.
+        return new Tracing(OpenTelemetrySdk.builder().setTracerProvider(provider)
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build());
     }
 
     public boolean enabled() {
