@@ -31,11 +31,6 @@ public final class WorkerRuntime implements AutoCloseable {
     private final WorkerFactory factory;
     private final Worker workflows;
 
-    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
-                         CampaignStoreActivities store) {
-        this(client, Optional.empty(), concurrency, llm, sandbox, store);
-    }
-
     /** @param tracing Temporal's tracing interceptor, when traces are exported */
     public WorkerRuntime(WorkflowClient client, Optional<WorkerInterceptor> tracing, Concurrency concurrency,
                          LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
