@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class DatasetChecker {
     private DatasetChecker() {}
 
-    public static final String ENSURE = "deploy/scripts/ensure-dataset-tools.sh";
+    public static final String ENSURE = DatasetToolsPython.ENSURE;
 
     public record Run(int exit, String out) {}
 
@@ -32,25 +30,7 @@ public final class DatasetChecker {
     }
 
     public static Path python() {
-        List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("AUTOIF_DATASET_PYTHON");
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env));
-        } else {
-            String dir = System.getenv("AUTOIF_DATASET_TOOLS_DIR");
-            if (dir != null && !dir.isBlank()) {
-                candidates.add(Path.of(dir, "bin", "python"));
-            }
-            candidates.add(Path.of("/opt/autoif/dataset-tools/bin/python"));
-            candidates.add(Path.of(System.getProperty("user.home"), ".local/share/autoif/dataset-tools/bin/python"));
-        }
-        for (Path p : candidates) {
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return fail("no dataset-tools Python (with Hugging Face `datasets`) at " + candidates
-                + ": run `bash " + ENSURE + "` (or set AUTOIF_DATASET_PYTHON)");
+        return DatasetToolsPython.find().orElseGet(() -> fail(DatasetToolsPython.missing()));
     }
 
     public static Run check(Path dir) throws IOException, InterruptedException {
