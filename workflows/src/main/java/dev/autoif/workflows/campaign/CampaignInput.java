@@ -1,11 +1,12 @@
 package dev.autoif.workflows.campaign;
 
+import dev.autoif.workflows.UserInput;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A campaign, as written in the JSON a user passes to {@code temporal workflow start --input-file}.
- * Unknown fields are rejected. Optional fields may be left out; see {@link CampaignConfig} for
+ * Unknown fields are rejected ({@link UserInput}). Optional fields may be left out; see {@link CampaignConfig} for
  * the defaults.
  *
  * @param seedInstructions          seed instructions inline (one of this or seedFile)
@@ -54,6 +55,7 @@ import java.util.Map;
  * @param seed                      seeds every sampled choice of the campaign (queries, DPO pairs); default 0
  * @param resume                    internal: set by continue-as-new, never by users
  */
+@UserInput
 public record CampaignInput(
         List<String> seedInstructions,
         String seedFile,
