@@ -47,6 +47,10 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
+    /** Live control; null until run() has read its checkpoint (updates are only accepted after that). */
+    private CampaignControl control;
+    private CampaignConfig config;
+    private final List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
 
     public CampaignWorkflowImpl() {
         this(CHILDREN_PER_RUN);
@@ -59,7 +63,6 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     @Override
     public CampaignResult run(CampaignInput input) {
-        CampaignConfig config;
         try {
             config = CampaignConfig.from(input);
         } catch (IllegalArgumentException e) {
@@ -96,28 +99,36 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 }
             }
             checkpoint = new CampaignCheckpoint(prepared.outputDir(), prepared.instructionCount(), 0,
-                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries);
+                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries,
+                    CampaignControl.startedAt(Workflow.currentTimeMillis()));
         }
         funnel = checkpoint.funnel();
+        // Checkpoints written before live control existed carry none: the campaign's elapsed time starts here.
+        control = checkpoint.control() != null ? checkpoint.control() : CampaignControl.startedAt(Workflow.currentTimeMillis());
         String outputDir = checkpoint.outputDir();
         int count = checkpoint.instructionCount();
         int next = checkpoint.nextIndex();
         int stopAt = Math.min(count, next + childrenPerRun);
 
-        List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();
         while ((next < stopAt && funnel.stopReason() == null) || !inFlight.isEmpty()) {
-            while (inFlight.size() < config.maxConcurrentInstructions() && next < stopAt && !stopDrawing(config)) {
+            while (inFlight.size() < control.window(config) && next < stopAt && !control.paused()
+                    && !drawingStopped(config)) {
                 if (!page.hasNext()) {
                     page = store.readInstructions(outputDir, next, Math.min(PAGE_SIZE, stopAt - next)).iterator();
                 }
                 inFlight.add(startChild(campaignId, outputDir, config, page.next()));
                 next++;
             }
-            if (inFlight.isEmpty()) {
-                continue; // a target or budget stopped the drawing: nothing left to wait for
+            if (inFlight.isEmpty() && !control.paused()) {
+                continue; // a target, budget or stopDrawing stopped the drawing: nothing left to wait for
             }
-            Workflow.await(() -> inFlight.stream().anyMatch(Promise::isCompleted));
+            boolean more = next < stopAt;
+            // Wakes when a child finishes, when an update lets more start (resume, a wider window), or when
+            // stopDrawing ends a pause with nothing in flight.
+            Workflow.await(() -> inFlight.stream().anyMatch(Promise::isCompleted)
+                    || (more && funnel.stopReason() == null && !control.paused() && inFlight.size() < control.window(this.config))
+                    || (inFlight.isEmpty() && funnel.stopReason() != null));
             for (Iterator<Promise<InstructionOutcome>> it = inFlight.iterator(); it.hasNext(); ) {
                 Promise<InstructionOutcome> p = it.next();
                 if (p.isCompleted()) {
@@ -131,7 +142,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         }
         if (next < count && funnel.stopReason() == null) {
             CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
-                    checkpoint.queryPool()));
+                    checkpoint.queryPool(), control));
             Workflow.continueAsNew(continued);
         }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
@@ -146,7 +157,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
      * Target size and budget: once the SFT rows (or DPO pairs) asked for exist, or the token or dollar budget is
      * spent, no new instruction starts; the ones in flight finish, and the export cuts to the target exactly.
      */
-    private boolean stopDrawing(CampaignConfig config) {
+    private boolean drawingStopped(CampaignConfig config) {
         if (funnel.stopReason() != null) {
             return true;
         }
@@ -210,5 +221,61 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     @Override
     public Funnel funnel() {
         return funnel;
+    }
+
+    @Override
+    public CampaignProgress progress() {
+        CampaignControl c = control != null ? control : CampaignControl.startedAt(Workflow.currentTimeMillis());
+        return CampaignProgress.of(funnel, inFlight.size(), c, config == null ? 0 : c.window(config),
+                Workflow.currentTimeMillis());
+    }
+
+    @Override
+    public String pause() {
+        awaitStarted();
+        control = control.withPaused(true);
+        return "paused: no new instruction starts; " + inFlight.size() + " in flight finish";
+    }
+
+    @Override
+    public String resume() {
+        awaitStarted();
+        control = control.withPaused(false);
+        return "running: up to " + control.window(config) + " instructions at once";
+    }
+
+    @Override
+    public void validateMaxConcurrentInstructions(int n) {
+        if (n < 1 || n > CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS) {
+            throw new IllegalArgumentException("maxConcurrentInstructions must be between 1 and "
+                    + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got " + n);
+        }
+    }
+
+    @Override
+    public String setMaxConcurrentInstructions(int n) {
+        awaitStarted();
+        control = control.withWindow(n);
+        return "maxConcurrentInstructions " + n + " (" + inFlight.size() + " in flight)";
+    }
+
+    @Override
+    public void validateStopDrawing() {
+        if (funnel.stopReason() != null) {
+            throw new IllegalStateException("the campaign already stopped drawing: " + funnel.stopReason());
+        }
+    }
+
+    @Override
+    public String stopDrawing() {
+        awaitStarted();
+        funnel = funnel.stoppedBecause("STOPPED_BY_OPERATOR: stopDrawing after " + funnel.finished() + " of "
+                + funnel.instructions() + " instructions finished, " + inFlight.size() + " in flight");
+        return funnel.stopReason() + "; they finish, then the campaign exports";
+    }
+
+    /** An update that arrives before run() has read its input waits for it (run() sets the state it changes). */
+    private void awaitStarted() {
+        Workflow.await(() -> control != null);
     }
 }
