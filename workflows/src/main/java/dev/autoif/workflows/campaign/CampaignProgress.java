@@ -14,7 +14,7 @@ import java.util.Map;
  * @param costUsd                   what the priced calls cost so far, null without prices
  * @param elapsedSeconds            since the campaign started (across continue-as-new)
  * @param etaSeconds                the rest at the pace so far, null before the first instruction finishes or once
- *                                  the campaign stopped drawing
+ *                                  the campaign stopped drawing or while it is paused
  * @param paused                    set by the {@code pause} update, cleared by {@code resume}
  * @param maxConcurrentInstructions the window now in force
  * @param stopReason                why drawing stopped (target, budget, {@code stopDrawing}), or null
@@ -26,7 +26,7 @@ public record CampaignProgress(int done, int total, int inFlight, int kept, Map<
 
     static CampaignProgress of(Funnel f, int inFlight, CampaignControl control, int window, long nowMillis) {
         long elapsed = Math.max(0, (nowMillis - control.startedAtMillis()) / 1000);
-        Long eta = f.finished() == 0 || f.stopReason() != null ? null
+        Long eta = f.finished() == 0 || f.stopReason() != null || control.paused() ? null
                 : Math.round((double) elapsed / f.finished() * (f.instructions() - f.finished()));
         ResponseFunnel r = f.responses();
         return new CampaignProgress(f.finished(), f.instructions(), inFlight, f.kept(), f.droppedByReason(),
