@@ -1,5 +1,6 @@
 package dev.autoif.workflows.campaign;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.autoif.workflows.UserInput;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,8 @@ import java.util.Map;
  * @param budgetTokens              stop drawing instructions once the LLM calls used this many tokens
  * @param budgetUsd                 stop drawing instructions once the priced LLM calls cost this much (needs prices)
  * @param seed                      seeds every sampled choice of the campaign (queries, DPO pairs); default 0
- * @param resume                    internal: set by continue-as-new, never by users
+ * @param resume                    internal: set by continue-as-new (carrying the frozen settings and the position);
+ *                                  a campaign started with it fails naming it
  */
 @UserInput
 public record CampaignInput(
@@ -88,7 +90,7 @@ public record CampaignInput(
         Long budgetTokens,
         Double budgetUsd,
         Long seed,
-        CampaignCheckpoint resume) {
+        @JsonDeserialize(using = CampaignCheckpoint.Tolerant.class) CampaignCheckpoint resume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
                          Integer verifiersPerInstruction, String preset, String outputDir,

@@ -13,6 +13,7 @@ import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
+import dev.autoif.workflows.crossval.Thresholds;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
@@ -50,6 +51,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     /** Live control; null until run() has read its checkpoint (updates are only accepted after that). */
     private CampaignControl control;
     private CampaignConfig config;
+    /** S3 rules every instruction of this campaign gets: resolved once, at the start, like the config. */
+    private Thresholds thresholds;
     private final List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
 
     public CampaignWorkflowImpl() {
@@ -63,15 +66,19 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     @Override
     public CampaignResult run(CampaignInput input) {
+        CampaignCheckpoint checkpoint = input.resume();
+        if (checkpoint != null && Workflow.getInfo().getContinuedExecutionRunId().isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: 'resume' is set by the campaign "
+                    + "itself when it continues as new; remove it from the campaign JSON", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
         try {
-            config = CampaignConfig.from(input);
+            config = frozenConfig(input, checkpoint);
         } catch (IllegalArgumentException e) {
             throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: " + e.getMessage(),
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
         String campaignId = Workflow.getInfo().getWorkflowId();
 
-        CampaignCheckpoint checkpoint = input.resume();
         if (checkpoint == null) {
             PreparedCampaign prepared = store.prepare(campaignId,
                     new SeedSource(config.seedInstructions(), config.seedFile()), config.outputDir());
@@ -100,9 +107,11 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             }
             checkpoint = new CampaignCheckpoint(prepared.outputDir(), prepared.instructionCount(), 0,
                     Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries,
-                    CampaignControl.startedAt(Workflow.currentTimeMillis()));
+                    CampaignControl.startedAt(Workflow.currentTimeMillis()), config, config.preset().crossValidation());
         }
         funnel = checkpoint.funnel();
+        // Checkpoints written before the thresholds were frozen carry none: the preset's, as those runs did.
+        thresholds = checkpoint.thresholds() != null ? checkpoint.thresholds() : config.preset().crossValidation();
         // Checkpoints written before live control existed carry none: the campaign's elapsed time starts here.
         control = checkpoint.control() != null ? checkpoint.control() : CampaignControl.startedAt(Workflow.currentTimeMillis());
         String outputDir = checkpoint.outputDir();
@@ -142,7 +151,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         }
         if (next < count && funnel.stopReason() == null) {
             CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
-                    checkpoint.queryPool(), control));
+                    checkpoint.queryPool(), control, config, thresholds));
             Workflow.continueAsNew(continued);
         }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
@@ -151,6 +160,15 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         ExportedFiles files = store.export(new ExportRequest(outputDir, campaignId, funnel, config));
         return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files(),
                 checkpoint.queryPool());
+    }
+
+    /**
+     * The settings of the whole campaign, resolved once at its start and carried by continue-as-new: a deploy that
+     * changes a default does not change a campaign halfway. Checkpoints written before this existed carry none, and
+     * their runs resolve the input again, as they always did.
+     */
+    static CampaignConfig frozenConfig(CampaignInput input, CampaignCheckpoint checkpoint) {
+        return checkpoint != null && checkpoint.config() != null ? checkpoint.config() : CampaignConfig.from(input);
     }
 
     /**
@@ -212,7 +230,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 .build());
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
-                config.preset().crossValidation(), config.evaluationTimeoutSeconds(), config.keepTruncated(),
+                thresholds, config.evaluationTimeoutSeconds(), config.keepTruncated(),
                 config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge(),
                 config.responseStage());
         return Async.function(child::run, task);

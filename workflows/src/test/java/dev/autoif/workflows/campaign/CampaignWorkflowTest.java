@@ -256,7 +256,8 @@ class CampaignWorkflowTest {
         String paused = stub.update(CampaignWorkflow.PAUSE, String.class);
         assertEquals("paused: no new instruction starts; 2 in flight finish", paused);
         Semaphore held = llm.gate;
-        llm.gate = new Semaphore(0); // the next ones will be held again
+        waitFor(() -> held.getQueueLength() == 2); // both wait on this gate before the next ones get a new one
+        llm.gate = new Semaphore(0);
         held.release(2);
         waitFor(() -> progress(stub).done() == 2 && progress(stub).inFlight() == 0);
         assertTrue(progress(stub).paused());
@@ -306,6 +307,33 @@ class CampaignWorkflowTest {
                 .query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
         assertEquals(3, last.maxConcurrentInstructions(), "the second run kept the window set in the first");
         assertEquals(10, last.done());
+    }
+
+    /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
+    @Test
+    void aCampaignStartedWithResumeFailsNamingIt() {
+        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
+        var e = assertThrows(WorkflowFailedException.class, () -> campaign("forged").run(
+                new CampaignInput(List.of("x"), null, null, 4, null, null, null, null, forged)));
+        ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("'resume' is set by the campaign itself"), cause.getOriginalMessage());
+        assertTrue(store.instructions.isEmpty(), "nothing prepared");
+    }
+
+    /**
+     * A continued run takes the settings its checkpoint froze at the start (here 6 verifiers per instruction, where
+     * the input would now resolve to 4); a checkpoint from before freezing resolves the input again.
+     */
+    @Test
+    void aContinuedRunKeepsTheSettingsFrozenAtTheStart() {
+        CampaignInput input = json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4}");
+        CampaignConfig atStart = CampaignConfig.from(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 6}"));
+        CampaignCheckpoint frozen = new CampaignCheckpoint("dir", 2, 1, Funnel.start(2), null, null, atStart,
+                atStart.preset().crossValidation());
+        assertEquals(6, CampaignWorkflowImpl.frozenConfig(input, frozen).verifiersPerInstruction());
+        CampaignCheckpoint older = new CampaignCheckpoint("dir", 2, 1, Funnel.start(2), null, null, null, null);
+        assertEquals(4, CampaignWorkflowImpl.frozenConfig(input, older).verifiersPerInstruction());
     }
 
     private static CampaignProgress progress(WorkflowStub stub) {

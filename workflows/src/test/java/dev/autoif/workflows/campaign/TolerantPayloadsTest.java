@@ -96,6 +96,38 @@ class TolerantPayloadsTest {
     }
 
     /**
+     * The continue-as-new input of a newer worker: its checkpoint (internal state inside the strict campaign input)
+     * carries a field this code does not know, and is read anyway; the campaign fields around it stay strict.
+     */
+    @Test
+    void aCheckpointFromANewerWorkerIsReadButTheCampaignAroundItStaysStrict() {
+        var converter = WireFormat.dataConverter();
+        String checkpoint = "\"resume\": {\"outputDir\": \"d\", \"instructionCount\": 3, \"nextIndex\": 1, "
+                + "\"fieldOfANewerRelease\": true, \"funnel\": {\"instructions\": 3, \"finished\": 1, \"kept\": 1, "
+                + "\"droppedByReason\": {}, \"anotherNewField\": 1}}";
+        CampaignInput read = converter.fromPayload(json("{\"seedInstructions\": [\"a\"], " + checkpoint + "}"),
+                CampaignInput.class, CampaignInput.class);
+        assertEquals(1, read.resume().nextIndex());
+        assertEquals(1, read.resume().funnel().kept());
+        var e = assertThrows(io.temporal.common.converter.DataConverterException.class, () -> converter.fromPayload(
+                json("{\"seedInstructions\": [\"a\"], \"verifiersPerInstructon\": 8, " + checkpoint + "}"),
+                CampaignInput.class, CampaignInput.class));
+        assertTrue(e.getMessage().contains("verifiersPerInstructon"), e.getMessage());
+    }
+
+    private static io.temporal.api.common.v1.Payload json(String text) {
+        return WireFormat.dataConverter().toPayload(JSON.valueToTree(parse(text))).orElseThrow();
+    }
+
+    private static Object parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Serves an activity interface through {@code target}, adding {@code fieldOfANewerRelease} to every object result
      * (and to every object inside a list result) the way a worker built from a newer release would.
      */
