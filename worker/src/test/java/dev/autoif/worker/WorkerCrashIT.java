@@ -232,7 +232,7 @@ class WorkerCrashIT {
     }
 
     /** Best effort: a file that cannot be deleted is left in /tmp, not a reason to fail a passed test. */
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -243,7 +243,7 @@ class WorkerCrashIT {
     }
 
     /** Stage 1 and a small Stage 2; up to 4 instructions and one sandbox container at a time: a long campaign. */
-    private static CampaignInput campaign(List<String> seeds) {
+    static CampaignInput campaign(List<String> seeds) {
         return new CampaignInput(seeds, null, null, K, "reference", null, 4, 5,
                 null, null, null, null, null, null, null, null,
                 QUERIES.toString(), QUERIES_PER_INSTRUCTION, MAX_QUERY_USES, null, null, RESPONSES_PER_QUERY,
@@ -259,7 +259,7 @@ class WorkerCrashIT {
      * drops, back-translations, the query pool, responses.jsonl, prompts.jsonl, the SFT and DPO datasets,
      * dataset_info.json, the rest of the card) must be byte-identical.
      */
-    private static Map<String, String> outputs(CampaignResult result) throws IOException {
+    static Map<String, String> outputs(CampaignResult result) throws IOException {
         Path dir = Path.of(result.outputDir());
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> list = Files.list(dir)) {
@@ -288,7 +288,7 @@ class WorkerCrashIT {
     }
 
     /** Starts the campaign under a fresh ID; the future completes with its result. */
-    private Campaign start(WorkflowClient client, CampaignInput input) {
+    Campaign start(WorkflowClient client, CampaignInput input) {
         String id = "crash-" + UUID.randomUUID();
         campaigns.add(id);
         CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
@@ -330,15 +330,20 @@ class WorkerCrashIT {
             client = TemporalConnection.client(stubs, NAMESPACE);
         }
 
-        /** Starts {@code java -jar autoif.jar worker} and waits until it polls. */
+        /** Starts {@code java -jar autoif.jar worker} of this tree and waits until it polls. */
         Process startWorker() throws Exception {
+            return startWorker(Path.of("target", "autoif.jar"));
+        }
+
+        /** Starts {@code java -jar JAR worker} (another build, for the upgrade test) and waits until it polls. */
+        Process startWorker(Path jar) throws Exception {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
             long logged = Files.exists(log) ? Files.size(log) : 0;
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of("target", "autoif.jar").toString(), "worker")
+                    "-jar", jar.toString(), "worker")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", temporal.address(), "TEMPORAL_NAMESPACE", NAMESPACE,
                     "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
@@ -363,7 +368,7 @@ class WorkerCrashIT {
     }
 
     /** Waits (2 min at most) until the scripted LLM serves another completion, while {@code worker} stays alive. */
-    private static void awaitLlmProgress(Run run, Process worker, String message) throws InterruptedException {
+    static void awaitLlmProgress(Run run, Process worker, String message) throws InterruptedException {
         long before = run.llm.completionsServed();
         for (int i = 0; i < 480 && run.llm.completionsServed() == before; i++) {
             assertTrue(worker.isAlive(), "the worker exited; " + message);
@@ -386,7 +391,7 @@ class WorkerCrashIT {
     }
 
     /** This campaign's verifier containers (other tests may share the Docker engine). */
-    private static List<String> verifierContainers(DockerClient docker, String campaignId, boolean all) {
+    static List<String> verifierContainers(DockerClient docker, String campaignId, boolean all) {
         return docker.listContainersCmd().withShowAll(all)
                 .withLabelFilter(Map.of(DockerSandbox.LABEL_ROLE, "verifier", DockerSandbox.LABEL_CAMPAIGN, campaignId)).exec().stream()
                 .map(c -> c.getId() + " " + c.getState()).toList();
