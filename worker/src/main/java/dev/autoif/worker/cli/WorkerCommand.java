@@ -3,6 +3,7 @@ package dev.autoif.worker.cli;
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.NamespaceRetention;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
@@ -36,6 +37,9 @@ public class WorkerCommand implements Callable<Integer> {
     @Inject
     Scope metricsScope;
 
+    @Inject
+    Monitoring monitoring;
+
     /** Shorter namespace retention than this draws a warning at start (a campaign's UI record outlives it). */
     @Value("${autoif.temporal.min-retention:30d}")
     Duration minRetention;
@@ -50,7 +54,8 @@ public class WorkerCommand implements Callable<Integer> {
         if (retention != null) {
             log.warn(retention);
         }
-        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings),
+                monitoring);
         httpServer.start();
         System.out.println("autoif worker connected to " + address + "; health and metrics on " + httpServer.getURL());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -110,6 +110,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     CampaignControl.startedAt(Workflow.currentTimeMillis()), config, config.preset().crossValidation());
         }
         funnel = checkpoint.funnel();
+        CampaignMetrics.publish(campaignId, funnel);
         // Checkpoints written before the thresholds were frozen carry none: the preset's, as those runs did.
         thresholds = checkpoint.thresholds() != null ? checkpoint.thresholds() : config.preset().crossValidation();
         // Checkpoints written before live control existed carry none: the campaign's elapsed time starts here.
@@ -148,6 +149,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     funnel = funnel.withUsage(outcome.llmUsage(), config.prices()).withResponses(outcome.responses());
                 }
             }
+            CampaignMetrics.publish(campaignId, funnel);
         }
         if (next < count && funnel.stopReason() == null) {
             CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
