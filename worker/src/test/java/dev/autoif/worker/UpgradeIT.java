@@ -34,22 +34,25 @@ class UpgradeIT {
 
     /**
      * Builds the earlier commit's worker jar in a git worktree under target/ (package only: nothing is installed in
-     * the shared local repository); a jar built by an earlier run of this test is reused.
+     * the shared local repository), keeps the jar as target/autoif-EARLIER.jar and removes the worktree; a jar kept by
+     * an earlier run of this test is reused.
      */
     @BeforeAll
     static void buildEarlierWorker() throws Exception {
-        Path repo = Path.of("..").toAbsolutePath().normalize();
-        Path tree = Path.of("target", "upgrade-" + EARLIER).toAbsolutePath();
-        earlierJar = tree.resolve("worker/target/autoif.jar");
+        earlierJar = Path.of("target", "autoif-" + EARLIER + ".jar").toAbsolutePath();
         if (Files.exists(earlierJar)) {
             return;
         }
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        Path tree = Path.of("target", "upgrade-" + EARLIER).toAbsolutePath();
         run(repo, List.of("git", "worktree", "prune"));
         run(repo, List.of("git", "worktree", "add", "--force", "--detach", tree.toString(), EARLIER));
-        ProcessBuilder mvn = new ProcessBuilder("mvn", "-B", "-q", "package", "-DskipTests");
-        mvn.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        run(tree, mvn.command(), mvn.environment());
-        assertTrue(Files.exists(earlierJar), "the earlier commit built no " + earlierJar);
+        try {
+            run(tree, List.of("mvn", "-B", "-q", "package", "-DskipTests"), Map.of("JAVA_HOME", System.getProperty("java.home")));
+            Files.copy(tree.resolve("worker/target/autoif.jar"), earlierJar);
+        } finally {
+            run(repo, List.of("git", "worktree", "remove", "--force", tree.toString()));
+        }
     }
 
     @AfterEach
