@@ -147,11 +147,18 @@ class CampaignEndToEndTest {
      * test's worker runs in worker/, so it gets a copy whose query file is absolute.
      */
     static Path demoInput() throws IOException {
+        return demoInput(Integer.MAX_VALUE);
+    }
+
+    /** The same with the demo's first {@code seeds} seed instructions only. */
+    static Path demoInput(int seeds) throws IOException {
         var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(DEMO.toFile());
         campaign.put("queryFile", DEMO.resolveSibling("demo-queries.jsonl").toString());
         // Priced, so that the funnel (and the metrics) carry a cost.
         campaign.putObject("prices").putObject(ScriptedLlmServer.MODEL).put("promptPerMillion", 0.5).put("completionPerMillion", 1.5);
-        Path input = dataDir.resolve("demo-campaign.json");
+        var all = (com.fasterxml.jackson.databind.node.ArrayNode) campaign.get("seedInstructions");
+        while (all.size() > seeds) all.remove(all.size() - 1);
+        Path input = dataDir.resolve(seeds < Integer.MAX_VALUE ? "demo-campaign-" + all.size() + ".json" : "demo-campaign.json");
         Files.writeString(input, JSON.writeValueAsString(campaign));
         return input;
     }
@@ -462,7 +469,8 @@ class CampaignEndToEndTest {
     @Test
     void cancelStopsTheChildrenAndAStartAgainFinishesTheCampaign() throws Exception {
         String id = "cancel-" + UUID.randomUUID();
-        startWithCli(id, demoInput());
+        Path input = demoInput(10); // lean: the campaign runs twice
+        startWithCli(id, input);
         awaitProgress(id, p -> p.get("done").asInt() >= 2);
         cli("workflow", "cancel", "--workflow-id", id);
         String running = "AutoifCampaign=\"" + id + "\" AND ExecutionStatus=\"Running\"";
@@ -476,9 +484,9 @@ class CampaignEndToEndTest {
             }
             assertEquals(List.of(), left, "verifier containers still running 10 s after the cancel");
         }
-        startWithCli(id, demoInput());
+        startWithCli(id, input);
         CampaignResult result = awaitResult(id);
-        int instructions = JSON.readTree(DEMO.toFile()).get("seedInstructions").size();
+        int instructions = 10;
         assertEquals(instructions, result.funnel().finished());
         assertEquals(instructions, result.funnel().kept() + result.funnel().dropped());
     }
