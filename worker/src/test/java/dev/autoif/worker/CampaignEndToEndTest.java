@@ -32,12 +32,15 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A campaign started exactly as a user starts it — {@code temporal workflow start --input-file} —
  * against the real Temporal dev server (CI starts it at TEMPORAL_ADDRESS), with a real worker,
  * real Docker verifier containers and the scripted LLM over real HTTP.
  */
+@Tag("dev-server")
+@Tag("docker")
 class CampaignEndToEndTest {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");

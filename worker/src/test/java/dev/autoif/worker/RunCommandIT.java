@@ -13,12 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * README command 1 as a user runs it: {@code autoif run CAMPAIGN} with no Temporal address and no
  * LLM endpoint, once with the temporal CLI on PATH (durable dev server on SQLite in the data
  * directory) and once without it (in-process server, with a warning).
  */
+@Tag("dev-server")
+@Tag("docker")
+@Tag("python")
 class RunCommandIT {
     static final String CAMPAIGN = "{\"seedInstructions\": [\"Use only palindromes\", \"Respond with a six-word story\", "
             + "\"Answer with emoji only\"], \"verifiersPerInstruction\": 8, \"consistency\": \"none\", "

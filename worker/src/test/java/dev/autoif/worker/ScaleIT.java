@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Scale: one campaign of 10,000 instructions (system property {@code autoif.scale.instructions}) through S2 and S3
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.Test;
  * limits (continue-as-new every {@value CampaignWorkflowImpl#CHILDREN_PER_RUN} instructions), LLM concurrency within
  * the worker's cap, and verifier containers within the worker's cap and shared by concurrent instructions.
  */
+@Tag("dev-server")
+@Tag("docker")
 class ScaleIT {
     static final int INSTRUCTIONS = Integer.getInteger("autoif.scale.instructions", 10_000);
     /** Temporal warns at 10,240 events or 10 MB of history per run and stops a run at 51,200 events or 50 MB. */

@@ -13,11 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The packaged application as an operator runs it: {@code java -jar autoif.jar worker} connects
  * to the dev server, serves /health and /prometheus, and exits cleanly on SIGTERM.
  */
+@Tag("dev-server")
+@Tag("docker")
 class WorkerProcessIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
 
