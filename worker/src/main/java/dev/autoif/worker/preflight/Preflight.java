@@ -74,15 +74,25 @@ public final class Preflight {
 
     public static Check temporal(String address, String namespace) {
         String name = "Temporal";
+        String fix = "start one (`temporal server start-dev`) or fix TEMPORAL_ADDRESS (`autoif run` without it starts its own)";
+        // A plain TCP connect first: a refused port fails in milliseconds, where gRPC would retry until its deadline.
+        int colon = address.lastIndexOf(':');
+        if (colon > 0) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(address.substring(0, colon),
+                        Integer.parseInt(address.substring(colon + 1))), (int) TIMEOUT.toMillis());
+            } catch (IOException | NumberFormatException e) {
+                return new Check(name, Status.FAIL, "no server answers at " + address + " (" + rootMessage(e) + ")", fix);
+            }
+        }
         WorkflowServiceStubs stubs = null;
         try {
             stubs = WorkflowServiceStubs.newConnectedServiceStubs(
                     WorkflowServiceStubsOptions.newBuilder().setTarget(address).build(), TIMEOUT);
             return Check.ok(name, "server at " + address + " answers (namespace " + namespace + ")");
         } catch (RuntimeException e) {
-            return new Check(name, Status.FAIL, "no server answers at " + address + " within " + TIMEOUT.toSeconds() + " s ("
-                    + rootMessage(e) + ")", "start one (`temporal server start-dev`) or fix TEMPORAL_ADDRESS "
-                    + "(`autoif run` without it starts its own)");
+            return new Check(name, Status.FAIL, "no Temporal server answers at " + address + " within " + TIMEOUT.toSeconds()
+                    + " s (" + rootMessage(e) + ")", fix);
         } finally {
             if (stubs != null) {
                 stubs.shutdownNow();
@@ -224,6 +234,7 @@ public final class Preflight {
     static String rootMessage(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof java.net.ConnectException) return "connection refused";
+            if (c instanceof java.net.SocketTimeoutException) return "timed out after " + TIMEOUT.toSeconds() + " s";
             if (c instanceof java.net.http.HttpTimeoutException) return "timed out after " + TIMEOUT.toSeconds() + " s";
         }
         Throwable root = e;
