@@ -71,10 +71,13 @@ class PreflightIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // the flags the launcher passes on this JDK (see ./autoif): without them JDK 24+ warns about sun.misc.Unsafe
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-jar", REPO.resolve("worker/target/autoif.jar").toString(),
-                "worker", "--temporal-address", "127.0.0.1:" + port);
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // the flags the launcher passes on this JDK (see ./autoif): without them JDK 22+ warns about native access and Unsafe
+        if (Runtime.version().feature() >= 22) command.add("--enable-native-access=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 23) command.add("--sun-misc-unsafe-memory-access=allow");
+        command.addAll(List.of("-jar", REPO.resolve("worker/target/autoif.jar").toString(), "worker", "--temporal-address",
+                "127.0.0.1:" + port));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("AUTOIF_HTTP_PORT", "0");
         Outcome o = run(dir, pb);
         assertOneLineWithoutTrace(o, "Temporal");
