@@ -63,6 +63,8 @@ class RunCommandIT {
         Path datasets = Path.of(output.group(1));
         assertTrue(o.output().contains(datasets.resolve("sft_alpaca.json").toString()), o.output());
         assertTrue(o.output().contains(datasets.resolve("DATASET_CARD.md").toString()), o.output());
+        assertTrue(Files.isRegularFile(datasets.resolve("report.html")) && o.output().contains(datasets.resolve("report.html").toString()),
+                o.output());
         try {
             DatasetChecker.Run check = DatasetChecker.check(datasets);
             assertEquals(0, check.exit(), check.out());

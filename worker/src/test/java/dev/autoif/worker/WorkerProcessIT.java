@@ -54,6 +54,8 @@ class WorkerProcessIT {
             assertTrue(health != null, "no /health answer:\n" + Files.readString(log));
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("UP"), health.body());
+            // the sandbox entry says the engine and the image are there (and, when not, what is wrong: SandboxHealthIndicatorTest)
+            assertTrue(health.body().contains("\"sandbox\"") && health.body().contains("is on the engine"), health.body());
 
             // Temporal's worker metrics reach the scrape once the pollers have reported.
             String metrics = "";
