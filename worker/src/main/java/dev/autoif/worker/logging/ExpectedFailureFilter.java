@@ -12,11 +12,11 @@ import java.util.function.LongSupplier;
 import org.slf4j.Marker;
 
 /**
- * The Temporal SDK logs every failed activity attempt with its stack trace. For the product's typed failures (an
- * {@link ApplicationFailure} with a type, e.g. DockerEngineUnreachable while the engine is down) that trace says
- * nothing new, and a worker retrying for hours would print thousands. This filter drops those events and instead logs
- * one line per failure type per minute — the message (which names the fix) and how many attempts failed since the
- * last line. Untyped failures (bugs) keep their full stack trace.
+ * The Temporal SDK logs every failed activity attempt, and every failed workflow, with its stack trace. For the
+ * product's typed failures (an {@link ApplicationFailure} with a type, e.g. DockerEngineUnreachable while the engine is
+ * down) that trace says nothing new, and a worker retrying for hours would print thousands. This filter drops those
+ * events and instead logs one line per failure type per minute — the message (which names the fix) and how many
+ * failures there were since the last line. Untyped failures (bugs) keep their full stack trace.
  */
 public class ExpectedFailureFilter extends TurboFilter {
     /** Where the one-line summaries go. */
@@ -36,8 +36,14 @@ public class ExpectedFailureFilter extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (format == null || !logger.getName().startsWith("io.temporal.internal.activity")
-                || !format.contains("failure. ActivityId")) {
+        String label;
+        if (format == null) {
+            return FilterReply.NEUTRAL;
+        } else if (logger.getName().startsWith("io.temporal.internal.activity") && format.contains("failure. ActivityId")) {
+            label = params != null && params.length > 2 ? String.valueOf(params[2]) : "activity"; // the activity type
+        } else if (logger.getName().startsWith("io.temporal.internal.sync") && format.startsWith("Workflow execution failure")) {
+            label = "workflow " + (params != null && params.length > 2 ? params[2] : "") + " " + (params != null ? params[0] : "");
+        } else {
             return FilterReply.NEUTRAL;
         }
         // slf4j passes a trailing exception among the parameters; logback separates it only after turbo filters.
@@ -48,7 +54,6 @@ public class ExpectedFailureFilter extends TurboFilter {
         if (failure == null) {
             return FilterReply.NEUTRAL;
         }
-        String activity = params != null && params.length > 2 ? String.valueOf(params[2]) : "activity";
         long now = clock.getAsLong();
         long[] state = byType.computeIfAbsent(failure.getType(), k -> new long[] {now - PERIOD_NANOS, 0});
         long suppressed;
@@ -61,8 +66,8 @@ public class ExpectedFailureFilter extends TurboFilter {
             state[0] = now;
             state[1] = 0;
         }
-        logger.getLoggerContext().getLogger(LOGGER).warn("{} failing, retried by Temporal: {} [{}] ({} failed attempt{} since the last"
-                        + " such line; next one in a minute at most)", activity, failure.getOriginalMessage(), failure.getType(),
+        logger.getLoggerContext().getLogger(LOGGER).warn("{} failed: {} [{}] ({} failure{} of this type since the last such line;"
+                        + " Temporal retries what can be retried)", label, failure.getOriginalMessage(), failure.getType(),
                 suppressed, suppressed == 1 ? "" : "s");
         return FilterReply.DENY;
     }

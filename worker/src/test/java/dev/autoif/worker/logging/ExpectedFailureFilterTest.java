@@ -49,8 +49,8 @@ class ExpectedFailureFilterTest {
         ILoggingEvent first = out.list.get(0);
         assertEquals(ExpectedFailureFilter.LOGGER, first.getLoggerName());
         assertEquals(null, first.getThrowableProxy(), "no stack trace");
-        assertTrue(first.getFormattedMessage().startsWith("EvaluateVerifiers failing, retried by Temporal: Docker engine "
-                + "unreachable (No such file or directory): start it [DockerEngineUnreachable] (1 failed attempt since"),
+        assertTrue(first.getFormattedMessage().startsWith("EvaluateVerifiers failed: Docker engine "
+                + "unreachable (No such file or directory): start it [DockerEngineUnreachable] (1 failure of this type since"),
                 first.getFormattedMessage());
 
         // Another type is not held back by the first one's minute.
@@ -61,8 +61,21 @@ class ExpectedFailureFilterTest {
         clock.addAndGet(TimeUnit.SECONDS.toNanos(15)); // 65 s after the first line
         attemptFails(engineDown, 52);
         assertEquals(3, out.list.size());
-        assertTrue(out.list.get(2).getFormattedMessage().contains("[DockerEngineUnreachable] (50 failed attempts since the last"),
+        assertTrue(out.list.get(2).getFormattedMessage().contains("[DockerEngineUnreachable] (50 failures of this type since the last"),
                 out.list.get(2).getFormattedMessage());
+    }
+
+    @Test
+    void aWorkflowFailingWithATypedFailureIsOneLineToo() {
+        ApplicationFailure cause = ApplicationFailure.newNonRetryableFailure("query file q.jsonl does not exist",
+                "InvalidCampaignInput");
+        context.getLogger("io.temporal.internal.sync.WorkflowExecutionHandler").warn(
+                "Workflow execution failure WorkflowId='{}', RunId={}, WorkflowType='{}'", "c-1", "r-1", "AutoifCampaign",
+                new RuntimeException("Activity failed", cause));
+        assertEquals(1, out.list.size());
+        assertEquals("workflow AutoifCampaign c-1 failed: query file q.jsonl does not exist [InvalidCampaignInput] (1 failure "
+                + "of this type since the last such line; Temporal retries what can be retried)", out.list.get(0).getFormattedMessage());
+        assertEquals(null, out.list.get(0).getThrowableProxy());
     }
 
     @Test
