@@ -40,6 +40,9 @@ final class ProgressLine {
     }
 
     void update(Funnel f, long nowNanos) {
+        if (f.instructions() == 0) {
+            return; // the instructions are still being read in: nothing to show yet
+        }
         if (firstDone == null) {
             firstDone = f.finished();
             firstSeenNanos = nowNanos;
