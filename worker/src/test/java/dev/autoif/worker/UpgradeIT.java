@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * the old records. The outputs must equal those of an undisturbed run on the current tree (run alongside, on its own
  * server), and no completion may be paid twice.
  */
+@Tag("dev-server")
+@Tag("docker")
 class UpgradeIT {
     /** The earlier release: before tolerant payloads, live control and frozen settings. */
     static final String EARLIER = "56f1ade";

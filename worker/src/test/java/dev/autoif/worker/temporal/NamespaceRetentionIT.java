@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The embedded dev server keeps closed workflows for {@link NamespaceRetention#EMBEDDED}; a worker on a namespace that
  * keeps less than the minimum gets a warning naming both and the command that fixes it.
  */
+@Tag("dev-server")
 class NamespaceRetentionIT {
     @TempDir
     Path dataDir;
