@@ -70,29 +70,21 @@ class RealModelCampaignIT {
         if (llama != null) llama.close();
     }
 
-    /** Three seeds, one S1 call, K=2, short answers, a token budget: a few minutes on one CPU thread. */
-    static ObjectNode campaign(String structuredOutput, boolean stage2) {
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("seedInstructions").add("Answer in exactly three words").add("Write your answer in lowercase letters only")
-                .add("End your answer with a question mark");
-        c.put("verifiersPerInstruction", K);
-        c.put("maxConcurrentInstructions", 2);
-        c.put("evaluationTimeoutSeconds", 5);
-        ObjectNode supervision = c.putObject("supervision").put("temperature", 0.7).put("maxTokens", 320);
+    /**
+     * examples/real-model-campaign.json, the README's "try it locally" campaign (three seeds, one S1 call, K=2, short
+     * answers, a token budget), its query file made absolute. Without structured output: S2 only.
+     */
+    static ObjectNode campaign(String structuredOutput) throws Exception {
+        Path example = RealModelTools.repoRoot().resolve("examples/real-model-campaign.json");
+        ObjectNode c = (ObjectNode) JSON.readTree(example.toFile());
+        c.put("queryFile", example.resolveSibling("demo-queries.jsonl").toString());
         if (structuredOutput != null) {
-            supervision.put("structuredOutput", structuredOutput);
-        }
-        c.putObject("judge").put("temperature", 0.0).put("maxTokens", 48);
-        if (stage2) {
-            c.put("selfInstructCalls", 1);
-            c.put("budgetTokens", 12_000);
-            c.put("queryFile", RealModelTools.repoRoot().resolve("examples/demo-queries.jsonl").toString());
-            c.put("queriesPerInstruction", 1);
-            c.put("responsesPerQuery", 2);
-            c.put("instructionLevelPairs", true);
-            c.putObject("policy").put("temperature", 0.8).put("maxTokens", 48);
-        } else {
+            ((ObjectNode) c.get("supervision")).put("structuredOutput", structuredOutput);
             c.put("consistency", "none");
+            for (String stage2 : List.of("selfInstructCalls", "queryFile", "queriesPerInstruction", "responsesPerQuery",
+                    "instructionLevelPairs", "budgetTokens")) {
+                c.remove(stage2);
+            }
         }
         return c;
     }
@@ -123,14 +115,14 @@ class RealModelCampaignIT {
     @Test
     void aTinyCampaignOnSmolLm2FinishesWithEveryCompletionAccountedForAndARerunPaysNothing() throws Exception {
         long t0 = System.nanoTime();
-        CampaignResult plain = run("real-plain-" + UUID.randomUUID(), campaign("off", false));
+        CampaignResult plain = run("real-plain-" + UUID.randomUUID(), campaign("off"));
         System.out.printf("[real-model] without structured output (%d s): %s%n", (System.nanoTime() - t0) / 1_000_000_000,
                 describe(plain));
         assertAddsUp(plain);
 
         long t1 = System.nanoTime();
         String id = "real-" + UUID.randomUUID();
-        CampaignResult result = run(id, campaign(null, true)); // structuredOutput left out: auto
+        CampaignResult result = run(id, campaign(null)); // structuredOutput left out: auto
         System.out.printf("[real-model] with structured output, auto (%d s): %s%n", (System.nanoTime() - t1) / 1_000_000_000,
                 describe(result));
         assertAddsUp(result);
@@ -170,7 +162,7 @@ class RealModelCampaignIT {
         }
 
         // The same campaign again: everything from the completion cache, nothing paid twice.
-        CampaignResult again = run("real-again-" + UUID.randomUUID(), campaign(null, true));
+        CampaignResult again = run("real-again-" + UUID.randomUUID(), campaign(null));
         assertEquals(result.funnel().counts(), again.funnel().counts());
         for (LlmUsage u : again.funnel().llmUsage()) {
             assertEquals(0, u.requests() + u.completions() + u.completionTokens(), "re-run paid for " + u);

@@ -98,7 +98,10 @@ final class RealModelTools {
     /** Losses printed by deploy/training/trl_train.py ("step N loss X") or by LLaMA-Factory ({'loss': X, ...}). */
     static List<Double> losses(String out) {
         List<Double> losses = new ArrayList<>();
-        var m = java.util.regex.Pattern.compile("(?:step \\d+ loss |'loss': '?)([0-9.]+(?:e-?\\d+)?)").matcher(out);
+        // trl_train.py prints its own lines after the trainer's log dicts: read those alone when present.
+        String pattern = out.contains("] loss ") || java.util.regex.Pattern.compile("(?m)^step \\d+ loss ").matcher(out).find()
+                ? "(?m)^step \\d+ loss ([0-9.]+(?:e-?\\d+)?)" : "'loss': '?([0-9.]+(?:e-?\\d+)?)";
+        var m = java.util.regex.Pattern.compile(pattern).matcher(out);
         while (m.find()) {
             losses.add(Double.parseDouble(m.group(1)));
         }
