@@ -99,7 +99,7 @@ final class RealModelTools {
     static List<Double> losses(String out) {
         List<Double> losses = new ArrayList<>();
         // trl_train.py prints its own lines after the trainer's log dicts: read those alone when present.
-        String pattern = out.contains("] loss ") || java.util.regex.Pattern.compile("(?m)^step \\d+ loss ").matcher(out).find()
+        String pattern = java.util.regex.Pattern.compile("(?m)^step \\d+ loss ").matcher(out).find()
                 ? "(?m)^step \\d+ loss ([0-9.]+(?:e-?\\d+)?)" : "'loss': '?([0-9.]+(?:e-?\\d+)?)";
         var m = java.util.regex.Pattern.compile(pattern).matcher(out);
         while (m.find()) {
