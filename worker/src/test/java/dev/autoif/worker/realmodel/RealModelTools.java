@@ -163,6 +163,7 @@ final class RealModelTools {
         oneThread(pb.environment());
         Process p = pb.start();
         Server server = new Server(p, "http://127.0.0.1:" + port + "/v1", model, log);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close)); // a killed test run leaves no server behind
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + ready.toNanos();
         while (System.nanoTime() < deadline) {
