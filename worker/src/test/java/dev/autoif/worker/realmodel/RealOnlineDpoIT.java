@@ -104,6 +104,8 @@ class RealOnlineDpoIT {
                             r.policyBaseUrl(), r.sampledCheckpoint(), r.responses(), r.truncatedResponses(), r.pairs(),
                             RealModelTools.losses(log), r.llmUsage().stream().flatMap(u -> u.endpointNotes().stream()).toList());
                     assertEquals(0, r.trainingExitCode(), log);
+                    assertTrue(r.llmUsage().stream().flatMap(u -> u.endpointNotes().stream()).anyMatch(n -> n.contains("ignores n")),
+                            "llama.cpp and transformers serve both answer one choice per request, and the round says so");
                     assertTrue(r.pairs() > 0, "graded checks give pairs: " + r);
                     RealModelTools.assertFinite(RealModelTools.losses(log), 2, log);
                     assertTrue(Files.isRegularFile(Path.of(r.checkpoint(), "model.safetensors")), "checkpoint written: " + log);
