@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
  * how many requests that took), and a re-run pays for nothing. The same seeds without structured output show what
  * {@code response_format} buys. Funnels are printed ("[real-model]") for the record.
  */
+@Tag("docker")
+@Tag("dev-server")
 @Tag("real-model")
 class RealModelCampaignIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");

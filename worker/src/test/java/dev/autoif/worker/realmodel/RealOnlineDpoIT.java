@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
  * checkpoint from {@code transformers serve} (which loads the model a request names: the checkpoint's path). The
  * round records say which checkpoint each round sampled from. Real Temporal dev server, real sandbox.
  */
+@Tag("docker")
+@Tag("dev-server")
 @Tag("real-model")
 class RealOnlineDpoIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
