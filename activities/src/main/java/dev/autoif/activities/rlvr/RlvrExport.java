@@ -201,6 +201,7 @@ public final class RlvrExport {
                 String[] lines = printed.split("\n");
                 throw new IllegalStateException(VERL + " not written: " + lines[lines.length - 1]);
             }
+            Files.delete(out.resolve(VERL_ROWS)); // only the converter's input
             return printed;
         } catch (IOException e) {
             throw new UncheckedIOException(VERL + " not written: " + e.getMessage(), e);
