@@ -75,6 +75,13 @@ public final class RlvrExport {
         return new Result(out, prompts.size(), code.size(), fromResponses);
     }
 
+    /** sha256 -> code of every verifier of a campaign's verifiers.jsonl. */
+    public Map<String, String> verifierCode(Path verifiersFile) {
+        Map<String, String> code = new LinkedHashMap<>();
+        readVerifiers(verifiersFile, code);
+        return code;
+    }
+
     private record Instruction(String id, String text, List<String> verifiers) {}
 
     private Map<String, Instruction> readVerifiers(Path file, Map<String, String> code) {

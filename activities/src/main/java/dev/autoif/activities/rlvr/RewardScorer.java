@@ -1,0 +1,225 @@
+package dev.autoif.activities.rlvr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.sandbox.DockerSandbox;
+import dev.autoif.workflows.crossval.Cell;
+import dev.autoif.workflows.crossval.FunctionEvaluation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Scores (response, label) items with the verifiers a label names, in the Docker sandbox: all items of one call go
+ * to one container, items with the same label (a GRPO group: one prompt, many responses) form one function x response
+ * matrix, and verdicts are cached by (verifier sha256, response sha256), so a response seen again costs nothing. A
+ * verifier that times out, raises or returns a non-bool scores false for that item and is reported; a sandbox
+ * failure scores every item of the call 0 with the reason. Nothing here executes verifier code in the JVM.
+ */
+public final class RewardScorer {
+    /** How an item's verifier verdicts become its reward. */
+    public enum Aggregation {
+        MEAN, ALL, MAJORITY;
+
+        public static Aggregation parse(String s) {
+            if (s == null) return MEAN;
+            try {
+                return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("aggregation '" + s + "': expected mean, all or majority");
+            }
+        }
+    }
+
+    public record Item(String response, String label) {}
+
+    /** One verifier's verdict on one item: passed, or why not. */
+    public record Verdict(String sha256, boolean passed, boolean timedOut, String error, boolean cached) {}
+
+    /** {@code reward} is null only when the label could not be resolved ({@code error} says why). */
+    public record Score(Double reward, List<Verdict> verdicts, boolean timedOut, String error) {}
+
+    private static final Pattern THINK = Pattern.compile("(?s)<think>.*?</think>");
+    private static final Pattern UNCLOSED_THINK = Pattern.compile("(?s)^.*</think>"); // template opened it in the prompt
+
+    private final DockerSandbox sandbox;
+    private final Map<String, String> code; // sha256 -> source
+    private final int timeoutSeconds;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, Verdict> cache = new ConcurrentHashMap<>();
+
+    public RewardScorer(DockerSandbox sandbox, Map<String, String> code, int timeoutSeconds) {
+        this.sandbox = sandbox;
+        this.code = Map.copyOf(code);
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /** The verifier code of a campaign directory (its verifiers.jsonl) or of an RLVR export (its sidecar). */
+    public static Map<String, String> loadVerifiers(Path dir) {
+        Path sidecar = dir.resolve(RlvrExport.SIDECAR);
+        Path rlvrSidecar = dir.resolve(RlvrExport.DIR).resolve(RlvrExport.SIDECAR);
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> code = new LinkedHashMap<>();
+        try {
+            if (Files.isRegularFile(rlvrSidecar) || (Files.isRegularFile(sidecar) && isSidecar(sidecar, json))) {
+                Path file = Files.isRegularFile(rlvrSidecar) ? rlvrSidecar : sidecar;
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    if (line.isBlank()) continue;
+                    JsonNode row = json.readTree(line);
+                    String source = row.path("code").asText();
+                    code.put(RlvrExport.sha256(source), source); // recomputed: a sidecar cannot alias code to a sha
+                }
+            } else if (Files.isRegularFile(sidecar)) {
+                return new RlvrExport().verifierCode(sidecar);
+            } else {
+                throw new IllegalArgumentException("--verifiers " + dir + ": no verifiers.jsonl (a campaign directory or an RLVR export)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read verifiers in " + dir + ": " + e.getMessage(), e);
+        }
+        return code;
+    }
+
+    private static boolean isSidecar(Path file, ObjectMapper json) throws IOException {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) return json.readTree(line).has("sha256");
+        }
+        return false;
+    }
+
+    public int verifiers() {
+        return code.size();
+    }
+
+    public int cached() {
+        return cache.size();
+    }
+
+    /** Scores every item; one sandbox container for all verdicts not in the cache. */
+    public List<Score> score(List<Item> items, Aggregation aggregation, boolean stripReasoning) {
+        List<String> responses = new ArrayList<>();
+        List<List<String>> shas = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (Item item : items) {
+            String response = item.response() == null ? "" : item.response();
+            responses.add(stripReasoning ? strip(response) : response);
+            List<String> s = new ArrayList<>();
+            String error = resolve(item.label(), s);
+            shas.add(s);
+            errors.add(error);
+        }
+        // uncached (sha, response) cells, grouped by verifier set so a GRPO group is one matrix
+        Map<List<String>, List<String>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (errors.get(i) != null) continue;
+            String rh = RlvrExport.sha256(responses.get(i));
+            List<String> missing = shas.get(i).stream().filter(sha -> !cache.containsKey(key(sha, rh))).toList();
+            if (!missing.isEmpty()) {
+                List<String> inputs = groups.computeIfAbsent(missing, k -> new ArrayList<>());
+                if (!inputs.contains(responses.get(i))) inputs.add(responses.get(i));
+            }
+        }
+        String sandboxError = null;
+        Map<String, Verdict> fresh = new LinkedHashMap<>();
+        if (!groups.isEmpty()) {
+            List<List<String>> keys = new ArrayList<>(groups.keySet());
+            List<DockerSandbox.Group> batch = keys.stream()
+                    .map(k -> new DockerSandbox.Group(k.stream().map(code::get).toList(), groups.get(k))).toList();
+            try {
+                List<List<FunctionEvaluation>> result = sandbox.evaluateGroups("reward", "reward", batch, timeoutSeconds, () -> { });
+                for (int g = 0; g < keys.size(); g++) {
+                    List<String> inputs = groups.get(keys.get(g));
+                    for (int f = 0; f < keys.get(g).size(); f++) {
+                        FunctionEvaluation row = result.get(g).get(f);
+                        String sha = keys.get(g).get(f);
+                        for (int r = 0; r < inputs.size(); r++) {
+                            Verdict v = verdict(sha, row, r);
+                            String k = key(sha, RlvrExport.sha256(inputs.get(r)));
+                            fresh.put(k, v);
+                            if (!v.timedOut()) cache.put(k, v); // a timeout may be the machine's load, not the verifier
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                sandboxError = "sandbox failed: " + e.getMessage();
+            }
+        }
+        List<Score> scores = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (errors.get(i) != null) {
+                scores.add(new Score(null, List.of(), false, errors.get(i)));
+                continue;
+            }
+            String rh = RlvrExport.sha256(responses.get(i));
+            List<Verdict> verdicts = new ArrayList<>();
+            boolean missing = false;
+            for (String sha : shas.get(i)) {
+                Verdict v = fresh.get(key(sha, rh));
+                if (v == null) {
+                    Verdict c = cache.get(key(sha, rh));
+                    v = c == null ? null : new Verdict(sha, c.passed(), c.timedOut(), c.error(), true);
+                }
+                if (v == null) missing = true;
+                else verdicts.add(v);
+            }
+            if (missing) {
+                scores.add(new Score(0.0, verdicts, false, sandboxError));
+                continue;
+            }
+            long passed = verdicts.stream().filter(Verdict::passed).count();
+            double reward = switch (aggregation) {
+                case MEAN -> (double) passed / verdicts.size();
+                case ALL -> passed == verdicts.size() ? 1.0 : 0.0;
+                case MAJORITY -> passed * 2 > verdicts.size() ? 1.0 : 0.0;
+            };
+            scores.add(new Score(reward, verdicts, verdicts.stream().anyMatch(Verdict::timedOut), null));
+        }
+        return scores;
+    }
+
+    private static Verdict verdict(String sha, FunctionEvaluation row, int r) {
+        if (!row.usable()) return new Verdict(sha, false, false, "definition: " + row.definitionError(), false);
+        Cell c = row.cells().get(r);
+        return new Verdict(sha, Boolean.TRUE.equals(c.value()), c.timedOut(),
+                c.error() != null ? c.error() : c.value() == null ? "returned " + c.returnType() : null, false);
+    }
+
+    /** Fills {@code shas} from a label (the JSON ground truth of an RLVR export); returns what is wrong, or null. */
+    private String resolve(String label, List<String> shas) {
+        if (label == null || label.isBlank()) return "no label";
+        try {
+            JsonNode gt = json.readTree(label);
+            if (gt == null || !gt.path("verifiers").isArray() || gt.get("verifiers").isEmpty()) {
+                return "label has no 'verifiers' list";
+            }
+            for (JsonNode s : gt.get("verifiers")) {
+                if (!code.containsKey(s.asText())) return "unknown verifier " + abbreviate(s.asText());
+                shas.add(s.asText());
+            }
+            return null;
+        } catch (IOException e) {
+            return "label is not JSON";
+        }
+    }
+
+    static String strip(String response) {
+        String s = THINK.matcher(response).replaceAll("");
+        return UNCLOSED_THINK.matcher(s).replaceFirst("").strip();
+    }
+
+    private static String key(String sha, String responseHash) {
+        return sha + ":" + responseHash;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 16 ? s.substring(0, 16) + "…" : s;
+    }
+}
