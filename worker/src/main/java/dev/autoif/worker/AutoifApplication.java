@@ -5,6 +5,7 @@ import dev.autoif.worker.cli.DoctorCommand;
 import dev.autoif.worker.cli.ExportCommand;
 import dev.autoif.worker.cli.FakeLlmCommand;
 import dev.autoif.worker.cli.ReportCommand;
+import dev.autoif.worker.cli.RewardServerCommand;
 import dev.autoif.worker.cli.RunCommand;
 import dev.autoif.worker.cli.StageCommand;
 import dev.autoif.worker.cli.WorkerCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "autoif", mixinStandardHelpOptions = true,
         description = "AutoIF on Temporal: verifiable instruction-following data from seeds, an LLM and execution feedback.",
         subcommands = {RunCommand.class, WorkerCommand.class, DoctorCommand.class, ReportCommand.class, FakeLlmCommand.class,
-                BenchCommand.class, StageCommand.class, ExportCommand.class})
+                BenchCommand.class, StageCommand.class, ExportCommand.class, RewardServerCommand.class})
 public class AutoifApplication implements Runnable {
     public static void main(String[] args) {
         System.exit(PicocliRunner.execute(AutoifApplication.class, args));

@@ -57,7 +57,7 @@ public class SandboxBenchmark implements Callable<Integer> {
     @Inject
     AutoifSettings settings;
 
-    private final ObjectMapper json = new ObjectMapper();
+    private static final ObjectMapper json = new ObjectMapper();
 
     record Fixture(List<String> functions, List<String> inputs) {}
 
@@ -118,18 +118,22 @@ public class SandboxBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs baseline.py in the verifier image (same Python and packages), no limits, timing itself. */
     private JsonNode baseline(List<DockerSandbox.Group> groups) throws IOException, InterruptedException {
+        return baseline(settings.verifierImage(), groups);
+    }
+
+    /** Runs baseline.py in the verifier image (same Python and packages), no limits, timing itself. */
+    static JsonNode baseline(String image, List<DockerSandbox.Group> groups) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("autoif-bench", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Path batch = dir.resolve("batch.json");
         Path script = dir.resolve("baseline.py");
         Files.write(batch, json.writeValueAsBytes(Map.of("groups", groups, "timeout_s", 1)));
-        try (InputStream in = getClass().getResourceAsStream("/bench/baseline.py")) {
+        try (InputStream in = SandboxBenchmark.class.getResourceAsStream("/bench/baseline.py")) {
             Files.write(script, in.readAllBytes());
         }
         for (Path p : List.of(batch, script)) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "-v", dir + ":/bench:ro",
-                settings.verifierImage(), "python3", "/bench/baseline.py", "/bench/batch.json")
+                image, "python3", "/bench/baseline.py", "/bench/batch.json")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
@@ -139,9 +143,9 @@ public class SandboxBenchmark implements Callable<Integer> {
     }
 
     /** Usable functions and case inputs of each fixture instruction, as S2 would parse them. */
-    private List<Fixture> fixtures() {
+    static List<Fixture> fixtures() {
         List<Fixture> fixtures = new ArrayList<>();
-        try (InputStream in = getClass().getResourceAsStream("/fakellm/verifier-completions.jsonl")) {
+        try (InputStream in = SandboxBenchmark.class.getResourceAsStream("/fakellm/verifier-completions.jsonl")) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.isBlank()) continue;
                 LinkedHashSet<String> functions = new LinkedHashSet<>();
@@ -162,14 +166,14 @@ public class SandboxBenchmark implements Callable<Integer> {
         return fixtures;
     }
 
-    private static List<String> cycle(List<String> items, int n, int offset) {
+    static List<String> cycle(List<String> items, int n, int offset) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(items.get((offset + i) % items.size()));
         return out;
     }
 
     /** {@code own} first, then other fixtures' inputs, up to n. */
-    private static List<String> pad(List<String> own, List<String> all, int n, int offset) {
+    static List<String> pad(List<String> own, List<String> all, int n, int offset) {
         List<String> out = new ArrayList<>(own.subList(0, Math.min(n, own.size())));
         for (int i = 0; out.size() < n; i++) out.add(all.get((offset + i) % all.size()));
         return out;
@@ -181,7 +185,7 @@ public class SandboxBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private static List<DockerSandbox.Group> without(List<DockerSandbox.Group> groups, Set<String> slow) {
+    static List<DockerSandbox.Group> without(List<DockerSandbox.Group> groups, Set<String> slow) {
         return groups.stream()
                 .map(g -> new DockerSandbox.Group(g.functions().stream().filter(f -> !slow.contains(f)).toList(), g.inputs()))
                 .filter(g -> !g.functions().isEmpty())

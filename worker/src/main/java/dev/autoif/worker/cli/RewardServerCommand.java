@@ -1,0 +1,70 @@
+package dev.autoif.worker.cli;
+
+import dev.autoif.activities.rlvr.RewardScorer;
+import dev.autoif.activities.rlvr.RewardServer;
+import dev.autoif.activities.sandbox.DockerClients;
+import dev.autoif.activities.sandbox.DockerSandbox;
+import dev.autoif.activities.sandbox.SandboxSettings;
+import dev.autoif.worker.AutoifSettings;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code autoif reward-server --verifiers DIR --port N}: the sandboxed reward service of {@link RewardServer}. */
+@Command(name = "reward-server", mixinStandardHelpOptions = true,
+        description = "Serve rewards from a campaign's verifiers, run in the Docker sandbox, to RL trainers (TRL, verl, OpenRLHF).")
+public class RewardServerCommand implements Callable<Integer> {
+    @Option(names = "--verifiers", required = true, description = "A campaign directory (verifiers.jsonl) or an RLVR export (its sidecar verifiers.jsonl).")
+    Path verifiers;
+
+    @Option(names = "--port", defaultValue = "8090", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--timeout", defaultValue = "2", description = "Seconds per verifier call before it scores false (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--concurrency", defaultValue = "2", description = "Sandbox containers scoring at once (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--queue", defaultValue = "8", description = "Requests waiting for a container before 429 (default ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Inject
+    AutoifSettings settings;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> code;
+        try {
+            code = RewardScorer.loadVerifiers(verifiers);
+        } catch (IllegalArgumentException e) {
+            System.err.println("autoif reward-server: " + e.getMessage());
+            return 1;
+        }
+        DockerSandbox sandbox = new DockerSandbox(DockerClients.create(concurrency + 1),
+                SandboxSettings.defaults(settings.verifierImage()));
+        try {
+            sandbox.requireImage();
+        } catch (RuntimeException e) {
+            System.err.println("autoif reward-server: " + e.getMessage());
+            return 1;
+        }
+        RewardServer server = new RewardServer(new RewardScorer(sandbox, code, timeoutSeconds), host, port, concurrency, queue);
+        System.out.println("reward service: " + code.size() + " verifiers from " + verifiers + " at http://" + host + ":"
+                + server.port() + " (POST /v1/score, POST /reward, GET /health, GET /metrics)");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}
