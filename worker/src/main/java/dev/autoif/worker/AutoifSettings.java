@@ -27,6 +27,7 @@ public final class AutoifSettings {
     private final Duration sandboxCoalesceWindow;
     private final int sandboxCoalesceMaxGroups;
     private final long sandboxCoalesceMaxCells;
+    private final boolean sandboxMixCampaigns;
     private final Path nliModelDir;
 
     /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
@@ -34,7 +35,7 @@ public final class AutoifSettings {
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "");
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "", false);
     }
 
     @jakarta.inject.Inject
@@ -55,7 +56,9 @@ public final class AutoifSettings {
             @Value("${autoif.sandbox.coalesce.window-ms:250}") int sandboxCoalesceWindowMs,
             @Value("${autoif.sandbox.coalesce.max-groups:64}") int sandboxCoalesceMaxGroups,
             @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells,
-            @Value("${autoif.nli.model-dir:}") String nliModelDir) {
+            @Value("${autoif.nli.model-dir:}") String nliModelDir,
+            @Value("${autoif.sandbox.coalesce.mix-campaigns:false}") boolean sandboxMixCampaigns) {
+        this.sandboxMixCampaigns = sandboxMixCampaigns;
         this.sandboxCoalesceWindow = Duration.ofMillis(Math.max(0, sandboxCoalesceWindowMs));
         this.sandboxCoalesceMaxGroups = Math.max(1, sandboxCoalesceMaxGroups);
         this.sandboxCoalesceMaxCells = Math.max(1, sandboxCoalesceMaxCells);
@@ -81,7 +84,7 @@ public final class AutoifSettings {
                 (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
                 dataDir.toString(), llmCacheJdbcUrl == null ? "" : llmCacheJdbcUrl, llmConcurrencyFloor,
                 (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
-                dir == null ? "" : dir.toString());
+                dir == null ? "" : dir.toString(), sandboxMixCampaigns);
     }
 
     private static String blankToNull(String s) {
@@ -107,6 +110,8 @@ public final class AutoifSettings {
     public Duration sandboxCoalesceWindow() { return sandboxCoalesceWindow; }
     /** Instructions' batches per shared container at most (1: never share). */
     public int sandboxCoalesceMaxGroups() { return sandboxCoalesceMaxGroups; }
+    /** Whether batches of different campaigns may share a sandbox container (off: each container holds one campaign). */
+    public boolean sandboxMixCampaigns() { return sandboxMixCampaigns; }
     /** Function x input cells per shared container at most. */
     public long sandboxCoalesceMaxCells() { return sandboxCoalesceMaxCells; }
     /**

@@ -45,7 +45,7 @@ public final class WorkerAssembly {
     /** How concurrent sandbox calls share containers: autoif.sandbox.coalesce.* (window 0 or max-groups 1: never). */
     public static SandboxActivitiesImpl.Coalescing coalescing(AutoifSettings s) {
         return new SandboxActivitiesImpl.Coalescing(s.sandboxCoalesceWindow(), s.sandboxCoalesceMaxGroups(),
-                s.sandboxCoalesceMaxCells(), s.sandboxContainers());
+                s.sandboxCoalesceMaxCells(), s.sandboxContainers(), s.sandboxMixCampaigns());
     }
 
     /**
