@@ -200,7 +200,7 @@ public final class DockerSandbox {
                         + ": " + output.stderrTail(), "SandboxRunnerFailed");
             }
             try {
-                return parseReport(REPORT.readTree(output.stdout()), groups, token);
+                return readReport(output.stdout(), groups, token);
             } catch (IOException | RuntimeException e) {
                 throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
                         + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
@@ -351,11 +351,16 @@ public final class DockerSandbox {
 
     /**
      * Reads the runner's compact report (see runner.py) into pass-matrix rows, refusing (with an
-     * IllegalArgumentException naming the problem) any report that is not this container's (token)
+     * IOException or IllegalArgumentException naming the problem) anything but exactly one JSON
+     * document on stdout, and any report that is not this container's (token)
      * or not exactly in the shape of the batch: groups x functions x inputs, an abstention for every
      * '?' cell and for nothing else.
      */
-    static List<GroupResult> parseReport(JsonNode report, List<Group> batch, String token) {
+    static List<GroupResult> readReport(byte[] stdout, List<Group> batch, String token) throws IOException {
+        return parseReport(REPORT.readTree(stdout), batch, token);
+    }
+
+    private static List<GroupResult> parseReport(JsonNode report, List<Group> batch, String token) {
         if (!report.isObject() || !token.equals(report.path("token").asText(null))) {
             throw new IllegalArgumentException("the report does not carry this container's token");
         }
