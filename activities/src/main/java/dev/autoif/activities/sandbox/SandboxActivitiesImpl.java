@@ -278,6 +278,9 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                     containers.acquire();
                     permit = true;
                 }
+                if (everyoneLeft()) {
+                    return;
+                }
                 runSealed(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
