@@ -19,6 +19,8 @@ import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import dev.autoif.activities.training.TrainingActivitiesImpl;
+import dev.autoif.activities.telemetry.Telemetry;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import io.temporal.client.WorkflowClient;
 import org.slf4j.Logger;
@@ -36,10 +38,15 @@ public final class WorkerAssembly {
 
     /** The verifier sandbox with the configured image and limits. */
     public static DockerSandbox sandbox(AutoifSettings s) {
+        return sandbox(s, Telemetry.none());
+    }
+
+    /** The verifier sandbox, reporting its container runs to {@code telemetry}. */
+    public static DockerSandbox sandbox(AutoifSettings s, Telemetry telemetry) {
         SandboxSettings limits = SandboxSettings.defaults(s.verifierImage());
         limits = new SandboxSettings(limits.image(), s.sandboxMemoryMb(), limits.cpus(), limits.pids(), limits.tmpfsMb(),
                 limits.maxOutputBytes(), limits.batchDeadline());
-        return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
+        return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits, telemetry);
     }
 
     /** How concurrent sandbox calls share containers: autoif.sandbox.coalesce.* (window 0 or max-groups 1: never). */
@@ -70,24 +77,35 @@ public final class WorkerAssembly {
         return start(client, s, llm, sandbox(s));
     }
 
+    /** A worker that reports metrics and spans to {@code monitoring}. */
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, Monitoring monitoring) {
+        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring);
+    }
+
     /** A worker whose sandbox activities use {@code sandbox} (tests read its container count). */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox) {
+        return start(client, s, llm, sandbox, Monitoring.none());
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
+                                      Monitoring monitoring) {
         CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
                 : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
         log.info("LLM completion cache: {}", cache.description());
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
-                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())));
+                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())),
+                monitoring.telemetry());
         try {
             sandbox.sweepOrphans();
         } catch (RuntimeException e) {
             log.warn("could not sweep orphaned verifier containers: {}", e.getMessage());
         }
         SandboxActivitiesImpl.Coalescing coalescing = coalescing(s);
-        WorkerRuntime runtime = new WorkerRuntime(client,
+        WorkerRuntime runtime = new WorkerRuntime(client, monitoring.tracing().workerInterceptor(),
                 // More sandbox activities than containers may run at once: the extra ones wait to
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16),
-                new LlmActivitiesImpl(gateway, llm, nliJudge(s)), new SandboxActivitiesImpl(sandbox, coalescing),
+                new LlmActivitiesImpl(gateway, llm, nliJudge(s)), new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();

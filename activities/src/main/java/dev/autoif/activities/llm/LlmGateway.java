@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import com.google.common.util.concurrent.Striped;
+import dev.autoif.activities.telemetry.Telemetry;
 
 /**
  * Gets exactly {@code n} samples for a call, as cheaply as the cache allows, and says what they
@@ -27,6 +28,7 @@ public final class LlmGateway {
     private final OpenAiChatClient client;
     private final CompletionCache cache;
     private final EndpointLimiters limiters;
+    private final Telemetry telemetry;
     private final Striped<Lock> sameCall = Striped.lock(256);
 
     /** What one {@link #fetch} cost: requests sent, samples from cache, samples paid for, tokens. */
@@ -39,10 +41,15 @@ public final class LlmGateway {
 
     public record Result(List<ChatSample> samples, Usage usage) {}
 
-    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters) {
+    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, Telemetry telemetry) {
         this.client = client;
         this.cache = cache;
         this.limiters = limiters;
+        this.telemetry = telemetry;
+    }
+
+    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters) {
+        this(client, cache, limiters, Telemetry.none());
     }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache) {
@@ -137,7 +144,7 @@ public final class LlmGateway {
                     FailureTypes.LLM_UNAVAILABLE);
         }
         try {
-            ChatResponse response = client.complete(call, n);
+            ChatResponse response = telemetry.llmRequest(call, limiter, n, () -> client.complete(call, n));
             permit.success(response.completionTokens() > 0 ? response.completionTokens() : n);
             return response;
         } catch (ApplicationFailure f) {

@@ -1,5 +1,6 @@
 package dev.autoif.activities.sandbox;
 
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.SandboxActivities;
@@ -80,6 +81,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     private final DockerSandbox sandbox;
     private final Coalescing coalescing;
     private final Semaphore containers;
+    private final Telemetry telemetry;
     private final Object lock = new Object();
     /** The rounds that accept joiners, one per campaign (or one for all when mixing) and per-call timeout; guarded by lock. */
     private final Map<RoundKey, Round> open = new HashMap<>();
@@ -90,8 +92,13 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     }
 
     public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing) {
+        this(sandbox, coalescing, Telemetry.none());
+    }
+
+    public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing, Telemetry telemetry) {
         this.sandbox = sandbox;
         this.coalescing = coalescing;
+        this.telemetry = telemetry;
         this.containers = new Semaphore(Math.max(1, Math.min(coalescing.containers(), 1 << 20)), true);
     }
 
@@ -281,6 +288,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                 if (everyoneLeft()) {
                     return;
                 }
+                telemetry.sandboxRound(batch.size(), System.nanoTime() - opened);
                 runSealed(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -319,6 +327,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                 // (in its own caller's thread), so one bad batch fails only itself.
                 if (!(e instanceof Abandoned)) {
                     log.warn("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
+                    telemetry.sandboxReruns(batch.size());
                 }
                 for (Pending p : batch) p.result.complete(null);
                 return;
@@ -331,6 +340,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                 if (r.disturbed()) disturbed++;
             }
             if (disturbed > 0) {
+                telemetry.sandboxReruns(disturbed);
                 log.info("{} of {} batches of a shared sandbox run may have been disturbed by another; running them alone",
                         disturbed, batch.size());
             }

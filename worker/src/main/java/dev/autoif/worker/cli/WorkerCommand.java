@@ -3,6 +3,7 @@ package dev.autoif.worker.cli;
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
@@ -29,13 +30,17 @@ public class WorkerCommand implements Callable<Integer> {
     @Inject
     Scope metricsScope;
 
+    @Inject
+    Monitoring monitoring;
+
     @Override
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
         TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
-        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings),
+                monitoring);
         httpServer.start();
         System.out.println("autoif worker connected to " + address + "; health and metrics on " + httpServer.getURL());
         CountDownLatch stopped = new CountDownLatch(1);

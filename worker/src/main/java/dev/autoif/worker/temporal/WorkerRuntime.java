@@ -9,8 +9,11 @@ import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
+import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +31,12 @@ public final class WorkerRuntime implements AutoCloseable {
     private final WorkerFactory factory;
     private final Worker workflows;
 
-    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
-                         CampaignStoreActivities store) {
-        this.factory = WorkerFactory.newInstance(client);
+    /** @param tracing Temporal's tracing interceptor, when traces are exported */
+    public WorkerRuntime(WorkflowClient client, Optional<WorkerInterceptor> tracing, Concurrency concurrency,
+                         LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
+        this.factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(tracing.stream().toArray(WorkerInterceptor[]::new))
+                .build());
         this.workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
                 .build());
