@@ -467,15 +467,22 @@ class Evaluator:
         os.close(res_w)
         self.pid, self.res = pid, res_r
         self.forked = time.monotonic()
-        self.seen, self.seen_at, self.cpu_at = 0, self.forked, 0.0
+        self.seen, self.seen_at = 0, self.forked
+        self.cpu_at = None  # (time, CPU seconds) when the call in progress was first seen still running
 
     def position(self):
         """The furthest position the evaluator has reported that is plausible; records when (by this
-        process's clock) and at what CPU time it first saw it."""
+        process's clock) it first saw it."""
         p = self.words[0]
         if self.seen < p <= self.highest and p >= self.lowest:
-            self.seen, self.seen_at, self.cpu_at = p, time.monotonic(), self.cpu()
+            self.seen, self.seen_at, self.cpu_at = p, time.monotonic(), None
         return self.seen
+
+    def still_running(self):
+        """Called when a poll found the call in progress unchanged: notes the CPU time once per call
+        (a /proc read only for calls that last a poll or more)."""
+        if self.cpu_at is None:
+            self.cpu_at = (time.monotonic(), self.cpu())
 
     def cpu(self):
         """CPU seconds the evaluator process has used (0 when it is gone)."""
@@ -487,10 +494,12 @@ class Evaluator:
             return 0.0
 
     def starved(self):
-        """Whether the call in progress got under a quarter of a CPU since it started: what a
-        neighbour hogging the container's CPU does (or a call that sleeps)."""
-        wall = time.monotonic() - self.seen_at
-        return self.cpu() - self.cpu_at < wall / 4
+        """Whether the call in progress got under a quarter of a CPU since it was first seen running:
+        what a neighbour hogging the container's CPU does (or a call that sleeps)."""
+        if self.cpu_at is None:
+            return False
+        since, cpu = self.cpu_at
+        return self.cpu() - cpu < (time.monotonic() - since) / 4
 
     def finished(self):
         return self.words[1]
@@ -663,6 +672,8 @@ def run_unit(unit, batch, deadline, snapshot):
                     status = worker.exited_alone()
                 continue
             now = time.monotonic()
+            if worker.position() == seen:
+                worker.still_running()
             if now > deadline:
                 outcome = "deadline"
             elif worker.position() == seen and now - worker.seen_at > timeout:
