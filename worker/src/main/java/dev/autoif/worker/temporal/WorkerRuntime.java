@@ -1,5 +1,6 @@
 package dev.autoif.worker.temporal;
 
+import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
@@ -45,6 +46,8 @@ public final class WorkerRuntime implements AutoCloseable {
 
         factory.newWorker(TaskQueues.LLM, WorkerOptions.newBuilder()
                         .setMaxConcurrentActivityExecutionSize(concurrency.llmCalls())
+                        // Every heartbeat of a running LLM call reaches the server: a cancellation stops it in seconds.
+                        .setMaxHeartbeatThrottleInterval(LlmActivitiesImpl.HEARTBEAT_EVERY)
                         .build())
                 .registerActivitiesImplementations(llm);
         factory.newWorker(TaskQueues.SANDBOX, WorkerOptions.newBuilder()
