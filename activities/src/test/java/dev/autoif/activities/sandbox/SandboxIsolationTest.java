@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * when a step worked), no other instruction's input may show up anywhere, and nothing may be left
  * behind. Each attack worked against the runner before the per-instruction boundary.
  */
+@Tag("docker")
 class SandboxIsolationTest {
     static final String IMAGE = DockerSandboxTest.IMAGE;
     static final String CAMPAIGN = "isolation-test";
