@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run a long-lived worker against a Temporal server: polls the workflow, llm and sandbox task queues, "
-                + "serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
+        description = "Run a long-lived worker against a Temporal server: polls the task queues AUTOIF_TASK_QUEUES names "
+                + "(default all: workflows, llm, sandbox, nli, training), serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
 public class WorkerCommand implements Callable<Integer> {
     @Option(names = "--temporal-address", description = "host:port (default: TEMPORAL_ADDRESS, else localhost:7233).")
     String temporalAddress;
@@ -35,7 +35,14 @@ public class WorkerCommand implements Callable<Integer> {
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
         TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
-        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+        WorkerRuntime worker;
+        try {
+            worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+        } catch (IllegalArgumentException | IllegalStateException misconfigured) {
+            System.err.println("autoif worker: " + misconfigured.getMessage());
+            connection.close();
+            return 2;
+        }
         httpServer.start();
         System.out.println("autoif worker connected to " + address + "; health and metrics on " + httpServer.getURL());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -125,6 +125,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             return;
         }
         long seed = request.path("seed").asLong(0);
+        long requestedSeed = seed; // what identifies the sample in the bill, even when the server ignores it
         if (faults.has(Faults.Mode.REJECT_SCHEMA) && request.has("response_format")) {
             sendError(ex, 400, "response_format is not supported by this server (scripted quirk)");
             return;
@@ -191,7 +192,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             }
             completionTokens += tokens(text);
             completions.incrementAndGet();
-            if (served.putIfAbsent(prompt.hashCode() + ":" + (seed + i), Boolean.TRUE) != null) {
+            if (served.putIfAbsent(prompt.hashCode() + ":" + (requestedSeed + i), Boolean.TRUE) != null) {
                 repeatedCompletions.incrementAndGet();
             }
             ObjectNode choice = choices.addObject();

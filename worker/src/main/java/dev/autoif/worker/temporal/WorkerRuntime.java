@@ -11,58 +11,109 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Registers workflows and activities on their task queues — one worker per resource, so LLM
- * calls and sandbox containers are bounded separately — and shuts them down gracefully.
+ * calls and sandbox containers are bounded separately — and shuts them down gracefully. A process
+ * polls only the queues it is given ({@code AUTOIF_TASK_QUEUES}), so hosts can be specialised: a
+ * GPU host polls {@code autoif-training}, Docker hosts {@code autoif-sandbox}, and so on.
  */
 public final class WorkerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
 
     /** How many of each kind of activity one worker process runs at once. */
-    public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations) {}
+    public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations, int nliJudgements) {}
 
     private final WorkerFactory factory;
+    private final Set<String> queues;
     private final Worker workflows;
 
+    /** A worker polling every task queue. */
     public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
                          CampaignStoreActivities store) {
-        this.factory = WorkerFactory.newInstance(client);
-        this.workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
-                .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
-                .build());
-        WorkflowRegistration.register(workflows);
-        workflows.registerActivitiesImplementations(store);
+        this(client, concurrency, Set.copyOf(TaskQueues.ALL), llm, sandbox, store);
+    }
 
-        factory.newWorker(TaskQueues.LLM, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(concurrency.llmCalls())
-                        .build())
-                .registerActivitiesImplementations(llm);
-        factory.newWorker(TaskQueues.SANDBOX, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(concurrency.sandboxContainers())
-                        .build())
-                .registerActivitiesImplementations(sandbox);
+    /** @param queues the task queues to poll (see {@link #queues(String)}); the others are left to other processes */
+    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, Set<String> queues, LlmActivities llm,
+                         SandboxActivities sandbox, CampaignStoreActivities store) {
+        this.factory = WorkerFactory.newInstance(client);
+        this.queues = queues;
+        this.workflows = worker(TaskQueues.WORKFLOWS, concurrency.storeOperations());
+        if (workflows != null) {
+            WorkflowRegistration.register(workflows);
+            workflows.registerActivitiesImplementations(store);
+        }
+        register(TaskQueues.LLM, concurrency.llmCalls(), llm);
+        register(TaskQueues.SANDBOX, concurrency.sandboxContainers(), sandbox);
+        // The same LLM activities: on this queue they only get S5 of "onnx" campaigns (the workflow routes them here).
+        register(TaskQueues.NLI, concurrency.nliJudgements(), llm);
+    }
+
+    /**
+     * The task queues named in {@code setting} (comma-separated), or all of them when it is blank.
+     *
+     * @throws IllegalArgumentException naming an unknown queue
+     */
+    public static Set<String> queues(String setting) {
+        if (setting == null || setting.isBlank()) {
+            return new LinkedHashSet<>(TaskQueues.ALL);
+        }
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String name : Arrays.stream(setting.split(",")).map(String::strip).filter(q -> !q.isEmpty()).toList()) {
+            if (!TaskQueues.ALL.contains(name)) {
+                throw new IllegalArgumentException("AUTOIF_TASK_QUEUES: unknown task queue '" + name + "' (known: "
+                        + String.join(", ", TaskQueues.ALL) + ")");
+            }
+            chosen.add(name);
+        }
+        return chosen;
+    }
+
+    private Worker worker(String queue, int slots) {
+        if (!queues.contains(queue)) {
+            return null;
+        }
+        return factory.newWorker(queue, WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots).build());
+    }
+
+    private void register(String queue, int slots, Object activities) {
+        Worker w = worker(queue, slots);
+        if (w != null) {
+            w.registerActivitiesImplementations(activities);
+        }
+    }
+
+    /** Whether this process polls {@code queue}. */
+    public boolean polls(String queue) {
+        return queues.contains(queue);
     }
 
     /**
      * Online DPO: its file store on the workflows queue, and the training command on {@link TaskQueues#TRAINING}
-     * ({@code trainingSlots} commands at once per worker; one per GPU host is usual). Call before {@link #start()}.
+     * ({@code trainingSlots} commands at once per worker; one per GPU host is usual), each where this process polls
+     * it. Call before {@link #start()}.
      */
     public void registerOnlineDpo(DpoStoreActivities store, TrainingActivities training, int trainingSlots) {
-        workflows.registerActivitiesImplementations(store);
-        factory.newWorker(TaskQueues.TRAINING, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(trainingSlots)
-                        .build())
-                .registerActivitiesImplementations(training);
+        if (workflows != null) {
+            workflows.registerActivitiesImplementations(store);
+        }
+        register(TaskQueues.TRAINING, trainingSlots, training);
     }
 
     public void start() {
         factory.start();
-        log.info("worker polling {}, {}, {}, {}", TaskQueues.WORKFLOWS, TaskQueues.LLM, TaskQueues.SANDBOX,
-                TaskQueues.TRAINING);
+        List<String> polled = new ArrayList<>(TaskQueues.ALL);
+        polled.retainAll(queues);
+        log.info("worker polling {}", String.join(", ", polled));
     }
 
     /** Stops polling, lets running tasks finish for a while, then gives up on them (Temporal retries them elsewhere). */
