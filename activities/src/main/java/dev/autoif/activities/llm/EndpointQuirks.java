@@ -24,9 +24,14 @@ final class EndpointQuirks {
     static final class Traits {
         volatile Boolean ignoresN;
         volatile Boolean seedsReproducible;
-        volatile Boolean structuredOutput;
+        /** The response_format dialect the endpoint accepted, {@link #NO_STRUCTURED_OUTPUT}, or null (not tried yet). */
+        volatile String structuredOutput;
+        /** True once a request in {@link #structuredOutput}'s dialect was answered. */
+        volatile boolean structuredOutputConfirmed;
         final List<String> notes = new CopyOnWriteArrayList<>();
     }
+
+    static final String NO_STRUCTURED_OUTPUT = "none";
 
     private final Map<String, Traits> byEndpoint = new ConcurrentHashMap<>();
 

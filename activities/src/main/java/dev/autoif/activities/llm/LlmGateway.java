@@ -217,27 +217,37 @@ public final class LlmGateway {
      */
     private int buy(ChatCall call, List<Integer> mine, List<String> keys, ChatSample[] samples, Bill bill,
                     EndpointQuirks.Traits traits, CompletionCache.Claims claims, String fairnessKey) {
-        ChatCall round = call.withSeed(call.seed() + mine.get(0));
-        if (round.schema() != null && round.schema().fallback() && Boolean.FALSE.equals(traits.structuredOutput)) {
-            round = round.withoutSchema();
-        }
+        ChatCall round = structured(call.withSeed(call.seed() + mine.get(0)), traits);
         ChatResponse response;
         try {
             response = limited(round, mine.size(), fairnessKey);
         } catch (ApplicationFailure f) {
-            if (round.schema() == null || !round.schema().fallback() || Boolean.TRUE.equals(traits.structuredOutput)
-                    || !FailureTypes.LLM_BAD_REQUEST.equals(f.getType())) {
+            if (!rejectsResponseFormat(round, traits, f)) {
                 throw f;
             }
             bill.requests++;
-            traits.structuredOutput = false;
-            quirks.note(call, "rejects response_format json_schema (" + f.getOriginalMessage().lines().findFirst()
-                    .orElse("") + "): structured output is off for it, plain prompts are sent");
-            return -1; // not an empty answer: the next round asks again without the schema
+            if (ChatCall.ResponseSchema.JSON_SCHEMA.equals(round.schema().dialect())) {
+                traits.structuredOutput = ChatCall.ResponseSchema.JSON_OBJECT; // the other dialect next
+            } else if (round.schema().fallback()) {
+                traits.structuredOutput = EndpointQuirks.NO_STRUCTURED_OUTPUT;
+                quirks.note(call, "rejects response_format (both dialects): structured output is off for it, plain "
+                        + "prompts are sent");
+            } else {
+                throw ApplicationFailure.newNonRetryableFailure("LLM endpoint " + call.baseUrl() + " rejects "
+                        + "response_format in both dialects (json_schema, json_object + schema), and structuredOutput "
+                        + "is json_schema: set it to auto or off. Last answer: " + f.getOriginalMessage(),
+                        FailureTypes.LLM_BAD_REQUEST);
+            }
+            return -1; // not an empty answer: the next round asks again in another dialect or without the schema
         }
         bill.requests++;
         if (round.schema() != null) {
-            traits.structuredOutput = true;
+            traits.structuredOutput = round.schema().dialect();
+            traits.structuredOutputConfirmed = true;
+            if (ChatCall.ResponseSchema.JSON_OBJECT.equals(round.schema().dialect())) {
+                quirks.note(call, "takes structured output only as response_format {\"type\": \"json_object\", "
+                        + "\"schema\": ...} (llama-cpp-python's dialect), not OpenAI's json_schema: that one is sent");
+            }
         }
         List<ChatSample> got = normalized(call, response.choices(), response);
         long promptCost = response.promptTokens(), completionCost = response.completionTokens();
@@ -273,6 +283,32 @@ public final class LlmGateway {
             }
         }
         return used;
+    }
+
+    /** {@code call} with its schema in the dialect the endpoint takes, or without it when it takes none. */
+    private static ChatCall structured(ChatCall call, EndpointQuirks.Traits traits) {
+        String known = traits.structuredOutput;
+        if (call.schema() == null || known == null) {
+            return call;
+        }
+        if (EndpointQuirks.NO_STRUCTURED_OUTPUT.equals(known)) { // json_schema mode still tries the last dialect
+            return call.schema().fallback() ? call.withoutSchema()
+                    : call.withSchema(call.schema().inDialect(ChatCall.ResponseSchema.JSON_OBJECT));
+        }
+        return call.withSchema(call.schema().inDialect(known));
+    }
+
+    /**
+     * Whether {@code f} is the endpoint refusing a response_format it was never seen to accept: a 400/422, or any failure
+     * whose message names response_format (llama-cpp-python answers a validation error with 500).
+     */
+    private static boolean rejectsResponseFormat(ChatCall round, EndpointQuirks.Traits traits, ApplicationFailure f) {
+        if (round.schema() == null
+                || traits.structuredOutputConfirmed && round.schema().dialect().equals(traits.structuredOutput)) {
+            return false; // the endpoint takes this dialect: the failure is about something else
+        }
+        String message = f.getOriginalMessage() == null ? "" : f.getOriginalMessage();
+        return FailureTypes.LLM_BAD_REQUEST.equals(f.getType()) || message.contains("response_format");
     }
 
     /**

@@ -80,10 +80,14 @@ public final class OpenAiChatClient {
         if (call.topP() != null) body.put("top_p", call.topP());
         if (call.maxTokens() != null) body.put("max_tokens", call.maxTokens());
         if (call.schema() != null) {
-            ObjectNode format = body.putObject("response_format").put("type", "json_schema");
+            ObjectNode format = body.putObject("response_format").put("type", call.schema().dialect());
             try {
-                format.putObject("json_schema").put("name", call.schema().name())
-                        .set("schema", json.readTree(call.schema().schemaJson()));
+                JsonNode schema = json.readTree(call.schema().schemaJson());
+                if (ChatCall.ResponseSchema.JSON_OBJECT.equals(call.schema().dialect())) {
+                    format.set("schema", schema);
+                } else {
+                    format.putObject("json_schema").put("name", call.schema().name()).set("schema", schema);
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("the JSON schema of " + call.schema().name() + " is not JSON", e);
             }

@@ -51,7 +51,12 @@ public record Faults(Map<Mode, Double> rates, long seed, Duration latency, Durat
         /** Quirk: no finish_reason in the choices. */
         NO_FINISH_REASON("no-finish-reason", true),
         /** Quirk: a request with response_format is rejected with 400 (a server without structured output). */
-        REJECT_SCHEMA("reject-schema", true);
+        REJECT_SCHEMA("reject-schema", true),
+        /**
+         * Quirk: response_format only as {"type": "json_object", "schema": ...}; "json_schema" gets a 500 naming the
+         * field (llama-cpp-python's server).
+         */
+        JSON_OBJECT_ONLY("json-object-only", true);
 
         public final String flag;
         /** A standing behaviour of the server, on for every request, instead of a fault drawn per request. */
@@ -71,7 +76,7 @@ public record Faults(Map<Mode, Double> rates, long seed, Duration latency, Durat
                 if (m.flag.equals(flag)) return m;
             }
             throw new IllegalArgumentException("unknown fault '" + flag + "'; known: 429, 500, slow, truncate, malformed, "
-                    + "fewer, drop, ignore-n, ignore-seed, keep-stop, no-usage, no-finish-reason, reject-schema");
+                    + "fewer, drop, ignore-n, ignore-seed, keep-stop, no-usage, no-finish-reason, reject-schema, json-object-only");
         }
     }
 

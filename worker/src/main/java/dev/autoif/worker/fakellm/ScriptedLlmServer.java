@@ -130,6 +130,12 @@ public final class ScriptedLlmServer implements AutoCloseable {
             sendError(ex, 400, "response_format is not supported by this server (scripted quirk)");
             return;
         }
+        if (faults.has(Faults.Mode.JSON_OBJECT_ONLY) && request.has("response_format")
+                && !"json_object".equals(request.path("response_format").path("type").asText())) {
+            sendError(ex, 500, "1 validation error: ('body', 'response_format', 'type'): Input should be 'text' or "
+                    + "'json_object' (scripted quirk)");
+            return;
+        }
         if (faults.has(Faults.Mode.IGNORE_N)) {
             n = 1;
         }

@@ -132,7 +132,7 @@ class ServerQuirksTest {
         ChatCall structured = new ChatCall(plain.baseUrl(), null, plain.model(), plain.messages(), null, null, null, 0, schema);
         LlmGateway.Result first = gateway.fetch(structured, 2, null);
         assertEquals(BOOK.answer(PROMPT, 0), first.samples().get(0).content());
-        assertEquals(2, first.usage().requests(), "the rejected request and the plain one");
+        assertEquals(3, first.usage().requests(), "both dialects rejected, then the plain request");
         assertTrue(noted(first, "rejects response_format"), first.endpointNotes().toString());
         ChatCall other = new ChatCall(plain.baseUrl(), null, plain.model(), plain.messages(), null, null, null, 7, schema);
         assertEquals(1, gateway.fetch(other, 2, null).usage().requests(), "remembered: plain at once");
@@ -141,5 +141,22 @@ class ServerQuirksTest {
                 new ChatCall.ResponseSchema("verifier", "{\"type\": \"object\"}", false));
         ApplicationFailure f = assertThrows(ApplicationFailure.class, () -> gateway().fetch(required, 1, null));
         assertEquals(FailureTypes.LLM_BAD_REQUEST, f.getType());
+        assertTrue(f.isNonRetryable());
+        assertTrue(f.getOriginalMessage().contains("set it to auto or off"), f.getOriginalMessage());
+    }
+
+    @Test
+    void llamaCppPythonsDialectIsFoundAndRemembered() throws Exception {
+        ScriptedLlmServer s = server(Faults.Mode.JSON_OBJECT_ONLY);
+        LlmGateway gateway = gateway();
+        ChatCall plain = call(s, null);
+        ChatCall.ResponseSchema schema = new ChatCall.ResponseSchema("verifier", "{\"type\": \"object\"}", false);
+        LlmGateway.Result first = gateway.fetch(new ChatCall(plain.baseUrl(), null, plain.model(), plain.messages(), null,
+                null, null, 0, schema), 2, null);
+        assertEquals(2, first.usage().requests(), "json_schema refused with a 500, json_object + schema answered");
+        assertTrue(noted(first, "json_object"), first.endpointNotes().toString());
+        LlmGateway.Result next = gateway.fetch(new ChatCall(plain.baseUrl(), null, plain.model(), plain.messages(), null,
+                null, null, 5, schema), 2, null);
+        assertEquals(1, next.usage().requests(), "the dialect is remembered");
     }
 }
