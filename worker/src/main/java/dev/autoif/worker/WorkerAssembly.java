@@ -21,6 +21,8 @@ import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import dev.autoif.activities.training.TrainingActivitiesImpl;
+import dev.autoif.activities.telemetry.Telemetry;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.TaskQueues;
 import io.temporal.client.WorkflowClient;
@@ -40,10 +42,15 @@ public final class WorkerAssembly {
 
     /** The verifier sandbox with the configured image and limits. */
     public static DockerSandbox sandbox(AutoifSettings s) {
+        return sandbox(s, Telemetry.none());
+    }
+
+    /** The verifier sandbox, reporting its container runs to {@code telemetry}. */
+    public static DockerSandbox sandbox(AutoifSettings s, Telemetry telemetry) {
         SandboxSettings limits = SandboxSettings.defaults(s.verifierImage());
         limits = new SandboxSettings(limits.image(), s.sandboxMemoryMb(), limits.cpus(), limits.pids(), limits.tmpfsMb(),
                 limits.maxOutputBytes(), limits.batchDeadline());
-        return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits);
+        return new DockerSandbox(DockerClients.create(s.sandboxContainers()), limits, telemetry);
     }
 
     /** How concurrent sandbox calls share containers: autoif.sandbox.coalesce.* (window 0 or max-groups 1: never). */
@@ -77,7 +84,7 @@ public final class WorkerAssembly {
      * The LLM gateway: completion cache (PostgreSQL, with claims, when AUTOIF_CACHE_JDBC_URL is set; else on disk),
      * this worker's adaptive limiter, and the fleet-wide cap when AUTOIF_LLM_GLOBAL_CONCURRENCY is set.
      */
-    public static LlmGateway gateway(AutoifSettings s, LlmDefaults llm) {
+    public static LlmGateway gateway(AutoifSettings s, LlmDefaults llm, Telemetry telemetry) {
         if (s.llmGlobalConcurrency() > 0 && s.llmCacheJdbcUrl() == null) {
             throw new IllegalStateException("AUTOIF_LLM_GLOBAL_CONCURRENCY=" + s.llmGlobalConcurrency()
                     + " needs AUTOIF_CACHE_JDBC_URL: the fleet's request permits live in that PostgreSQL database");
@@ -90,17 +97,27 @@ public final class WorkerAssembly {
         log.info("LLM fleet-wide cap: {}", fleet.description());
         return new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
                 new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())),
-                fleet);
+                fleet, telemetry);
     }
 
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
         return start(client, s, llm, sandbox(s));
     }
 
+    /** A worker that reports metrics and spans to {@code monitoring}. */
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, Monitoring monitoring) {
+        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring);
+    }
+
     /** A worker whose sandbox activities use {@code sandbox} (tests read its container count). */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox) {
+        return start(client, s, llm, sandbox, Monitoring.none());
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
+                                      Monitoring monitoring) {
         Set<String> queues = WorkerRuntime.queues(s.taskQueues());
-        LlmGateway gateway = gateway(s, llm);
+        LlmGateway gateway = gateway(s, llm, monitoring.telemetry());
         if (queues.contains(TaskQueues.SANDBOX)) {
             try {
                 sandbox.sweepOrphans();
@@ -109,11 +126,12 @@ public final class WorkerAssembly {
             }
         }
         SandboxActivitiesImpl.Coalescing coalescing = coalescing(s);
-        WorkerRuntime runtime = new WorkerRuntime(client,
+        WorkerRuntime runtime = new WorkerRuntime(client, monitoring.tracing().workerInterceptor(),
                 // More sandbox activities than containers may run at once: the extra ones wait to
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
-                new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS),
-                queues, new LlmActivitiesImpl(gateway, llm, nliJudge(s)), new SandboxActivitiesImpl(sandbox, coalescing),
+                new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
+                new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
+                new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();

@@ -10,6 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.LlmDefaults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
+import dev.autoif.worker.telemetry.DashboardQueries;
+import dev.autoif.worker.telemetry.Monitoring;
+import dev.autoif.worker.telemetry.OtlpReceiver;
+import dev.autoif.worker.telemetry.PrometheusText;
+import dev.autoif.worker.telemetry.Tracing;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
@@ -17,6 +22,9 @@ import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 import io.temporal.client.WorkflowFailedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +44,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A campaign started exactly as a user starts it — {@code temporal workflow start --input-file} —
  * against the real Temporal dev server (CI starts it at TEMPORAL_ADDRESS), with a real worker,
- * real Docker verifier containers and the scripted LLM over real HTTP.
+ * real Docker verifier containers and the scripted LLM over real HTTP. The worker serves /prometheus
+ * as {@code autoif worker} does (Micronaut, the SDK's metrics scope) and exports traces to an OTLP/HTTP
+ * receiver, so the demo run also checks the metrics, the dashboard's queries and the traces.
  */
 class CampaignEndToEndTest {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
@@ -48,6 +58,9 @@ class CampaignEndToEndTest {
     static ScriptedLlmServer llm;
     static TemporalConnection temporal;
     static WorkerRuntime worker;
+    static EmbeddedServer http;
+    static OtlpReceiver otlp;
+    static Tracing tracing;
 
     @BeforeAll
     static void startWorker() throws IOException {
@@ -55,10 +68,15 @@ class CampaignEndToEndTest {
         llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
         AutoifSettings settings = new AutoifSettings(ADDRESS, "default", llm.baseUrl(), null, ScriptedLlmServer.MODEL,
                 60, 8, IMAGE, 2, 512, dataDir.toString());
-        temporal = TemporalConnection.connect(ADDRESS, "default", null);
+        http = ApplicationContext.run(EmbeddedServer.class, java.util.Map.of("micronaut.server.port", -1));
+        otlp = new OtlpReceiver();
+        tracing = Tracing.fromEnvironment(java.util.Map.of(Tracing.ENDPOINT, otlp.endpoint()));
+        temporal = TemporalConnection.connect(ADDRESS, "default",
+                http.getApplicationContext().getBean(com.uber.m3.tally.Scope.class));
         SearchAttributeRegistrar.ensureRegistered(temporal.service(), "default");
         worker = WorkerAssembly.start(temporal.client(), settings,
-                new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)));
+                new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60)),
+                Monitoring.of(http.getApplicationContext().getBean(PrometheusMeterRegistry.class), tracing));
     }
 
     @AfterAll
@@ -66,6 +84,16 @@ class CampaignEndToEndTest {
         if (worker != null) worker.close();
         if (temporal != null) temporal.close();
         if (llm != null) llm.close();
+        if (tracing != null) tracing.close();
+        if (otlp != null) otlp.close();
+        if (http != null) http.getApplicationContext().close();
+    }
+
+    static PrometheusText scrape() throws IOException, InterruptedException {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(http.getURL() + "/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return PrometheusText.parse(response.body());
     }
 
     static String cli(String... args) throws IOException, InterruptedException {
@@ -113,6 +141,8 @@ class CampaignEndToEndTest {
     static Path demoInput() throws IOException {
         var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(DEMO.toFile());
         campaign.put("queryFile", DEMO.resolveSibling("demo-queries.jsonl").toString());
+        // Priced, so that the funnel (and the metrics) carry a cost.
+        campaign.putObject("prices").putObject(ScriptedLlmServer.MODEL).put("promptPerMillion", 0.5).put("completionPerMillion", 1.5);
         Path input = dataDir.resolve("demo-campaign.json");
         Files.writeString(input, JSON.writeValueAsString(campaign));
         return input;
@@ -122,8 +152,10 @@ class CampaignEndToEndTest {
     void demoCampaignFromTheCliProducesOutputsAndOneChildPerInstruction() throws Exception {
         String id = "e2e-" + UUID.randomUUID();
         long servedBefore = llm.completionsServed();
+        PrometheusText before = scrape();
         startWithCli(id, demoInput());
         CampaignResult result = awaitResult(id);
+        PrometheusText after = scrape();
 
         int instructions = JSON.readTree(DEMO.toFile()).get("seedInstructions").size();
         assertEquals(instructions, result.funnel().instructions());
@@ -176,6 +208,10 @@ class CampaignEndToEndTest {
         assertEquals(completionsByStage.values().stream().mapToLong(Long::longValue).sum(),
                 llm.completionsServed() - servedBefore, "every completion served is booked once");
         assertBackTranslationsDropExactlyTheContradictedInstructions(id, backTranslations, dropped);
+        assertWorkerLlmMetricsCountThisCampaign(before, after, result, llm.completionsServed() - servedBefore);
+        assertProductMetricsEqualFunnelJson(id, out.resolve("funnel.json"));
+        assertDashboardQueriesNameExportedMetrics();
+        assertTracesReachTheOtlpReceiver();
 
         assertEquals(instructions, listedCount("AutoifCampaign=\"" + id + "\"", instructions),
                 "temporal workflow list finds one child workflow per instruction");
@@ -195,6 +231,140 @@ class CampaignEndToEndTest {
         assertEquals(instructions * 8L, usage.cacheHits(), "the funnel books every sample of the re-run as a cache hit");
         assertEquals(0, usage.requests() + usage.completions() + usage.completionTokens(), usage.toString());
         assertEquals(instructions * 8L, result.funnel().llmUsage().get(0).completions());
+    }
+
+    /**
+     * The worker's own LLM counters (what the endpoint answered over HTTP) moved by exactly this campaign's
+     * completions and tokens: nothing else ran on the worker meanwhile, and nothing was retried.
+     */
+    private static void assertWorkerLlmMetricsCountThisCampaign(PrometheusText before, PrometheusText after,
+                                                               CampaignResult result, long served) {
+        var model = java.util.Map.of("model", ScriptedLlmServer.MODEL);
+        java.util.function.ToDoubleFunction<String> delta = name -> after.sum(name, model) - before.sum(name, model);
+        var usage = result.funnel().llmUsage();
+        assertEquals((double) served, delta.applyAsDouble("autoif_llm_completions_total"));
+        assertEquals((double) usage.stream().mapToLong(u -> u.completions()).sum(), delta.applyAsDouble("autoif_llm_completions_total"));
+        assertEquals((double) usage.stream().mapToLong(u -> u.promptTokens()).sum(), delta.applyAsDouble("autoif_llm_prompt_tokens_total"));
+        assertEquals((double) usage.stream().mapToLong(u -> u.completionTokens()).sum(),
+                delta.applyAsDouble("autoif_llm_completion_tokens_total"));
+        assertEquals((double) usage.stream().mapToLong(u -> u.requests()).sum(),
+                after.sum("autoif_llm_requests_total", java.util.Map.of("model", ScriptedLlmServer.MODEL, "outcome", "ok"))
+                        - before.sum("autoif_llm_requests_total", java.util.Map.of("model", ScriptedLlmServer.MODEL, "outcome", "ok")));
+        assertTrue(after.sum("autoif_sandbox_evaluations_total", java.util.Map.of())
+                > before.sum("autoif_sandbox_evaluations_total", java.util.Map.of()), "the sandbox counted its evaluations");
+        assertEquals(0.0, after.sum("autoif_llm_in_flight", java.util.Map.of()), "nothing in flight after the campaign");
+        assertTrue(after.sum("autoif_llm_limiter_cap", java.util.Map.of()) >= 1, "the limiter's cap is exported");
+    }
+
+    /**
+     * The campaign gauges on /prometheus equal funnel.json: instructions, kept, dropped by reason (no other reason),
+     * Stage 2 counts, responses dropped by reason, SFT rows, DPO pairs, and per stage/role/model the LLM usage, and the
+     * cost. They reach the scrape through the SDK's metrics scope, which reports every 10 s: poll until they settle.
+     */
+    private static void assertProductMetricsEqualFunnelJson(String id, Path funnelJson) throws Exception {
+        JsonNode funnel = JSON.readTree(funnelJson.toFile()).get("funnel");
+        var campaign = java.util.Map.of("campaign", id);
+        PrometheusText metrics = scrape();
+        for (int i = 0; i < 60 && metrics.sum("autoif_campaign_instructions_finished", campaign)
+                != funnel.get("finished").asDouble(); i++) {
+            Thread.sleep(500);
+            metrics = scrape();
+        }
+        assertEquals(funnel.get("instructions").asDouble(), metrics.sum("autoif_campaign_instructions", campaign));
+        assertEquals(funnel.get("finished").asDouble(), metrics.sum("autoif_campaign_instructions_finished", campaign));
+        assertEquals(funnel.get("kept").asDouble(), metrics.sum("autoif_campaign_instructions_kept", campaign));
+        assertByReason(metrics, "autoif_campaign_instructions_dropped", campaign, funnel.get("droppedByReason"));
+        JsonNode responses = funnel.get("responses");
+        assertEquals(responses.get("prompts").asDouble(), metrics.sum("autoif_campaign_prompts", campaign));
+        assertEquals(responses.get("responses").asDouble(), metrics.sum("autoif_campaign_responses", campaign));
+        assertByReason(metrics, "autoif_campaign_responses_dropped", campaign, responses.get("droppedByReason"));
+        assertEquals(responses.get("sftRows").asDouble(), metrics.sum("autoif_campaign_sft_rows", campaign));
+        assertEquals(responses.get("dpoPairs").asDouble(), metrics.sum("autoif_campaign_dpo_pairs", campaign));
+        assertTrue(responses.get("sftRows").asLong() > 0 && funnel.get("droppedByReason").size() > 1, funnel.toString());
+
+        Set<String> stages = new java.util.TreeSet<>();
+        for (JsonNode u : funnel.get("llmUsage")) {
+            var key = java.util.Map.of("campaign", id, "stage", u.get("stage").asText(), "role", u.get("role").asText(),
+                    "model", u.get("model").asText());
+            stages.add(u.get("stage").asText());
+            for (String[] field : new String[][]{{"requests", "requests"}, {"retries", "retries"}, {"cacheHits", "cache_hits"},
+                    {"completions", "completions"}, {"promptTokens", "prompt_tokens"}, {"completionTokens", "completion_tokens"}}) {
+                assertEquals(u.get(field[0]).asDouble(), metrics.sum("autoif_campaign_llm_" + field[1], key), key + " " + field[0]);
+            }
+        }
+        assertEquals(stages, metrics.labelValues("autoif_campaign_llm_completions", "stage", campaign));
+        assertTrue(funnel.get("llmCostUsd").asDouble() > 0, funnel.toString());
+        assertEquals(funnel.get("llmCostUsd").asDouble(), metrics.sum("autoif_campaign_llm_cost_usd", campaign), 1e-9);
+    }
+
+    private static void assertByReason(PrometheusText metrics, String name, java.util.Map<String, String> campaign,
+                                       JsonNode byReason) {
+        Set<String> reasons = new java.util.TreeSet<>();
+        byReason.fieldNames().forEachRemaining(reasons::add);
+        assertEquals(reasons, metrics.labelValues(name, "reason", campaign), name);
+        for (String reason : reasons) {
+            var labels = new java.util.HashMap<>(campaign);
+            labels.put("reason", reason);
+            assertEquals(byReason.get(reason).asDouble(), metrics.sum(name, labels), name + " " + reason);
+        }
+    }
+
+    /**
+     * Every PromQL query of the Grafana dashboard reads only metrics this worker exports: its scrape after a real
+     * campaign (the SDK's metrics, with schedule-to-start latency per task queue, arrive every 10 s: poll for them).
+     */
+    private static void assertDashboardQueriesNameExportedMetrics() throws Exception {
+        List<String[]> queries = DashboardQueries.expressions();
+        assertTrue(queries.size() >= 10, "the dashboard has its queries: " + queries.size());
+        Set<String> wanted = new java.util.TreeSet<>();
+        for (String[] q : queries) {
+            Set<String> names = DashboardQueries.metricNames(q[1]);
+            assertFalse(names.isEmpty(), "panel '" + q[0] + "' reads no metric: " + q[1]);
+            wanted.addAll(names);
+        }
+        assertTrue(wanted.contains("temporal_activity_schedule_to_start_latency_seconds_bucket"), wanted.toString());
+        Set<String> missing = new java.util.TreeSet<>(wanted);
+        for (int i = 0; i < 60 && !missing.isEmpty(); i++) {
+            if (i > 0) Thread.sleep(500);
+            missing.removeAll(scrape().names());
+        }
+        assertEquals(Set.of(), missing, "dashboard metrics the worker does not export");
+    }
+
+    /**
+     * Traces: Temporal's interceptor gives the campaign, its instruction workflows and every activity a span, and the
+     * LLM requests and sandbox runs nest under the activity that made them, all in the campaign's trace: the context
+     * travels through Temporal's headers (W3C trace context), and an instruction workflow's run follows from the
+     * campaign's StartChildWorkflow span (a reference the OpenTracing shim makes its parent).
+     */
+    private static void assertTracesReachTheOtlpReceiver() throws Exception {
+        tracing.flush();
+        List<OtlpReceiver.ReceivedSpan> spans = otlp.spans();
+        java.util.Map<String, OtlpReceiver.ReceivedSpan> byId = new java.util.HashMap<>();
+        spans.forEach(s -> byId.put(s.spanId(), s));
+        java.util.function.Supplier<String> names = () -> "spans by name: " + spans.stream().collect(
+                Collectors.groupingBy(OtlpReceiver.ReceivedSpan::name, java.util.TreeMap::new, Collectors.counting()));
+        Set<String> campaignTraces = spans.stream().filter(s -> s.name().equals("RunWorkflow:" + CampaignWorkflow.TYPE))
+                .map(OtlpReceiver.ReceivedSpan::traceId).collect(Collectors.toSet());
+        assertFalse(campaignTraces.isEmpty(), names);
+        List<OtlpReceiver.ReceivedSpan> instructions = spans.stream()
+                .filter(s -> s.name().equals("RunWorkflow:AutoifInstruction")).toList();
+        assertTrue(instructions.size() >= 36, names);
+        for (OtlpReceiver.ReceivedSpan run : instructions) {
+            OtlpReceiver.ReceivedSpan start = byId.get(run.parentSpanId());
+            assertTrue(start != null && start.name().equals("StartChildWorkflow:AutoifInstruction")
+                    && campaignTraces.contains(start.traceId()), () -> "instruction run not under a campaign's StartChildWorkflow: " + run);
+        }
+        for (String name : List.of("llm.request", "sandbox.run")) {
+            List<OtlpReceiver.ReceivedSpan> ofName = spans.stream().filter(s -> s.name().equals(name)).toList();
+            assertFalse(ofName.isEmpty(), names);
+            for (OtlpReceiver.ReceivedSpan span : ofName) {
+                OtlpReceiver.ReceivedSpan parent = byId.get(span.parentSpanId());
+                assertTrue(parent != null && parent.name().startsWith("RunActivity:"), () -> name + " not under an activity: " + span);
+            }
+            assertTrue(ofName.stream().anyMatch(s -> campaignTraces.contains(s.traceId())), name + " in a campaign's trace");
+        }
+        assertTrue(spans.stream().allMatch(s -> s.service().equals("autoif-worker")), "service.name autoif-worker");
     }
 
     private static long distinctPairs(List<JsonNode> backTranslations) {

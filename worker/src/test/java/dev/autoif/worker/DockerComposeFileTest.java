@@ -56,7 +56,8 @@ class DockerComposeFileTest {
     void composeIsValidAndAgreesWithTheWorkerConfiguration() throws Exception {
         Map<String, Object> compose = resolvedCompose();
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
-        for (String required : List.of("postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "worker", "verifier-image")) {
+        for (String required : List.of("postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "worker", "verifier-image",
+                "prometheus", "grafana")) {
             assertTrue(services.containsKey(required), "service " + required + " missing");
         }
 
@@ -80,11 +81,43 @@ class DockerComposeFileTest {
         String ui = environment(services.get("temporal-ui")).get("TEMPORAL_ADDRESS");
         assertEquals("temporal:" + temporalAddress[1], ui);
 
+        assertMonitoringIsWired(services, workerEnv.get("AUTOIF_HTTP_PORT"));
+
         // The search attributes the workflows set are the ones the stack registers.
         String raw = Files.readString(COMPOSE);
         for (var key : SearchAttributes.ALL) {
             assertTrue(raw.contains(key.getName()), "compose does not register " + key.getName());
         }
+    }
+
+    /**
+     * Prometheus scrapes the worker's metrics port and path; Grafana gets the Prometheus datasource and the dashboard
+     * from files that exist, mounted where its provisioning looks for them.
+     */
+    @SuppressWarnings("unchecked")
+    static void assertMonitoringIsWired(Map<String, Map<String, Object>> services, String workerPort) throws Exception {
+        Path root = COMPOSE.getParent();
+        Map<String, Object> prometheus = new Yaml().load(Files.readString(root.resolve("deploy/prometheus/prometheus.yml")));
+        Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).get(0);
+        assertEquals("/prometheus", job.get("metrics_path"));
+        List<String> targets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
+        assertEquals(List.of("worker:" + workerPort), targets);
+        assertTrue(String.valueOf(services.get("prometheus").get("volumes")).contains("prometheus.yml"));
+
+        Map<String, Object> datasources = new Yaml().load(Files.readString(
+                root.resolve("deploy/grafana/provisioning/datasources/prometheus.yml")));
+        Map<String, Object> ds = ((List<Map<String, Object>>) datasources.get("datasources")).get(0);
+        assertEquals("http://prometheus:" + ports(services.get("prometheus")).get(0), ds.get("url"));
+        Map<String, Object> providers = new Yaml().load(Files.readString(
+                root.resolve("deploy/grafana/provisioning/dashboards/autoif.yml")));
+        String dashboardPath = String.valueOf(((Map<String, Object>) ((List<Map<String, Object>>) providers.get("providers"))
+                .get(0).get("options")).get("path"));
+        String grafanaVolumes = String.valueOf(services.get("grafana").get("volumes"));
+        assertTrue(grafanaVolumes.contains(dashboardPath) && grafanaVolumes.contains("/etc/grafana/provisioning"), grafanaVolumes);
+        assertTrue(Files.exists(root.resolve("deploy/grafana/dashboards/autoif.json")));
+        // Every panel queries the datasource the stack provisions.
+        String dashboard = Files.readString(root.resolve("deploy/grafana/dashboards/autoif.json"));
+        assertTrue(dashboard.contains("\"uid\": \"" + ds.get("uid") + "\""), "dashboard uses datasource " + ds.get("uid"));
     }
 
     /** Container-side ports a service publishes. */

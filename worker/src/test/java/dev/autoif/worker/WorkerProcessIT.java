@@ -61,6 +61,9 @@ class WorkerProcessIT {
             }
             assertTrue(metrics.contains("jvm_memory_used_bytes"), metrics);
             assertTrue(metrics.contains("temporal_"), "no temporal_* metrics in:\n" + metrics);
+            // The product's metrics are on the same registry (registered at start, before any campaign).
+            assertTrue(metrics.contains("autoif_sandbox_evaluations_total") && metrics.contains("autoif_sandbox_containers_running"),
+                    "no autoif_* metrics in:\n" + metrics);
         } finally {
             worker.destroy(); // SIGTERM: the shutdown hook stops polling and waits for running tasks
             assertTrue(worker.waitFor(60, TimeUnit.SECONDS), "worker did not stop on SIGTERM:\n" + Files.readString(log));

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import com.google.common.util.concurrent.Striped;
+import dev.autoif.activities.telemetry.Telemetry;
 
 /**
  * Gets exactly {@code n} samples for a call, as cheaply as the cache allows, and says what they
@@ -41,6 +42,7 @@ public final class LlmGateway {
     private final CompletionCache cache;
     private final EndpointLimiters limiters;
     private final FleetLimiter fleet;
+    private final Telemetry telemetry;
     private final Striped<Lock> sameCall = Striped.lock(256);
     private final EndpointQuirks quirks = new EndpointQuirks();
 
@@ -60,15 +62,21 @@ public final class LlmGateway {
     }
 
     /** @param fleet the cap across workers (after this worker's own {@code limiters}) */
-    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, FleetLimiter fleet) {
+    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, FleetLimiter fleet,
+                      Telemetry telemetry) {
         this.client = client;
         this.cache = cache;
         this.limiters = limiters;
         this.fleet = fleet;
+        this.telemetry = telemetry;
+    }
+
+    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, Telemetry telemetry) {
+        this(client, cache, limiters, FleetLimiter.none(), telemetry);
     }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters) {
-        this(client, cache, limiters, FleetLimiter.none());
+        this(client, cache, limiters, Telemetry.none());
     }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache) {
@@ -396,7 +404,7 @@ public final class LlmGateway {
         }
         permit.sending();
         try {
-            ChatResponse response = client.complete(call, n);
+            ChatResponse response = telemetry.llmRequest(call, limiter, n, () -> client.complete(call, n));
             permit.success(response.completionTokens() > 0 ? response.completionTokens() : n);
             return response;
         } catch (ApplicationFailure f) {

@@ -14,6 +14,7 @@ import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.StreamType;
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
@@ -65,6 +66,7 @@ public final class DockerSandbox {
     private final DockerClient docker;
     private final SandboxSettings settings;
     private final String runnerSource;
+    private final Telemetry telemetry;
     private final ObjectMapper json = new ObjectMapper();
     private volatile boolean imageChecked;
     private final java.util.concurrent.atomic.AtomicLong containersCreated = new java.util.concurrent.atomic.AtomicLong();
@@ -72,10 +74,15 @@ public final class DockerSandbox {
     private final java.util.concurrent.atomic.AtomicInteger containersAlive = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxContainersAlive = new java.util.concurrent.atomic.AtomicInteger();
 
-    public DockerSandbox(DockerClient docker, SandboxSettings settings) {
+    public DockerSandbox(DockerClient docker, SandboxSettings settings, Telemetry telemetry) {
         this.docker = docker;
         this.settings = settings;
+        this.telemetry = telemetry;
         this.runnerSource = loadRunner();
+    }
+
+    public DockerSandbox(DockerClient docker, SandboxSettings settings) {
+        this(docker, settings, Telemetry.none());
     }
 
     /** Containers this sandbox has created so far (one per evaluate/evaluateGroups that reached the engine). */
@@ -104,6 +111,12 @@ public final class DockerSandbox {
      */
     public List<List<FunctionEvaluation>> evaluateGroups(String campaignId, String label, List<Group> groups,
                                                          int timeoutSeconds, Runnable heartbeat) {
+        return telemetry.sandboxRun(campaignId, groups.size(),
+                () -> runGroups(campaignId, label, groups, timeoutSeconds, heartbeat));
+    }
+
+    private List<List<FunctionEvaluation>> runGroups(String campaignId, String label, List<Group> groups,
+                                                     int timeoutSeconds, Runnable heartbeat) {
         requireImage();
         Instant expires = Instant.now().plus(settings.batchDeadline()).plusSeconds(120);
         Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(campaignId),

@@ -1,5 +1,6 @@
 package dev.autoif.activities.sandbox;
 
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.SandboxActivities;
@@ -61,6 +62,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     private final DockerSandbox sandbox;
     private final Coalescing coalescing;
     private final Semaphore containers;
+    private final Telemetry telemetry;
     private final Object lock = new Object();
     private Round open; // the round that accepts joiners, guarded by lock
 
@@ -70,8 +72,13 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     }
 
     public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing) {
+        this(sandbox, coalescing, Telemetry.none());
+    }
+
+    public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing, Telemetry telemetry) {
         this.sandbox = sandbox;
         this.coalescing = coalescing;
+        this.telemetry = telemetry;
         this.containers = new Semaphore(Math.max(1, Math.min(coalescing.containers(), 1 << 20)), true);
     }
 
@@ -215,6 +222,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                     permit = true;
                 }
                 List<Pending> batch = List.copyOf(members); // sealed: no one joins any more
+                telemetry.sandboxRound(batch.size(), System.nanoTime() - opened);
                 runSealed(batch, heartbeat);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -248,6 +256,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                 // Whatever broke the shared container, each batch now gets a container of its own
                 // (in its own caller's thread), so one bad batch fails only itself.
                 log.warn("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
+                telemetry.sandboxReruns(batch.size());
                 for (Pending p : batch) p.result.complete(null);
                 return;
             }

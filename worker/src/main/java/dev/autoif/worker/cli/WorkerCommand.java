@@ -3,6 +3,7 @@ package dev.autoif.worker.cli;
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
@@ -29,6 +30,9 @@ public class WorkerCommand implements Callable<Integer> {
     @Inject
     Scope metricsScope;
 
+    @Inject
+    Monitoring monitoring;
+
     @Override
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
@@ -37,7 +41,7 @@ public class WorkerCommand implements Callable<Integer> {
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
         WorkerRuntime worker;
         try {
-            worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings));
+            worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings), monitoring);
         } catch (IllegalArgumentException | IllegalStateException misconfigured) {
             System.err.println("autoif worker: " + misconfigured.getMessage());
             connection.close();

@@ -9,12 +9,15 @@ import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
+import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,16 +39,16 @@ public final class WorkerRuntime implements AutoCloseable {
     private final Set<String> queues;
     private final Worker workflows;
 
-    /** A worker polling every task queue. */
-    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, LlmActivities llm, SandboxActivities sandbox,
-                         CampaignStoreActivities store) {
-        this(client, concurrency, Set.copyOf(TaskQueues.ALL), llm, sandbox, store);
-    }
 
-    /** @param queues the task queues to poll (see {@link #queues(String)}); the others are left to other processes */
-    public WorkerRuntime(WorkflowClient client, Concurrency concurrency, Set<String> queues, LlmActivities llm,
-                         SandboxActivities sandbox, CampaignStoreActivities store) {
-        this.factory = WorkerFactory.newInstance(client);
+    /**
+     * @param tracing Temporal's tracing interceptor, when traces are exported
+     * @param queues  the task queues to poll (see {@link #queues(String)}); the others are left to other processes
+     */
+    public WorkerRuntime(WorkflowClient client, Optional<WorkerInterceptor> tracing, Concurrency concurrency,
+                         Set<String> queues, LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
+        this.factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(tracing.stream().toArray(WorkerInterceptor[]::new))
+                .build());
         this.queues = queues;
         this.workflows = worker(TaskQueues.WORKFLOWS, concurrency.storeOperations());
         if (workflows != null) {

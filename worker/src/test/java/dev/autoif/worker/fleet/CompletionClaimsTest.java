@@ -12,6 +12,7 @@ import dev.autoif.activities.llm.FleetLimiter;
 import dev.autoif.activities.llm.JdbcCompletionCache;
 import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
@@ -111,7 +112,7 @@ class CompletionClaimsTest {
             Process claimant = processes.start("CLAIMED", "claim", URL, server.baseUrl(), Long.toString(leaseMillis), run,
                     Integer.toString(samples));
             LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)), cache,
-                    EndpointLimiters.unlimited(), FleetLimiter.none());
+                    EndpointLimiters.unlimited(), FleetLimiter.none(), Telemetry.none());
             CompletableFuture<LlmGateway.Result> fetched = CompletableFuture.supplyAsync(
                     () -> gateway.fetch(FleetWorkerProcess.call(server.baseUrl(), run, 0), samples, "wf/taker", run));
             Thread.sleep(2 * leaseMillis);

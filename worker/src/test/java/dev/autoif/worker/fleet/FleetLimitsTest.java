@@ -11,6 +11,7 @@ import dev.autoif.activities.llm.FleetLimiter;
 import dev.autoif.activities.llm.JdbcFleetLimiter;
 import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
@@ -192,7 +193,7 @@ class FleetLimitsTest {
     private LlmGateway gateway(int worker, FleetLimiter fleet) {
         return new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("cache-" + worker)),
-                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)), fleet);
+                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)), fleet, Telemetry.none());
     }
 
     private static ChatCall call(ScriptedLlmServer server, String prompt) {

@@ -8,6 +8,7 @@ import dev.autoif.activities.llm.FleetLimiter;
 import dev.autoif.activities.llm.JdbcCompletionCache;
 import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.activities.llm.VerifierPrompt;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class FleetWorkerProcess {
                              String worker, Path go, Path out) throws Exception {
         try (JdbcCompletionCache cache = new JdbcCompletionCache(jdbc, lease)) {
             LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(60)), cache,
-                    EndpointLimiters.unlimited(), FleetLimiter.none());
+                    EndpointLimiters.unlimited(), FleetLimiter.none(), Telemetry.none());
             System.out.println("READY");
             System.out.flush();
             while (!Files.exists(go)) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.temporal.TemporalConnection;
@@ -82,7 +83,7 @@ class TaskQueueSelectionTest {
         AutoifSettings settings = new AutoifSettings(null, "default", null, null, "m", 30, 4, "img", 1, 256,
                 dir.toString()).forFleet(null, 16, 30, "");
         var noDatabase = assertThrows(IllegalStateException.class,
-                () -> WorkerAssembly.gateway(settings, WorkerAssembly.llmDefaults(settings)));
+                () -> WorkerAssembly.gateway(settings, WorkerAssembly.llmDefaults(settings), Telemetry.none()));
         assertEquals("AUTOIF_LLM_GLOBAL_CONCURRENCY=16 needs AUTOIF_CACHE_JDBC_URL: the fleet's request permits live in "
                 + "that PostgreSQL database", noDatabase.getMessage());
     }

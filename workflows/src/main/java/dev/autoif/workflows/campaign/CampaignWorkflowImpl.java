@@ -99,6 +99,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries);
         }
         funnel = checkpoint.funnel();
+        CampaignMetrics.publish(campaignId, funnel);
         String outputDir = checkpoint.outputDir();
         int count = checkpoint.instructionCount();
         int next = checkpoint.nextIndex();
@@ -128,6 +129,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     funnel = funnel.withUsage(outcome.llmUsage(), config.prices()).withResponses(outcome.responses());
                 }
             }
+            CampaignMetrics.publish(campaignId, funnel);
         }
         if (next < count && funnel.stopReason() == null) {
             CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
