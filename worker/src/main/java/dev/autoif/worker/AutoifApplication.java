@@ -1,7 +1,9 @@
 package dev.autoif.worker;
 
 import dev.autoif.worker.bench.BenchCommand;
+import dev.autoif.worker.cli.DoctorCommand;
 import dev.autoif.worker.cli.FakeLlmCommand;
+import dev.autoif.worker.cli.ReportCommand;
 import dev.autoif.worker.cli.RunCommand;
 import dev.autoif.worker.cli.StageCommand;
 import dev.autoif.worker.cli.WorkerCommand;
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "autoif", mixinStandardHelpOptions = true,
         description = "AutoIF on Temporal: verifiable instruction-following data from seeds, an LLM and execution feedback.",
-        subcommands = {RunCommand.class, WorkerCommand.class, FakeLlmCommand.class, BenchCommand.class, StageCommand.class})
+        subcommands = {RunCommand.class, WorkerCommand.class, DoctorCommand.class, ReportCommand.class, FakeLlmCommand.class, BenchCommand.class, StageCommand.class})
 public class AutoifApplication implements Runnable {
     public static void main(String[] args) {
         System.exit(PicocliRunner.execute(AutoifApplication.class, args));

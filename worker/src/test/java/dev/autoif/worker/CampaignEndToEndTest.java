@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A campaign started exactly as a user starts it — {@code temporal workflow start --input-file} —
@@ -48,6 +49,8 @@ import org.junit.jupiter.api.Test;
  * as {@code autoif worker} does (Micronaut, the SDK's metrics scope) and exports traces to an OTLP/HTTP
  * receiver, so the demo run also checks the metrics, the dashboard's queries and the traces.
  */
+@Tag("dev-server")
+@Tag("docker")
 class CampaignEndToEndTest {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");

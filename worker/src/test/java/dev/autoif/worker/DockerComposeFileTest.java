@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -23,6 +24,7 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose must accept it, and it must agree with the worker's configuration and the
  * workflows' search attributes.
  */
+@Tag("tools")
 class DockerComposeFileTest {
     static final Path COMPOSE = Path.of("..", "docker-compose.yml").toAbsolutePath().normalize();
 

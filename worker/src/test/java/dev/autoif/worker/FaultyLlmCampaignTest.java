@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The demo campaign twice on the real dev server, real worker and Docker: once against a
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.Test;
  * 500, dropped connections, malformed bodies, short answers, slow answers). The outputs must be
  * byte-identical, and the faulty server's own bill must show no completion paid for twice.
  */
+@Tag("dev-server")
+@Tag("docker")
 class FaultyLlmCampaignTest {
     static final String ADDRESS = CampaignEndToEndTest.ADDRESS;
     static final ObjectMapper JSON = new ObjectMapper();

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A campaign with {@code "consistency": "onnx"} on Temporal's in-memory server with the real activities: the LLM
@@ -50,6 +51,8 @@ import org.junit.jupiter.api.Test;
  * real store. Without a model on the worker the campaign fails naming AUTOIF_NLI_MODEL_DIR; with the tiny ONNX model
  * S5 labels every back-translation with the model's probabilities and books no LLM usage.
  */
+@Tag("docker")
+@Tag("python")
 class OnnxConsistencyCampaignTest {
     static final ObjectMapper JSON = new ObjectMapper();
 

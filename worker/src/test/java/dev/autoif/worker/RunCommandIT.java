@@ -13,12 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * README command 1 as a user runs it: {@code autoif run CAMPAIGN} with no Temporal address and no
  * LLM endpoint, once with the temporal CLI on PATH (durable dev server on SQLite in the data
  * directory) and once without it (in-process server, with a warning).
  */
+@Tag("dev-server")
+@Tag("docker")
+@Tag("python")
 class RunCommandIT {
     static final String CAMPAIGN = "{\"seedInstructions\": [\"Use only palindromes\", \"Respond with a six-word story\", "
             + "\"Answer with emoji only\"], \"verifiersPerInstruction\": 8, \"consistency\": \"none\", "
@@ -59,6 +63,8 @@ class RunCommandIT {
         Path datasets = Path.of(output.group(1));
         assertTrue(o.output().contains(datasets.resolve("sft_alpaca.json").toString()), o.output());
         assertTrue(o.output().contains(datasets.resolve("DATASET_CARD.md").toString()), o.output());
+        assertTrue(Files.isRegularFile(datasets.resolve("report.html")) && o.output().contains(datasets.resolve("report.html").toString()),
+                o.output());
         try {
             DatasetChecker.Run check = DatasetChecker.check(datasets);
             assertEquals(0, check.exit(), check.out());

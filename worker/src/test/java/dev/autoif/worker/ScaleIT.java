@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Scale: one campaign of 2,500 instructions in CI (three runs of the campaign workflow; the system property
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.Test;
  * limits (continue-as-new every {@value CampaignWorkflowImpl#CHILDREN_PER_RUN} instructions), LLM concurrency within
  * the worker's cap, and verifier containers within the worker's cap and shared by concurrent instructions.
  */
+@Tag("dev-server")
+@Tag("docker")
 class ScaleIT {
     static final int INSTRUCTIONS = Integer.getInteger("autoif.scale.instructions", 2_500);
     /** Temporal warns at 10,240 events or 10 MB of history per run and stops a run at 51,200 events or 50 MB. */

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Durability: a campaign through Stage 1 and Stage 2 runs on the packaged worker, in its own process, against a
@@ -47,6 +48,8 @@ import org.junit.jupiter.api.Test;
  * LLM requests that were in flight at a worker kill, and leave no verifier container behind once a worker has started
  * after the last crash (the start-up sweep).
  */
+@Tag("dev-server")
+@Tag("docker")
 class WorkerCrashIT {
     /** The dev servers' always-present namespace: the servers are this test's alone. */
     static final String NAMESPACE = "default";

@@ -13,11 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The packaged application as an operator runs it: {@code java -jar autoif.jar worker} connects
  * to the dev server, serves /health and /prometheus, and exits cleanly on SIGTERM.
  */
+@Tag("dev-server")
+@Tag("docker")
 class WorkerProcessIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
 
@@ -51,6 +54,8 @@ class WorkerProcessIT {
             assertTrue(health != null, "no /health answer:\n" + Files.readString(log));
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("UP"), health.body());
+            // the sandbox entry says the engine and the image are there (and, when not, what is wrong: SandboxHealthIndicatorTest)
+            assertTrue(health.body().contains("\"sandbox\"") && health.body().contains("is on the engine"), health.body());
 
             // Temporal's worker metrics reach the scrape once the pollers have reported.
             String metrics = "";

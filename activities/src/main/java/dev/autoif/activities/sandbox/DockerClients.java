@@ -22,4 +22,25 @@ public final class DockerClients {
                 .build();
         return DockerClientImpl.getInstance(config, http);
     }
+
+    /** A client for quick checks (preflight, health): gives up after {@code timeout} instead of waiting on a dead host. */
+    public static DockerClient forChecks(String dockerHost, Duration timeout) {
+        DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        if (dockerHost != null) {
+            builder.withDockerHost(dockerHost);
+        }
+        DockerClientConfig config = builder.build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(timeout)
+                .responseTimeout(timeout)
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+
+    /** Where the clients connect: DOCKER_HOST, else the local socket. */
+    public static String dockerHost() {
+        return DefaultDockerClientConfig.createDefaultConfigBuilder().build().getDockerHost().toString();
+    }
 }

@@ -255,7 +255,14 @@ public class SandboxActivitiesImpl implements SandboxActivities {
             } catch (RuntimeException e) {
                 // Whatever broke the shared container, each batch now gets a container of its own
                 // (in its own caller's thread), so one bad batch fails only itself.
-                log.warn("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
+                // With the engine down every run fails alike: the activity failures say so (rate-limited), not this.
+                boolean engineDown = e instanceof io.temporal.failure.ApplicationFailure af
+                        && dev.autoif.workflows.FailureTypes.SANDBOX_ENGINE_DOWN.equals(af.getType());
+                if (engineDown) {
+                    log.debug("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
+                } else {
+                    log.warn("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
+                }
                 telemetry.sandboxReruns(batch.size());
                 for (Pending p : batch) p.result.complete(null);
                 return;

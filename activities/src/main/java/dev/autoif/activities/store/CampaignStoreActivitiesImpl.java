@@ -11,6 +11,7 @@ import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.activities.queries.QueryImporter;
 import dev.autoif.activities.queries.QuerySampler;
+import dev.autoif.activities.report.CampaignReport;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.QueryDraw;
@@ -56,6 +57,7 @@ import java.util.stream.Stream;
  *   responses.jsonl          every sampled response with its pass rate, judge scores and fate
  *   prompts.jsonl            every SFT prompt with the instruction's kept functions (the online DPO input)
  *   sft_*.json[l], dpo_*.json[l], dataset_info.json, DATASET_CARD.md   the datasets (see DatasetWriter)
+ *   report.html              charts and tables of all of the above (see CampaignReport)
  * </pre>
  */
 public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
@@ -317,6 +319,8 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         if (request.config().hasQueries()) {
             written.addAll(new DatasetExport(json, dir).export(request));
         }
+        // Last: the page charts the files written above.
+        written.add(CampaignReport.write(dir).toAbsolutePath().toString());
         return new ExportedFiles(written);
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * users do) and checks columns, types, roles and the dataset_info.json registry. It runs in the venv that
  * deploy/scripts/ensure-dataset-tools.sh creates; without it this test fails (never skips).
  */
+@Tag("python")
 class DatasetFormatsTest {
     @Test
     void writtenFilesLoadAsLlamaFactoryAndTrlExpect(@TempDir Path dir) throws Exception {

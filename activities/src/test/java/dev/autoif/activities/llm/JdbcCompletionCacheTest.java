@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The shared cache against a real PostgreSQL (CI starts it: deploy/scripts/ensure-postgres.sh;
  * AUTOIF_TEST_JDBC_URL overrides where). Two cache instances stand for two workers.
  */
+@Tag("postgres")
 class JdbcCompletionCacheTest {
     static final String URL = System.getenv().getOrDefault("AUTOIF_TEST_JDBC_URL",
             "jdbc:postgresql://127.0.0.1:5432/autoif?user=autoif&password=autoif");

@@ -34,6 +34,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the labels as 0 NEUTRAL, 1 Contradiction, 2 entailment): labels, the id2label mapping, batching, token_type_ids, and
  * the errors a user sees for a bad model directory.
  */
+@Tag("python")
 class OnnxEntailmentJudgeTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> HYPOTHESES = List.of(ENTAILED, CONTRADICTING, NEUTRAL);

@@ -23,12 +23,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The sandbox against a real Docker engine and the real verifier image (CI builds both). Hostile
  * functions share one batch with honest ones: each must be contained and reported in its own
  * cells while the honest functions around it are still scored correctly.
  */
+@Tag("docker")
 class DockerSandboxTest {
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
     static DockerClient docker;

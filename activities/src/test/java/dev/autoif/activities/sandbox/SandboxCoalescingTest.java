@@ -17,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Concurrent sandbox activity calls share containers and still get exactly the rows they would
  * get alone; when the shared container fails, each batch is re-run in a container of its own.
  */
+@Tag("docker")
 class SandboxCoalescingTest {
     static final String IMAGE = DockerSandboxTest.IMAGE;
     static DockerClient docker;

@@ -5,6 +5,7 @@ import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
+import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.worker.temporal.EmbeddedTemporal;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
@@ -68,6 +69,11 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         String id = campaignId != null ? campaignId : CampaignFiles.defaultCampaignId(json);
         input = CampaignFiles.parse(CampaignFiles.resolvePaths(json, campaignFile == null, settings.dataDir()),
                 campaignFile == null ? "demo campaign" : campaignFile.toString());
+        Preflight.Check problem = preflight(input);
+        if (problem != null) {
+            System.err.println("autoif: " + problem.line());
+            return 3;
+        }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             WorkflowClient client = temporal(resources);
@@ -84,6 +90,41 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 resources.get(i).close();
             }
+        }
+    }
+
+    /**
+     * Checks, within seconds, what the campaign needs and {@code run} cannot start itself: the store, the Docker engine
+     * and the verifier image, a given Temporal server, and the LLM endpoints the worker or the campaign names. Returns
+     * the first failure, or null after printing the warnings.
+     */
+    private Preflight.Check preflight(CampaignInput input) {
+        List<Preflight.Check> checks = new ArrayList<>();
+        checks.add(Preflight.store(settings.dataDir()));
+        checks.add(Preflight.completionCache(settings.llmCacheJdbcUrl()));
+        checks.addAll(Preflight.sandbox(settings.verifierImage()));
+        String address = temporalAddress != null ? temporalAddress : settings.temporalAddress();
+        if (address != null) {
+            checks.add(Preflight.temporal(address, settings.temporalNamespace()));
+        }
+        if (settings.llmBaseUrl() != null) {
+            checks.add(Preflight.llm("LLM endpoint", settings.llmBaseUrl(), settings.llmApiKey(), settings.llmModel()));
+        }
+        checkRole(checks, "supervision", input.supervision());
+        checkRole(checks, "judge", input.judge());
+        checkRole(checks, "policy", input.policy());
+        Preflight.Check failure = Preflight.firstFailure(checks);
+        if (failure == null) {
+            checks.stream().filter(c -> c.status() == Preflight.Status.WARN).forEach(c -> System.err.println("autoif: warning: " + c.line()));
+        }
+        return failure;
+    }
+
+    /** A role that names its own endpoint: that endpoint, with the key from its apiKeyEnv. */
+    private void checkRole(List<Preflight.Check> checks, String role, dev.autoif.workflows.campaign.LlmSettings llm) {
+        if (llm != null && llm.baseUrl() != null) {
+            checks.add(Preflight.llm("LLM endpoint (" + role + ")", llm.baseUrl(),
+                    llm.apiKeyEnv() != null ? System.getenv(llm.apiKeyEnv()) : settings.llmApiKey(), llm.model()));
         }
     }
 
@@ -145,29 +186,26 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         WorkflowStub stub = client.newUntypedWorkflowStub(id);
         CompletableFuture<CampaignResult> result = stub.getResultAsync(CampaignResult.class);
-        String last = "";
-        while (true) {
-            try {
-                return result.get(5, TimeUnit.SECONDS);
-            } catch (TimeoutException stillRunning) {
+        ProgressLine progress = new ProgressLine(out, ProgressLine.stdoutIsTerminal(), System.nanoTime());
+        try {
+            while (true) {
                 try {
-                    Funnel f = stub.query("funnel", Funnel.class);
-                    String line = String.format("  progress: %d/%d instructions done, %d kept, %d dropped; %d responses, "
-                            + "%d SFT rows, %d DPO pairs", f.finished(), f.instructions(), f.kept(), f.dropped(),
-                            f.responses().responses(), f.responses().sftRows(), f.responses().dpoPairs());
-                    if (!line.equals(last)) {
-                        out.println(line);
-                        last = line;
+                    return result.get(2, TimeUnit.SECONDS);
+                } catch (TimeoutException stillRunning) {
+                    try {
+                        progress.update(stub.query("funnel", Funnel.class), System.nanoTime());
+                    } catch (RuntimeException queryFailed) {
+                        // between runs (continue-as-new) a query can miss; the next tick will answer
                     }
-                } catch (RuntimeException queryFailed) {
-                    // between runs (continue-as-new) a query can miss; the next tick will answer
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Exception cause) {
+                        throw cause;
+                    }
+                    throw e;
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof Exception cause) {
-                    throw cause;
-                }
-                throw e;
             }
+        } finally {
+            progress.finish();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.autoif.worker.cli;
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
@@ -37,6 +38,14 @@ public class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
+        // Fail in seconds, naming what is missing, rather than retrying activities against it for hours.
+        var checks = Preflight.all(settings, address);
+        Preflight.Check problem = Preflight.firstFailure(checks);
+        if (problem != null) {
+            System.err.println("autoif: " + problem.line());
+            return 3;
+        }
+        checks.stream().filter(c -> c.status() == Preflight.Status.WARN).forEach(c -> System.err.println("autoif: warning: " + c.line()));
         TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
         WorkerRuntime worker;

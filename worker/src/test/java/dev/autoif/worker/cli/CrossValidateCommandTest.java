@@ -33,6 +33,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -58,6 +59,7 @@ import picocli.CommandLine;
  * works in our sandbox and evidently worked in METHOD's replay too (its 7 functions kept include
  * it); had it failed as the reference's helper bug makes it fail, instruction 5 would keep 6.
  */
+@Tag("docker")
 class CrossValidateCommandTest {
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
     static final ObjectMapper JSON = new ObjectMapper();

@@ -61,12 +61,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Online DPO on Temporal's in-memory server with the real activities: the LLM client against two scripted
  * OpenAI-compatible servers (one per round's policy), verifiers in the real Docker sandbox, and real external training
  * commands (bash scripts).
  */
+@Tag("docker")
 class OnlineDpoWorkflowTest {
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
     static final ObjectMapper JSON = new ObjectMapper();

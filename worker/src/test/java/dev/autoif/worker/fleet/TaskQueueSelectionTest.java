@@ -26,12 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A worker started with AUTOIF_TASK_QUEUES polls only those queues: checked on a dev server of the test's own (the
  * shared one's queues belong to everyone), by asking the server which queues have pollers.
  */
+@Tag("dev-server")
 class TaskQueueSelectionTest {
     @TempDir
     Path dir;
 
     @Test
-    @Tag("dev-server")
     void aWorkerPollsOnlyTheQueuesItIsGiven() throws Exception {
         String cli = TemporalDevServer.findCli();
         assertNotNull(cli, "the temporal CLI is on PATH (.ci/run installs it)");

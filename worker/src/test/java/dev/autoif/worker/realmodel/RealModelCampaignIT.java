@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
  * how many requests that took), and a re-run pays for nothing. The same seeds without structured output show what
  * {@code response_format} buys. Funnels are printed ("[real-model]") for the record.
  */
+@Tag("docker")
+@Tag("dev-server")
 @Tag("real-model")
 class RealModelCampaignIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
@@ -136,10 +138,12 @@ class RealModelCampaignIT {
         String card = Files.readString(Path.of(result.outputDir(), "DATASET_CARD.md"));
         assertTrue(card.contains("ignores n"), "the dataset card says so");
 
-        // Structured output: llama.cpp's grammar makes S2 answers JSON, so instructions get past parsing into S3.
-        long unparseable = result.funnel().droppedByReason().getOrDefault("NO_PARSEABLE_COMPLETION", 0);
-        assertTrue(unparseable < result.funnel().instructions(), "with response_format some S2 answer parses: "
-                + describe(result));
+        // Structured output: the server's grammar makes S2 answers JSON objects of the schema's shape (whether SmolLM2
+        // puts a real function in them is up to the model: measured, it mostly writes "func": "evaluate").
+        long jsonPlain = jsonAnswers(plain), jsonStructured = jsonAnswers(result);
+        System.out.printf("[real-model] S2 answers that are a JSON object: %d without structured output, %d with%n",
+                jsonPlain, jsonStructured);
+        assertTrue(jsonStructured > jsonPlain, "response_format makes the answers JSON: " + jsonStructured + " vs " + jsonPlain);
 
         // Every S2 completion has a recorded outcome: parsed into a function, or the reason it is unusable.
         long recorded = 0;
@@ -152,7 +156,8 @@ class RealModelCampaignIT {
                 }
             }
         }
-        assertEquals(s2Completions, recorded, "one lineage entry per S2 completion bought");
+        assertEquals(s2Completions + stage(result, "S2", LlmUsage::cacheHits), recorded,
+                "one lineage entry per S2 completion (bought, or from the cache)");
         Path responses = Path.of(result.outputDir(), "responses.jsonl");
         if (Files.exists(responses)) {
             for (String line : Files.readAllLines(responses)) {
@@ -167,6 +172,22 @@ class RealModelCampaignIT {
         for (LlmUsage u : again.funnel().llmUsage()) {
             assertEquals(0, u.requests() + u.completions() + u.completionTokens(), "re-run paid for " + u);
         }
+    }
+
+    /** S2 samples whose answer was a JSON object (parsed, or unusable for a reason other than not being JSON). */
+    static long jsonAnswers(CampaignResult r) throws Exception {
+        long n = 0;
+        try (Stream<Path> items = Files.list(Path.of(r.outputDir(), "items"))) {
+            for (Path item : items.filter(p -> p.toString().endsWith(".json") && !p.toString().endsWith(".responses.json")).toList()) {
+                for (JsonNode sample : JSON.readTree(item.toFile()).path("samples")) {
+                    String error = sample.path("parseError").asText("");
+                    if (!error.startsWith("INVALID_JSON") && !error.startsWith("TRUNCATED")) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     static void assertAddsUp(CampaignResult r) {

@@ -36,25 +36,31 @@ import org.junit.jupiter.api.Test;
  * checkpoint from {@code transformers serve} (which loads the model a request names: the checkpoint's path). The
  * round records say which checkpoint each round sampled from. Real Temporal dev server, real sandbox.
  */
+@Tag("docker")
+@Tag("dev-server")
 @Tag("real-model")
 class RealOnlineDpoIT {
     static final String ADDRESS = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "localhost:7233");
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Graded length checks, so that K answers of one prompt get different pass rates and make pairs. */
+    /**
+     * Shortness checks that agree on most answers: a short answer passes all (pass rate 1), a long one none (0), so
+     * K answers of one prompt, some short and some not, make pairs (chosen >= 0.5, rejected 0).
+     */
     static final List<String> FUNCTIONS = List.of(
-            "def evaluate(response):\n    return len(response.split()) <= 6",
-            "def evaluate(response):\n    return len(response.split()) <= 12",
-            "def evaluate(response):\n    return len(response.split()) <= 24",
-            "def evaluate(response):\n    return '\\n' not in response.strip()");
+            "def evaluate(response):\n    return len(response.split()) <= 8",
+            "def evaluate(response):\n    return len(response.split()) <= 10",
+            "def evaluate(response):\n    return len(response) <= 60",
+            "def evaluate(response):\n    return len(response) <= 80");
 
     @Test
     void roundOneSamplesLlamaCppRoundTwoSamplesTheTrainedCheckpointFromTransformersServe() throws Exception {
         Path dir = Files.createTempDirectory("autoif-real-dpo");
         Path campaign = Files.createDirectories(dir.resolve("campaign"));
         StringBuilder rows = new StringBuilder();
-        List<String> queries = List.of("What is the capital of France?", "Name a colour of the sky.", "What do cats eat?");
+        List<String> queries = List.of("What is the capital of France?", "Name a colour of the sky.", "What do cats eat?",
+                "Why is the sea salty?", "Who wrote Hamlet?");
         for (int i = 0; i < queries.size(); i++) {
             Map<String, Object> row = new HashMap<>();
             row.put("instructionId", "i" + i);
@@ -100,6 +106,8 @@ class RealOnlineDpoIT {
                             r.policyBaseUrl(), r.sampledCheckpoint(), r.responses(), r.truncatedResponses(), r.pairs(),
                             RealModelTools.losses(log), r.llmUsage().stream().flatMap(u -> u.endpointNotes().stream()).toList());
                     assertEquals(0, r.trainingExitCode(), log);
+                    assertTrue(r.llmUsage().stream().flatMap(u -> u.endpointNotes().stream()).anyMatch(n -> n.contains("ignores n")),
+                            "llama.cpp and transformers serve both answer one choice per request, and the round says so");
                     assertTrue(r.pairs() > 0, "graded checks give pairs: " + r);
                     RealModelTools.assertFinite(RealModelTools.losses(log), 2, log);
                     assertTrue(Files.isRegularFile(Path.of(r.checkpoint(), "model.safetensors")), "checkpoint written: " + log);
