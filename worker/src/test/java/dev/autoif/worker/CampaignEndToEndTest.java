@@ -100,14 +100,22 @@ class CampaignEndToEndTest {
     }
 
     static String cli(String... args) throws IOException, InterruptedException {
+        CliResult r = cliResult(args);
+        assertEquals(0, r.exit(), String.join(" ", args) + " failed:\n" + r.output());
+        return r.output();
+    }
+
+    record CliResult(int exit, String output) {}
+
+    /** Runs the {@code temporal} CLI against the test's server; the exit code is the caller's to check. */
+    static CliResult cliResult(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("temporal"));
         command.addAll(List.of(args));
         command.addAll(List.of("--address", ADDRESS));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "temporal CLI hung: " + command);
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
-        return out;
+        return new CliResult(p.exitValue(), out);
     }
 
     static void startWithCli(String workflowId, Path inputFile) throws Exception {
@@ -142,11 +150,18 @@ class CampaignEndToEndTest {
      * test's worker runs in worker/, so it gets a copy whose query file is absolute.
      */
     static Path demoInput() throws IOException {
+        return demoInput(Integer.MAX_VALUE);
+    }
+
+    /** The same with the demo's first {@code seeds} seed instructions only. */
+    static Path demoInput(int seeds) throws IOException {
         var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(DEMO.toFile());
         campaign.put("queryFile", DEMO.resolveSibling("demo-queries.jsonl").toString());
         // Priced, so that the funnel (and the metrics) carry a cost.
         campaign.putObject("prices").putObject(ScriptedLlmServer.MODEL).put("promptPerMillion", 0.5).put("completionPerMillion", 1.5);
-        Path input = dataDir.resolve("demo-campaign.json");
+        var all = (com.fasterxml.jackson.databind.node.ArrayNode) campaign.get("seedInstructions");
+        while (all.size() > seeds) all.remove(all.size() - 1);
+        Path input = dataDir.resolve(seeds < Integer.MAX_VALUE ? "demo-campaign-" + all.size() + ".json" : "demo-campaign.json");
         Files.writeString(input, JSON.writeValueAsString(campaign));
         return input;
     }
@@ -411,6 +426,92 @@ class CampaignEndToEndTest {
         assertEquals(contradicted, droppedForIt);
         assertEquals(contradicted.size(), listedCount("AutoifCampaign=\"" + id + "\" AND AutoifDropReason=\""
                 + DropReason.BACK_TRANSLATION_CONTRADICTION.name() + "\"", contradicted.size()));
+    }
+
+    /**
+     * Live control exactly as the README gives it ("Operating a running campaign"), through the temporal CLI: pause
+     * (nothing new starts, the instructions in flight finish), a window of 0 rejected by the validator, a window of 2,
+     * resume, progress, stopDrawing (in flight finish, then the export, with the stop reason).
+     */
+    @Test
+    void liveControlThroughTheCli() throws Exception {
+        String id = "live-" + UUID.randomUUID();
+        startWithCli(id, demoInput());
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.PAUSE)
+                .contains("paused: no new instruction starts"));
+        JsonNode paused = awaitProgress(id, p -> p.get("inFlight").asInt() == 0);
+        Thread.sleep(2000);
+        JsonNode still = progress(id);
+        assertEquals(paused.get("done").asInt(), still.get("done").asInt(), "an instruction finished while paused: " + still);
+        assertTrue(still.get("paused").asBoolean() && still.get("done").asInt() < still.get("total").asInt(), still.toString());
+
+        CliResult rejected = cliResult("workflow", "update", "execute", "--workflow-id", id,
+                "--name", CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "0");
+        assertTrue(rejected.exit() != 0 && rejected.output().contains("maxConcurrentInstructions must be between 1 and 500, got 0"),
+                rejected.output());
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name",
+                CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "2").contains("maxConcurrentInstructions 2"));
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.RESUME)
+                .contains("running: up to 2 instructions at once"));
+        int before = still.get("done").asInt();
+        JsonNode moving = awaitProgress(id, p -> p.get("done").asInt() > before);
+        assertTrue(moving.get("inFlight").asInt() <= 2 && moving.get("maxConcurrentInstructions").asInt() == 2, moving.toString());
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.STOP_DRAWING)
+                .contains("STOPPED_BY_OPERATOR"));
+
+        CampaignResult result = awaitResult(id);
+        assertTrue(result.funnel().stopReason().startsWith("STOPPED_BY_OPERATOR"), result.funnel().stopReason());
+        assertTrue(result.funnel().finished() < result.funnel().instructions(), result.funnel().toString());
+        assertTrue(Files.exists(Path.of(result.outputDir(), "sft_messages.jsonl")), "exported after the stop");
+    }
+
+    /**
+     * {@code temporal workflow cancel}: within seconds no instruction child runs and no verifier container of the
+     * campaign is left running; starting the same campaign again finishes it from what was recorded.
+     */
+    @Test
+    void cancelStopsTheChildrenAndAStartAgainFinishesTheCampaign() throws Exception {
+        String id = "cancel-" + UUID.randomUUID();
+        Path input = demoInput(10); // lean: the campaign runs twice
+        startWithCli(id, input);
+        awaitProgress(id, p -> p.get("done").asInt() >= 2);
+        cli("workflow", "cancel", "--workflow-id", id);
+        String running = "AutoifCampaign=\"" + id + "\" AND ExecutionStatus=\"Running\"";
+        assertEquals(0, listedCount(running, 0), "instruction children still running after the cancel");
+        try (var docker = dev.autoif.activities.sandbox.DockerClients.create(1)) {
+            List<String> left = List.of();
+            for (int i = 0; i < 40; i++) {
+                left = WorkerCrashIT.verifierContainers(docker, id, false);
+                if (left.isEmpty()) break;
+                Thread.sleep(250);
+            }
+            assertEquals(List.of(), left, "verifier containers still running 10 s after the cancel");
+        }
+        startWithCli(id, input);
+        CampaignResult result = awaitResult(id);
+        int instructions = 10;
+        assertEquals(instructions, result.funnel().finished());
+        assertEquals(instructions, result.funnel().kept() + result.funnel().dropped());
+    }
+
+    static JsonNode progress(String id) throws Exception {
+        String out = cli("workflow", "query", "--workflow-id", id, "--name", CampaignWorkflow.PROGRESS, "-o", "json");
+        JsonNode node = JSON.readTree(out);
+        return node.has("queryResult") ? node.get("queryResult").get(0) : node;
+    }
+
+    static JsonNode awaitProgress(String id, java.util.function.Predicate<JsonNode> condition) throws Exception {
+        JsonNode p = null;
+        for (int i = 0; i < 240; i++) {
+            CliResult r = cliResult("workflow", "query", "--workflow-id", id, "--name", CampaignWorkflow.PROGRESS, "-o", "json");
+            if (r.exit() == 0) { // "workflow is busy" while a task runs: ask again
+                JsonNode node = JSON.readTree(r.output());
+                p = node.has("queryResult") ? node.get("queryResult").get(0) : node;
+                if (condition.test(p)) return p;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("progress never reached the condition; last " + p);
     }
 
     @Test

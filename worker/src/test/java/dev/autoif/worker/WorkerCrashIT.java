@@ -235,7 +235,7 @@ class WorkerCrashIT {
     }
 
     /** Best effort: a file that cannot be deleted is left in /tmp, not a reason to fail a passed test. */
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -246,7 +246,7 @@ class WorkerCrashIT {
     }
 
     /** Stage 1 and a small Stage 2; up to 4 instructions and one sandbox container at a time: a long campaign. */
-    private static CampaignInput campaign(List<String> seeds) {
+    static CampaignInput campaign(List<String> seeds) {
         return new CampaignInput(seeds, null, null, K, "reference", null, 4, 5,
                 null, null, null, null, null, null, null, null,
                 QUERIES.toString(), QUERIES_PER_INSTRUCTION, MAX_QUERY_USES, null, null, RESPONSES_PER_QUERY,
@@ -258,16 +258,20 @@ class WorkerCrashIT {
      * are what these are built from), with the campaign ID and directory replaced by placeholders. Two parts
      * legitimately differ between a disturbed and an undisturbed run and are left out: the LLM usage accounting
      * (requests, activity retries, cache hits and tokens depend on where the kills fell), i.e. funnel.json's
-     * llmUsage/llmCostUsd and DATASET_CARD.md's "LLM usage" section. Everything else (instructions, verifiers,
+     * llmUsage/llmCostUsd and DATASET_CARD.md's "LLM usage" section; report.html is left out too, as it is drawn from
+     * these files and the records' modification times. Everything else (instructions, verifiers,
      * drops, back-translations, the query pool, responses.jsonl, prompts.jsonl, the SFT and DPO datasets,
      * dataset_info.json, the rest of the card) must be byte-identical.
      */
-    private static Map<String, String> outputs(CampaignResult result) throws IOException {
+    static Map<String, String> outputs(CampaignResult result) throws IOException {
         Path dir = Path.of(result.outputDir());
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path f : list.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
+                if (name.equals("report.html")) {
+                    continue; // drawn from the files compared here, plus the records' modification times (a timeline)
+                }
                 String text = Files.readString(f).replace(dir.toAbsolutePath().toString(), "<output-dir>")
                         .replace(result.campaignId(), "<campaign>");
                 if (name.equals("funnel.json")) {
@@ -291,7 +295,7 @@ class WorkerCrashIT {
     }
 
     /** Starts the campaign under a fresh ID; the future completes with its result. */
-    private Campaign start(WorkflowClient client, CampaignInput input) {
+    Campaign start(WorkflowClient client, CampaignInput input) {
         String id = "crash-" + UUID.randomUUID();
         campaigns.add(id);
         CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
@@ -333,15 +337,20 @@ class WorkerCrashIT {
             client = TemporalConnection.client(stubs, NAMESPACE);
         }
 
-        /** Starts {@code java -jar autoif.jar worker} and waits until it polls. */
+        /** Starts {@code java -jar autoif.jar worker} of this tree and waits until it polls. */
         Process startWorker() throws Exception {
+            return startWorker(Path.of("target", "autoif.jar"));
+        }
+
+        /** Starts {@code java -jar JAR worker} (another build, for the upgrade test) and waits until it polls. */
+        Process startWorker(Path jar) throws Exception {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
             long logged = Files.exists(log) ? Files.size(log) : 0;
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of("target", "autoif.jar").toString(), "worker")
+                    "-jar", jar.toString(), "worker")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", temporal.address(), "TEMPORAL_NAMESPACE", NAMESPACE,
                     "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
@@ -366,7 +375,7 @@ class WorkerCrashIT {
     }
 
     /** Waits (2 min at most) until the scripted LLM serves another completion, while {@code worker} stays alive. */
-    private static void awaitLlmProgress(Run run, Process worker, String message) throws InterruptedException {
+    static void awaitLlmProgress(Run run, Process worker, String message) throws InterruptedException {
         long before = run.llm.completionsServed();
         for (int i = 0; i < 480 && run.llm.completionsServed() == before; i++) {
             assertTrue(worker.isAlive(), "the worker exited; " + message);
@@ -389,7 +398,7 @@ class WorkerCrashIT {
     }
 
     /** This campaign's verifier containers (other tests may share the Docker engine). */
-    private static List<String> verifierContainers(DockerClient docker, String campaignId, boolean all) {
+    static List<String> verifierContainers(DockerClient docker, String campaignId, boolean all) {
         return docker.listContainersCmd().withShowAll(all)
                 .withLabelFilter(Map.of(DockerSandbox.LABEL_ROLE, "verifier", DockerSandbox.LABEL_CAMPAIGN, campaignId)).exec().stream()
                 .map(c -> c.getId() + " " + c.getState()).toList();

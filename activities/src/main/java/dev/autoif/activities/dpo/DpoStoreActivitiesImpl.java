@@ -35,7 +35,7 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
     static final String PROMPTS_FILE = "prompts.jsonl";
     static final String PAIRS_FILE = "dpo_pairs.jsonl";
     static final String ROUND_FILE = "round.json";
-    private static final ObjectMapper JSON = WireFormat.objectMapper();
+    private static final ObjectMapper JSON = WireFormat.internalObjectMapper();
 
     @Override
     public DpoPromptPage readPrompts(String campaignDir, long byteOffset, long line, int limit) {

@@ -26,7 +26,9 @@ import dev.autoif.workflows.campaign.LlmSettings;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -35,6 +37,8 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -217,6 +221,12 @@ public class LlmActivitiesImpl implements LlmActivities {
     }
 
     /** Heartbeats of LLM calls in flight; see {@link Caller#heartbeating}. */
+    /**
+     * How often an LLM call heartbeats; the LLM worker's heartbeat throttle is set to the same (WorkerRuntime), so
+     * each beat reaches the server and a cancellation reaches the call within about this long.
+     */
+    public static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(3);
+
     private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("llm-heartbeat").daemon().factory());
 
@@ -235,16 +245,45 @@ public class LlmActivitiesImpl implements LlmActivities {
         /**
          * Runs a call that may take minutes, heartbeating meanwhile: with a heartbeat timeout, a worker killed
          * mid-call has its activity retried elsewhere within seconds, not after the 15-minute start-to-close timeout.
+         * A heartbeat that learns the activity was cancelled (or timed out, or its workflow is gone) interrupts the
+         * call, which aborts its HTTP request, and the activity ends with that cancellation instead of running on.
          */
         <T> T heartbeating(Supplier<T> call) {
             if (context == null) {
                 return call.get();
             }
-            ScheduledFuture<?> beat = HEARTBEATS.scheduleAtFixedRate(() -> context.heartbeat(null), 0, 5, TimeUnit.SECONDS);
+            Thread caller = Thread.currentThread();
+            Object lock = new Object();
+            AtomicReference<ActivityCompletionException> stopped = new AtomicReference<>();
+            AtomicBoolean finished = new AtomicBoolean();
+            ScheduledFuture<?> beat = HEARTBEATS.scheduleAtFixedRate(() -> {
+                try {
+                    context.heartbeat(null);
+                } catch (ActivityCompletionException e) {
+                    synchronized (lock) {
+                        if (!finished.get() && stopped.compareAndSet(null, e)) {
+                            caller.interrupt();
+                        }
+                    }
+                    throw e; // ends the periodic heartbeat
+                }
+            }, 0, HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
             try {
-                return call.get();
+                T result = call.get();
+                if (stopped.get() != null) {
+                    throw stopped.get();
+                }
+                return result;
+            } catch (RuntimeException e) {
+                throw stopped.get() != null ? stopped.get() : e;
             } finally {
-                beat.cancel(false);
+                synchronized (lock) {
+                    finished.set(true);
+                    beat.cancel(false);
+                    if (stopped.get() != null) {
+                        Thread.interrupted(); // the interrupt was ours: the worker's thread goes back clean
+                    }
+                }
             }
         }
 

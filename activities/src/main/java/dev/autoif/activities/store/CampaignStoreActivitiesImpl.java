@@ -79,7 +79,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     private final java.util.Map<Path, QuerySampler> samplers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path dataDir;
-    private final ObjectMapper json = WireFormat.objectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+    private final ObjectMapper json = WireFormat.internalObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
     public CampaignStoreActivitiesImpl(Path dataDir) {
         this.dataDir = dataDir;

@@ -44,7 +44,7 @@ public class TrainingActivitiesImpl implements TrainingActivities {
     static final String DONE_MARKER = "training.done.json";
     static final String PID_FILE = "training.pid";
     static final String LOG_FILE = "training.log";
-    private static final ObjectMapper JSON = WireFormat.objectMapper();
+    private static final ObjectMapper JSON = WireFormat.internalObjectMapper();
     private static final int TAIL_LINES = 30;
     private static final Duration KILL_GRACE = Duration.ofSeconds(10);
 

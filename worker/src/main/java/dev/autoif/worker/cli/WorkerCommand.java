@@ -5,20 +5,27 @@ import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.worker.telemetry.Monitoring;
+import dev.autoif.worker.temporal.NamespaceRetention;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = "Run a long-lived worker against a Temporal server: polls the task queues AUTOIF_TASK_QUEUES names "
                 + "(default all: workflows, llm, sandbox, nli, training), serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
 public class WorkerCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
     @Option(names = "--temporal-address", description = "host:port (default: TEMPORAL_ADDRESS, else localhost:7233).")
     String temporalAddress;
 
@@ -34,6 +41,10 @@ public class WorkerCommand implements Callable<Integer> {
     @Inject
     Monitoring monitoring;
 
+    /** Shorter namespace retention than this draws a warning at start (a campaign's UI record outlives it). */
+    @Value("${autoif.temporal.min-retention:30d}")
+    Duration minRetention;
+
     @Override
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
@@ -48,6 +59,10 @@ public class WorkerCommand implements Callable<Integer> {
         checks.stream().filter(c -> c.status() == Preflight.Status.WARN).forEach(c -> System.err.println("autoif: warning: " + c.line()));
         TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
+        String retention = NamespaceRetention.warning(connection.service(), settings.temporalNamespace(), minRetention);
+        if (retention != null) {
+            log.warn(retention);
+        }
         WorkerRuntime worker;
         try {
             worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings), monitoring);

@@ -68,8 +68,10 @@ public final class EmbeddedTemporal implements AutoCloseable {
         TemporalDevServer server = started.server();
         WorkflowServiceStubs stubs = started.stubs();
         SearchAttributeRegistrar.ensureRegistered(stubs, "default");
+        NamespaceRetention.set(stubs, "default", NamespaceRetention.EMBEDDED);
         String description = "temporal dev server at " + server.address() + " (state in " + server.db()
-                + ", Web UI http://127.0.0.1:" + uiPort + ")";
+                + ", Web UI http://127.0.0.1:" + uiPort + ", closed workflows kept " + NamespaceRetention.EMBEDDED.toDays()
+                + " days)";
         return new EmbeddedTemporal(TemporalConnection.client(stubs, "default"), description, () -> {
             stubs.shutdown();
             server.close();

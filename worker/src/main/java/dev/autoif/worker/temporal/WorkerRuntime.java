@@ -1,5 +1,6 @@
 package dev.autoif.worker.temporal;
 
+import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
@@ -50,15 +51,15 @@ public final class WorkerRuntime implements AutoCloseable {
                 .setWorkerInterceptors(tracing.stream().toArray(WorkerInterceptor[]::new))
                 .build());
         this.queues = queues;
-        this.workflows = worker(TaskQueues.WORKFLOWS, concurrency.storeOperations());
+        this.workflows = worker(TaskQueues.WORKFLOWS, slots(concurrency.storeOperations()));
         if (workflows != null) {
             WorkflowRegistration.register(workflows);
             workflows.registerActivitiesImplementations(store);
         }
-        register(TaskQueues.LLM, concurrency.llmCalls(), llm);
-        register(TaskQueues.SANDBOX, concurrency.sandboxContainers(), sandbox);
+        register(TaskQueues.LLM, heartbeatingEvery(slots(concurrency.llmCalls())), llm);
+        register(TaskQueues.SANDBOX, slots(concurrency.sandboxContainers()), sandbox);
         // The same LLM activities: on this queue they only get S5 of "onnx" campaigns (the workflow routes them here).
-        register(TaskQueues.NLI, concurrency.nliJudgements(), llm);
+        register(TaskQueues.NLI, heartbeatingEvery(slots(concurrency.nliJudgements())), llm);
     }
 
     /**
@@ -81,15 +82,21 @@ public final class WorkerRuntime implements AutoCloseable {
         return chosen;
     }
 
-    private Worker worker(String queue, int slots) {
-        if (!queues.contains(queue)) {
-            return null;
-        }
-        return factory.newWorker(queue, WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots).build());
+    private static WorkerOptions.Builder slots(int activities) {
+        return WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(activities);
     }
 
-    private void register(String queue, int slots, Object activities) {
-        Worker w = worker(queue, slots);
+    /** Every heartbeat of a running LLM call reaches the server: a cancellation stops it in seconds. */
+    private static WorkerOptions.Builder heartbeatingEvery(WorkerOptions.Builder options) {
+        return options.setMaxHeartbeatThrottleInterval(LlmActivitiesImpl.HEARTBEAT_EVERY);
+    }
+
+    private Worker worker(String queue, WorkerOptions.Builder options) {
+        return queues.contains(queue) ? factory.newWorker(queue, options.build()) : null;
+    }
+
+    private void register(String queue, WorkerOptions.Builder options, Object activities) {
+        Worker w = worker(queue, options);
         if (w != null) {
             w.registerActivitiesImplementations(activities);
         }
@@ -109,7 +116,7 @@ public final class WorkerRuntime implements AutoCloseable {
         if (workflows != null) {
             workflows.registerActivitiesImplementations(store);
         }
-        register(TaskQueues.TRAINING, trainingSlots, training);
+        register(TaskQueues.TRAINING, slots(trainingSlots), training);
     }
 
     public void start() {

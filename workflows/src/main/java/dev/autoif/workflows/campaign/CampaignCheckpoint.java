@@ -1,10 +1,38 @@
 package dev.autoif.workflows.campaign;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.crossval.Thresholds;
+import java.io.IOException;
 
 /**
  * State carried across continue-as-new so a long campaign keeps its history small.
  *
  * @param queryPool Stage 2's imported queries, null when the campaign has none
+ * @param control   pause and window set live; null in checkpoints written before live control existed
+ * @param config    the campaign's settings as resolved at its start (defaults of the worker that started it); null
+ *                  in checkpoints written before they were frozen
+ * @param thresholds the S3 rules as resolved at the start (the preset's then); null in older checkpoints
  */
-public record CampaignCheckpoint(String outputDir, int instructionCount, int nextIndex, Funnel funnel, QueryPool queryPool) {}
+public record CampaignCheckpoint(String outputDir, int instructionCount, int nextIndex, Funnel funnel, QueryPool queryPool,
+                                 CampaignControl control, CampaignConfig config, Thresholds thresholds) {
+
+    /**
+     * A checkpoint is internal state inside the strict {@link CampaignInput} ({@code resume}): read it tolerantly, so
+     * that the continue-as-new input of a newer worker (one more field) does not fail the run that reads it.
+     */
+    static final class Tolerant extends JsonDeserializer<CampaignCheckpoint> {
+        private static final ObjectMapper INTERNAL = WireFormat.internalObjectMapper();
+
+        @Override
+        public CampaignCheckpoint deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            JsonNode tree = p.readValueAsTree();
+            return INTERNAL.treeToValue(tree, CampaignCheckpoint.class);
+        }
+    }
+}

@@ -1,11 +1,13 @@
 package dev.autoif.workflows.campaign;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import dev.autoif.workflows.UserInput;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A campaign, as written in the JSON a user passes to {@code temporal workflow start --input-file}.
- * Unknown fields are rejected. Optional fields may be left out; see {@link CampaignConfig} for
+ * Unknown fields are rejected ({@link UserInput}). Optional fields may be left out; see {@link CampaignConfig} for
  * the defaults.
  *
  * @param seedInstructions          seed instructions inline (one of this or seedFile)
@@ -52,8 +54,10 @@ import java.util.Map;
  * @param budgetTokens              stop drawing instructions once the LLM calls used this many tokens
  * @param budgetUsd                 stop drawing instructions once the priced LLM calls cost this much (needs prices)
  * @param seed                      seeds every sampled choice of the campaign (queries, DPO pairs); default 0
- * @param resume                    internal: set by continue-as-new, never by users
+ * @param resume                    internal: set by continue-as-new (carrying the frozen settings and the position);
+ *                                  a campaign started with it fails naming it
  */
+@UserInput
 public record CampaignInput(
         List<String> seedInstructions,
         String seedFile,
@@ -86,7 +90,7 @@ public record CampaignInput(
         Long budgetTokens,
         Double budgetUsd,
         Long seed,
-        CampaignCheckpoint resume) {
+        @JsonDeserialize(using = CampaignCheckpoint.Tolerant.class) CampaignCheckpoint resume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
                          Integer verifiersPerInstruction, String preset, String outputDir,

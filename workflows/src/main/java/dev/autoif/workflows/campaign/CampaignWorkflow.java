@@ -1,14 +1,25 @@
 package dev.autoif.workflows.campaign;
 
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
-/** A whole AutoIF campaign. The workflow ID is the campaign ID. */
+/**
+ * A whole AutoIF campaign. The workflow ID is the campaign ID. The query and update names are the CLI contract
+ * ({@code temporal workflow query --name progress}, {@code temporal workflow update execute --name pause}; README,
+ * "Operating a running campaign").
+ */
 @WorkflowInterface
 public interface CampaignWorkflow {
     /** Stable type name: the CLI contract ({@code temporal workflow start --type AutoifCampaign}). */
     String TYPE = "AutoifCampaign";
+    String PAUSE = "pause";
+    String RESUME = "resume";
+    String SET_MAX_CONCURRENT_INSTRUCTIONS = "setMaxConcurrentInstructions";
+    String STOP_DRAWING = "stopDrawing";
+    String PROGRESS = "progress";
 
     @WorkflowMethod(name = TYPE)
     CampaignResult run(CampaignInput input);
@@ -16,4 +27,29 @@ public interface CampaignWorkflow {
     /** Counts per stage and drop reason, readable while the campaign runs. */
     @QueryMethod(name = "funnel")
     Funnel funnel();
+
+    /** Done/total, kept and dropped, responses, tokens, cost, elapsed time and ETA. */
+    @QueryMethod(name = PROGRESS)
+    CampaignProgress progress();
+
+    /** No new instruction starts until {@link #resume()}; those in flight finish. Returns the state in words. */
+    @UpdateMethod(name = PAUSE)
+    String pause();
+
+    @UpdateMethod(name = RESUME)
+    String resume();
+
+    /** Changes the window of instruction workflows running at once, without a restart. */
+    @UpdateMethod(name = SET_MAX_CONCURRENT_INSTRUCTIONS)
+    String setMaxConcurrentInstructions(int n);
+
+    @UpdateValidatorMethod(updateName = SET_MAX_CONCURRENT_INSTRUCTIONS)
+    void validateMaxConcurrentInstructions(int n);
+
+    /** Lets the instructions in flight finish, then exports; the stop reason says the operator stopped it. */
+    @UpdateMethod(name = STOP_DRAWING)
+    String stopDrawing();
+
+    @UpdateValidatorMethod(updateName = STOP_DRAWING)
+    void validateStopDrawing();
 }

@@ -13,6 +13,7 @@ import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
+import dev.autoif.workflows.crossval.Thresholds;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
@@ -47,6 +48,12 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
+    /** Live control; null until run() has read its checkpoint (updates are only accepted after that). */
+    private CampaignControl control;
+    private CampaignConfig config;
+    /** S3 rules every instruction of this campaign gets: resolved once, at the start, like the config. */
+    private Thresholds thresholds;
+    private final List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
 
     public CampaignWorkflowImpl() {
         this(CHILDREN_PER_RUN);
@@ -59,16 +66,19 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     @Override
     public CampaignResult run(CampaignInput input) {
-        CampaignConfig config;
+        CampaignCheckpoint checkpoint = input.resume();
+        if (checkpoint != null && Workflow.getInfo().getContinuedExecutionRunId().isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: 'resume' is set by the campaign "
+                    + "itself when it continues as new; remove it from the campaign JSON", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
         try {
-            config = CampaignConfig.from(input);
+            config = frozenConfig(input, checkpoint);
         } catch (IllegalArgumentException e) {
             throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: " + e.getMessage(),
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
         String campaignId = Workflow.getInfo().getWorkflowId();
 
-        CampaignCheckpoint checkpoint = input.resume();
         if (checkpoint == null) {
             PreparedCampaign prepared = store.prepare(campaignId,
                     new SeedSource(config.seedInstructions(), config.seedFile()), config.outputDir());
@@ -96,29 +106,39 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 }
             }
             checkpoint = new CampaignCheckpoint(prepared.outputDir(), prepared.instructionCount(), 0,
-                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries);
+                    Funnel.start(prepared.instructionCount()).withUsage(selfInstructUsage, config.prices()), queries,
+                    CampaignControl.startedAt(Workflow.currentTimeMillis()), config, config.preset().crossValidation());
         }
         funnel = checkpoint.funnel();
         CampaignMetrics.publish(campaignId, funnel);
+        // Checkpoints written before the thresholds were frozen carry none: the preset's, as those runs did.
+        thresholds = checkpoint.thresholds() != null ? checkpoint.thresholds() : config.preset().crossValidation();
+        // Checkpoints written before live control existed carry none: the campaign's elapsed time starts here.
+        control = checkpoint.control() != null ? checkpoint.control() : CampaignControl.startedAt(Workflow.currentTimeMillis());
         String outputDir = checkpoint.outputDir();
         int count = checkpoint.instructionCount();
         int next = checkpoint.nextIndex();
         int stopAt = Math.min(count, next + childrenPerRun);
 
-        List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();
         while ((next < stopAt && funnel.stopReason() == null) || !inFlight.isEmpty()) {
-            while (inFlight.size() < config.maxConcurrentInstructions() && next < stopAt && !stopDrawing(config)) {
+            while (inFlight.size() < control.window(config) && next < stopAt && !control.paused()
+                    && !drawingStopped(config)) {
                 if (!page.hasNext()) {
                     page = store.readInstructions(outputDir, next, Math.min(PAGE_SIZE, stopAt - next)).iterator();
                 }
                 inFlight.add(startChild(campaignId, outputDir, config, page.next()));
                 next++;
             }
-            if (inFlight.isEmpty()) {
-                continue; // a target or budget stopped the drawing: nothing left to wait for
+            if (inFlight.isEmpty() && !control.paused()) {
+                continue; // a target, budget or stopDrawing stopped the drawing: nothing left to wait for
             }
-            Workflow.await(() -> inFlight.stream().anyMatch(Promise::isCompleted));
+            boolean more = next < stopAt;
+            // Wakes when a child finishes, when an update lets more start (resume, a wider window), or when
+            // stopDrawing ends a pause with nothing in flight.
+            Workflow.await(() -> inFlight.stream().anyMatch(Promise::isCompleted)
+                    || (more && funnel.stopReason() == null && !control.paused() && inFlight.size() < control.window(this.config))
+                    || (inFlight.isEmpty() && funnel.stopReason() != null));
             for (Iterator<Promise<InstructionOutcome>> it = inFlight.iterator(); it.hasNext(); ) {
                 Promise<InstructionOutcome> p = it.next();
                 if (p.isCompleted()) {
@@ -133,7 +153,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         }
         if (next < count && funnel.stopReason() == null) {
             CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
-                    checkpoint.queryPool()));
+                    checkpoint.queryPool(), control, config, thresholds));
             Workflow.continueAsNew(continued);
         }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
@@ -145,10 +165,19 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     }
 
     /**
+     * The settings of the whole campaign, resolved once at its start and carried by continue-as-new: a deploy that
+     * changes a default does not change a campaign halfway. Checkpoints written before this existed carry none, and
+     * their runs resolve the input again, as they always did.
+     */
+    static CampaignConfig frozenConfig(CampaignInput input, CampaignCheckpoint checkpoint) {
+        return checkpoint != null && checkpoint.config() != null ? checkpoint.config() : CampaignConfig.from(input);
+    }
+
+    /**
      * Target size and budget: once the SFT rows (or DPO pairs) asked for exist, or the token or dollar budget is
      * spent, no new instruction starts; the ones in flight finish, and the export cuts to the target exactly.
      */
-    private boolean stopDrawing(CampaignConfig config) {
+    private boolean drawingStopped(CampaignConfig config) {
         if (funnel.stopReason() != null) {
             return true;
         }
@@ -203,7 +232,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 .build());
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
-                config.preset().crossValidation(), config.evaluationTimeoutSeconds(), config.keepTruncated(),
+                thresholds, config.evaluationTimeoutSeconds(), config.keepTruncated(),
                 config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge(),
                 config.responseStage());
         return Async.function(child::run, task);
@@ -212,5 +241,61 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     @Override
     public Funnel funnel() {
         return funnel;
+    }
+
+    @Override
+    public CampaignProgress progress() {
+        CampaignControl c = control != null ? control : CampaignControl.startedAt(Workflow.currentTimeMillis());
+        return CampaignProgress.of(funnel, inFlight.size(), c, config == null ? 0 : c.window(config),
+                Workflow.currentTimeMillis());
+    }
+
+    @Override
+    public String pause() {
+        awaitStarted();
+        control = control.withPaused(true);
+        return "paused: no new instruction starts; " + inFlight.size() + " in flight finish";
+    }
+
+    @Override
+    public String resume() {
+        awaitStarted();
+        control = control.withPaused(false);
+        return "running: up to " + control.window(config) + " instructions at once";
+    }
+
+    @Override
+    public void validateMaxConcurrentInstructions(int n) {
+        if (n < 1 || n > CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS) {
+            throw new IllegalArgumentException("maxConcurrentInstructions must be between 1 and "
+                    + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got " + n);
+        }
+    }
+
+    @Override
+    public String setMaxConcurrentInstructions(int n) {
+        awaitStarted();
+        control = control.withWindow(n);
+        return "maxConcurrentInstructions " + n + " (" + inFlight.size() + " in flight)";
+    }
+
+    @Override
+    public void validateStopDrawing() {
+        if (funnel.stopReason() != null) {
+            throw new IllegalStateException("the campaign already stopped drawing: " + funnel.stopReason());
+        }
+    }
+
+    @Override
+    public String stopDrawing() {
+        awaitStarted();
+        funnel = funnel.stoppedBecause("STOPPED_BY_OPERATOR: stopDrawing after " + funnel.finished() + " of "
+                + funnel.instructions() + " instructions finished, " + inFlight.size() + " in flight");
+        return funnel.stopReason() + "; they finish, then the campaign exports";
+    }
+
+    /** An update that arrives before run() has read its input waits for it (run() sets the state it changes). */
+    private void awaitStarted() {
+        Workflow.await(() -> control != null);
     }
 }

@@ -1,10 +1,11 @@
 package dev.autoif.workflows.dpo;
 
+import dev.autoif.workflows.UserInput;
 import java.util.List;
 
 /**
  * Online DPO (METHOD D1/D2, "online"), as written in the JSON a user passes to {@code temporal workflow start --type
- * AutoifOnlineDpo --task-queue autoif-workflows --input-file dpo.json}. Unknown fields are rejected. For each entry of
+ * AutoifOnlineDpo --task-queue autoif-workflows --input-file dpo.json}. Unknown fields are rejected ({@link UserInput}). For each entry of
  * {@code rounds}, in order: that round's policy samples {@code samplesPerPrompt} responses to every prompt of the
  * campaign, the verifiers score them, pairs are drawn (chosen pass rate >= 0.5, rejected 0, <= 4 per prompt) into
  * {@code outputDir/round-N/dpo_pairs.jsonl}, and the training command trains on them.
@@ -29,6 +30,7 @@ import java.util.List;
  *                               progress and of workflow history
  * @param llmRetryInitialIntervalMillis first back-off of a failed LLM call (default 1000)
  */
+@UserInput
 public record OnlineDpoInput(
         String campaignDir,
         List<DpoRoundSpec> rounds,

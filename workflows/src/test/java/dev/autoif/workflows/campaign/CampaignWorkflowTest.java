@@ -53,6 +53,7 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -64,6 +65,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -238,6 +241,118 @@ class CampaignWorkflowTest {
         assertTrue(root.getMessage().contains("refused the API key"), root.getMessage());
     }
 
+    /**
+     * Live control through the update and query names the README gives: a pause lets the two instructions in flight
+     * finish and starts none; the validator rejects a window of 0 with a message; a window of 4 takes effect at once on
+     * resume; stopDrawing lets those 4 finish, then exports, and the stop reason says so.
+     */
+    @Test
+    void pauseResizeResumeAndStopDrawingTakeEffectLive() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(CampaignWorkflow.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId("live").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        stub.start(json("{" + seeds(12) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 2}"));
+        waitFor(() -> progress(stub).inFlight() == 2);
+
+        String paused = stub.update(CampaignWorkflow.PAUSE, String.class);
+        assertEquals("paused: no new instruction starts; 2 in flight finish", paused);
+        Semaphore held = llm.gate;
+        waitFor(() -> held.getQueueLength() == 2); // both wait on this gate before the next ones get a new one
+        llm.gate = new Semaphore(0);
+        held.release(2);
+        waitFor(() -> progress(stub).done() == 2 && progress(stub).inFlight() == 0);
+        assertTrue(progress(stub).paused());
+        assertEquals(2, llm.calls.get(), "no instruction started while paused");
+
+        var rejected = assertThrows(WorkflowUpdateException.class,
+                () -> stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 0));
+        Throwable why = rejected;
+        while (why.getCause() != null) why = why.getCause();
+        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and 500, got 0"), why.getMessage());
+        assertEquals("maxConcurrentInstructions 4 (0 in flight)",
+                stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 4));
+        assertEquals("running: up to 4 instructions at once", stub.update(CampaignWorkflow.RESUME, String.class));
+        waitFor(() -> progress(stub).inFlight() == 4);
+        CampaignProgress running = progress(stub);
+        assertEquals(4, running.maxConcurrentInstructions());
+        assertEquals(12, running.total());
+        assertEquals(2, running.kept());
+        assertTrue(running.etaSeconds() != null && running.elapsedSeconds() >= 0, running.toString());
+
+        String stop = stub.update(CampaignWorkflow.STOP_DRAWING, String.class);
+        assertTrue(stop.startsWith("STOPPED_BY_OPERATOR: stopDrawing after 2 of 12 instructions finished, 4 in flight"), stop);
+        var again = assertThrows(WorkflowUpdateException.class, () -> stub.update(CampaignWorkflow.STOP_DRAWING, String.class));
+        assertTrue(String.valueOf(again.getCause().getMessage()).contains("already stopped drawing"), again.getCause().getMessage());
+        llm.gate.release(100);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(6, result.funnel().finished(), "the four in flight finished, none after them");
+        assertTrue(result.funnel().stopReason().startsWith("STOPPED_BY_OPERATOR"), result.funnel().stopReason());
+        assertEquals(1, store.exports.get());
+        assertEquals(6, store.records.size());
+    }
+
+    /** A window set live outlives continue-as-new (7 instructions per run here). */
+    @Test
+    void aLiveWindowIsCarriedAcrossContinueAsNew() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(CampaignWorkflow.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId("carried").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        stub.start(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 1}"));
+        waitFor(() -> progress(stub).inFlight() == 1);
+        stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 3);
+        waitFor(() -> progress(stub).inFlight() == 3);
+        llm.gate.release(100);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(10, result.funnel().finished());
+        CampaignProgress last = env.getWorkflowClient().newUntypedWorkflowStub("carried")
+                .query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
+        assertEquals(3, last.maxConcurrentInstructions(), "the second run kept the window set in the first");
+        assertEquals(10, last.done());
+    }
+
+    /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
+    @Test
+    void aCampaignStartedWithResumeFailsNamingIt() {
+        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
+        var e = assertThrows(WorkflowFailedException.class, () -> campaign("forged").run(
+                new CampaignInput(List.of("x"), null, null, 4, null, null, null, null, forged)));
+        ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("'resume' is set by the campaign itself"), cause.getOriginalMessage());
+        assertTrue(store.instructions.isEmpty(), "nothing prepared");
+    }
+
+    /**
+     * A continued run takes the settings its checkpoint froze at the start (here 6 verifiers per instruction, where
+     * the input would now resolve to 4); a checkpoint from before freezing resolves the input again.
+     */
+    @Test
+    void aContinuedRunKeepsTheSettingsFrozenAtTheStart() {
+        CampaignInput input = json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4}");
+        CampaignConfig atStart = CampaignConfig.from(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 6}"));
+        CampaignCheckpoint frozen = new CampaignCheckpoint("dir", 2, 1, Funnel.start(2), null, null, atStart,
+                atStart.preset().crossValidation());
+        assertEquals(6, CampaignWorkflowImpl.frozenConfig(input, frozen).verifiersPerInstruction());
+        CampaignCheckpoint older = new CampaignCheckpoint("dir", 2, 1, Funnel.start(2), null, null, null, null);
+        assertEquals(4, CampaignWorkflowImpl.frozenConfig(input, older).verifiersPerInstruction());
+    }
+
+    private static CampaignProgress progress(WorkflowStub stub) {
+        return stub.query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
+    }
+
+    private static void waitFor(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("condition not reached within 30 s");
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     private static CampaignInput json(String campaign) {
         try {
             return WireFormat.objectMapper().readValue(campaign, CampaignInput.class);
@@ -356,10 +471,13 @@ class CampaignWorkflowTest {
         volatile ApplicationFailure failWith;
         volatile ApplicationFailure judgeFailWith;
         final Queue<String> judgedKinds = new ConcurrentLinkedQueue<>();
+        /** When set, each S2 call waits for a permit: a test holds instructions in flight with it. */
+        volatile Semaphore gate;
 
         @Override
         public VerifierCompletions generateVerifiers(VerifierRequest request) {
             calls.incrementAndGet();
+            if (gate != null) gate.acquireUninterruptibly();
             if (failWith != null) throw failWith;
             List<VerifierSample> samples = new ArrayList<>();
             for (int i = 0; i < request.samples(); i++) {

@@ -1,0 +1,69 @@
+package dev.autoif.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Replays histories recorded from real runs (demo campaign on the real worker, {@code temporal workflow show --output
+ * json | gzip}) against the current workflow code, registered exactly as the worker registers it. A change to workflow
+ * logic that would make an in-flight campaign non-deterministic fails here; version it (README, "Changing workflow
+ * code"). Histories named {@code *-56f1ade-*} were recorded by the worker built from commit 56f1ade, before live
+ * control and tolerant payloads: they prove that an upgrade mid-campaign replays.
+ */
+class ReplayTest {
+    private TestWorkflowEnvironment env;
+    private Worker worker;
+
+    @BeforeEach
+    void setUp() {
+        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .build());
+        worker = env.newWorker(TaskQueues.WORKFLOWS);
+        WorkflowRegistration.register(worker);
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "campaign-56f1ade-demo.json.gz",
+            "instruction-56f1ade-kept-stage2.json.gz",
+            "instruction-56f1ade-dropped.json.gz",
+            "campaign-live-control-demo.json.gz",
+            "instruction-live-control-kept-stage2.json.gz",
+    })
+    void recordedHistoryReplays(String resource) throws Exception {
+        WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
+        assertFalse(history.getEvents().isEmpty(), resource);
+        WorkflowReplayer.replayWorkflowExecution(history, worker);
+    }
+
+    static String read(String resource) throws IOException {
+        try (InputStream in = ReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
+            assertTrue(in != null, "missing test resource " + resource);
+            try (InputStream unzipped = new GZIPInputStream(in)) {
+                return new String(unzipped.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+    }
+}
