@@ -134,17 +134,25 @@ public final class RewardScorer {
             List<DockerSandbox.Group> batch = keys.stream()
                     .map(k -> new DockerSandbox.Group(k.stream().map(code::get).toList(), groups.get(k))).toList();
             try {
-                List<List<FunctionEvaluation>> result = sandbox.evaluateGroups("reward", "reward", batch, timeoutSeconds, () -> { });
+                List<DockerSandbox.GroupResult> result = new ArrayList<>(sandbox.runGroups("reward", "reward", batch, timeoutSeconds, () -> { }));
+                // A disturbed group (another group may have starved or killed it) is re-run alone, so a hostile
+                // verifier cannot change another item's reward.
+                for (int g = 0; g < result.size() && batch.size() > 1; g++) {
+                    if (result.get(g).disturbed()) {
+                        result.set(g, sandbox.runGroups("reward", "reward-alone", List.of(batch.get(g)), timeoutSeconds, () -> { }).get(0));
+                    }
+                }
                 for (int g = 0; g < keys.size(); g++) {
                     List<String> inputs = groups.get(keys.get(g));
                     for (int f = 0; f < keys.get(g).size(); f++) {
-                        FunctionEvaluation row = result.get(g).get(f);
+                        FunctionEvaluation row = result.get(g).rows().get(f);
                         String sha = keys.get(g).get(f);
                         for (int r = 0; r < inputs.size(); r++) {
                             Verdict v = verdict(sha, row, r);
                             String k = key(sha, RlvrExport.sha256(inputs.get(r)));
                             fresh.put(k, v);
-                            if (!v.timedOut()) cache.put(k, v); // a timeout may be the machine's load, not the verifier
+                            // a timeout may be the machine's load, not the verifier; a disturbed verdict is not its own
+                            if (!v.timedOut() && !result.get(g).disturbed()) cache.put(k, v);
                         }
                     }
                 }
