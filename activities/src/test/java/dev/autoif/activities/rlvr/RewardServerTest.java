@@ -150,6 +150,29 @@ class RewardServerTest {
     }
 
     @Test
+    void whenEverySlotAndTheQueueAreTakenItAnswers429WithRetryAfter() throws Exception {
+        // 2 scoring + 2 queued (the server's limits), each held >= 2 s by a looping verifier; 8 sent at once
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            byte[] body = json.writeValueAsBytes(Map.of("items", List.of(Map.of("response", "busy " + i, "label", label(LOOP)))));
+            sent.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        int refused = 0;
+        for (var f : sent) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) ok++;
+            if (r.statusCode() == 429) {
+                refused++;
+                assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+            }
+        }
+        assertEquals(8, ok + refused);
+        assertTrue(ok >= 4 && refused >= 1, ok + " answered, " + refused + " refused");
+    }
+
+    @Test
     void badRequestsAreOneLineErrorsAndHealthAndMetricsAnswer() throws Exception {
         HttpResponse<String> bad = post("/v1/score", "{\"items\": 3}".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, bad.statusCode());
