@@ -158,6 +158,7 @@ class HelmChartTest {
             // KEDA's trigger metadata is strings only
             trigger.values().forEach(v -> assertTrue(v instanceof String, "trigger metadata " + v + " is not a string"));
             assertEquals(role.getKey().equals("workflows") ? "workflow,activity" : "activity", trigger.get("queueTypes"));
+            assertEquals("false", trigger.get("includeRunningWorkflowCount"), "scaled on backlog, not on open workflows");
         }
         assertEquals(deployments.keySet(), manifests.get("ScaledObject").keySet());
     }
