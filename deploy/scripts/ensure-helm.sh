@@ -11,7 +11,9 @@ LINK=${AUTOIF_BIN_DIR:-/usr/local/bin}/helm
 if [ -x "$TOOLS/helm" ] && "$TOOLS/helm" version --short 2>/dev/null | grep -q "^$VERSION"; then
   echo "[helm] already installed: $("$TOOLS/helm" version --short)"
 else
-  command -v go >/dev/null 2>&1 || { echo "[helm] needs a Go toolchain (go install from the module proxy)" >&2; exit 1; }
+  # the official Go tarball's location when it is not on PATH (Debian's golang-go is too old for helm 3.22, which needs Go 1.26)
+  command -v go >/dev/null 2>&1 || [ ! -x /usr/local/go/bin/go ] || export PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null 2>&1 || { echo "[helm] needs a Go toolchain >= 1.26 (helm 3.22 requires it) (go install from the module proxy)" >&2; exit 1; }
   echo "[helm] go install helm.sh/helm/v3/cmd/helm@$VERSION into $TOOLS"
   start=$(date +%s)
   # -mod=mod: resolve helm's dependencies through the module proxy even where a vendor dir exists;
