@@ -44,6 +44,9 @@ public interface CompletionCache extends AutoCloseable {
         identity.put("max_tokens", call.maxTokens());
         identity.put("seed", call.seed());
         identity.put("sample", index);
+        if (call.schema() != null) { // absent for plain calls, so their keys are those of before structured output
+            identity.put("response_format", call.schema().name() + ":" + call.schema().schemaJson());
+        }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(Keys.JSON.writeValueAsBytes(identity));
             return HexFormat.of().formatHex(digest);

@@ -20,6 +20,11 @@ import dev.autoif.activities.telemetry.Telemetry;
  * message saying so (never fewer samples than asked, silently). Each answer is cached before
  * anything else happens, so a crash right after the call loses nothing that was paid for.
  *
+ * <p>Servers other than OpenAI's differ in ways it copes with and reports ({@link EndpointQuirks}): {@code n}
+ * ignored (one request per sample, with its own seed; the seed is then checked once for reproducibility), an
+ * end-of-turn marker left in the text, no {@code usage} (tokens estimated), no {@code finish_reason} (inferred), and
+ * {@code response_format} rejected (under {@code auto}: remembered, plain prompts from then on).
+ *
  * <p>Every request passes the endpoint's {@link AdaptiveConcurrencyLimiter}.
  */
 public final class LlmGateway {
@@ -30,6 +35,7 @@ public final class LlmGateway {
     private final EndpointLimiters limiters;
     private final Telemetry telemetry;
     private final Striped<Lock> sameCall = Striped.lock(256);
+    private final EndpointQuirks quirks = new EndpointQuirks();
 
     /** What one {@link #fetch} cost: requests sent, samples from cache, samples paid for, tokens. */
     public record Usage(long requests, long cacheHits, long completions, long promptTokens, long completionTokens) {
@@ -39,7 +45,12 @@ public final class LlmGateway {
         }
     }
 
-    public record Result(List<ChatSample> samples, Usage usage) {}
+    /** @param endpointNotes what the gateway has noticed about the endpoint so far ({@link EndpointQuirks}) */
+    public record Result(List<ChatSample> samples, Usage usage, List<String> endpointNotes) {
+        public Result(List<ChatSample> samples, Usage usage) {
+            this(samples, usage, List.of());
+        }
+    }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, Telemetry telemetry) {
         this.client = client;
@@ -94,7 +105,9 @@ public final class LlmGateway {
                 }
             }
         }
+        boolean someFromCache = hits + paid > 0;
         int emptyRounds = 0;
+        EndpointQuirks.Traits traits = quirks.of(call);
         while (true) {
             List<Integer> missing = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -103,23 +116,73 @@ public final class LlmGateway {
                 }
             }
             if (missing.isEmpty()) {
-                return new Result(Arrays.asList(samples), new Usage(requests, hits, paid, promptTokens, completionTokens));
+                noteIdenticalSamples(call, samples, someFromCache, n);
+                return new Result(Arrays.asList(samples), new Usage(requests, hits, paid, promptTokens, completionTokens),
+                        quirks.notes(call));
             }
-            ChatCall round = withSeed(call, call.seed() + missing.get(0));
-            ChatResponse response = limited(round, missing.size());
+            ChatCall round = structured(call.withSeed(call.seed() + missing.get(0)), traits);
+            ChatResponse response;
+            try {
+                response = limited(round, missing.size());
+            } catch (ApplicationFailure f) {
+                if (!rejectsResponseFormat(round, traits, f)) {
+                    throw f;
+                }
+                requests++;
+                if (ChatCall.ResponseSchema.JSON_SCHEMA.equals(round.schema().dialect())) {
+                    traits.structuredOutput = ChatCall.ResponseSchema.JSON_OBJECT; // the other dialect next
+                } else if (round.schema().fallback()) {
+                    traits.structuredOutput = EndpointQuirks.NO_STRUCTURED_OUTPUT;
+                    quirks.note(call, "rejects response_format (both dialects): structured output is off for it, plain "
+                            + "prompts are sent");
+                } else {
+                    throw ApplicationFailure.newNonRetryableFailure("LLM endpoint " + call.baseUrl() + " rejects "
+                            + "response_format in both dialects (json_schema, json_object + schema), and structuredOutput "
+                            + "is json_schema: set it to auto or off. Last answer: " + f.getOriginalMessage(),
+                            FailureTypes.LLM_BAD_REQUEST);
+                }
+                continue;
+            }
             requests++;
-            List<ChatSample> got = response.choices();
-            promptTokens += response.promptTokens();
-            completionTokens += response.completionTokens();
+            if (round.schema() != null) {
+                traits.structuredOutput = round.schema().dialect();
+                traits.structuredOutputConfirmed = true;
+                if (ChatCall.ResponseSchema.JSON_OBJECT.equals(round.schema().dialect())) {
+                    quirks.note(call, "takes structured output only as response_format {\"type\": \"json_object\", "
+                            + "\"schema\": ...} (llama-cpp-python's dialect), not OpenAI's json_schema: that one is sent");
+                }
+            }
+            List<ChatSample> got = normalized(call, response.choices(), response);
+            long promptCost = response.promptTokens(), completionCost = response.completionTokens();
+            if (!response.usageReported()) {
+                quirks.note(call, "reports no usage: its token counts are estimated (4 characters a token)");
+                promptCost = call.messages().stream().mapToLong(m -> EndpointQuirks.estimateTokens(m.content())).sum();
+                completionCost = got.stream().mapToLong(c -> EndpointQuirks.estimateTokens(c.content())).sum();
+            }
+            promptTokens += promptCost;
+            completionTokens += completionCost;
             int used = Math.min(got.size(), missing.size());
             for (int j = 0; j < used; j++) {
                 int index = missing.get(j);
                 samples[index] = got.get(j);
-                long share = got.isEmpty() ? 0 : response.completionTokens() / got.size();
-                long completion = j == 0 ? response.completionTokens() - share * (got.size() - 1) : share;
+                long share = got.isEmpty() ? 0 : completionCost / got.size();
+                long completion = j == 0 ? completionCost - share * (got.size() - 1) : share;
                 cache.put(keys[index], new CachedCompletion(got.get(j).content(), got.get(j).finishReason(),
-                        j == 0 ? response.promptTokens() : 0, completion, payer));
+                        j == 0 ? promptCost : 0, completion, payer));
                 paid++;
+            }
+            if (missing.size() >= 2 && !got.isEmpty() && traits.ignoresN == null) {
+                traits.ignoresN = got.size() == 1;
+                if (traits.ignoresN) {
+                    quirks.note(call, "ignores n (one choice per request): each sample takes its own request with its "
+                            + "own seed (the funnel's LLM usage counts the requests)");
+                    ChatResponse again = checkSeedReproducible(round, got.get(0), traits);
+                    if (again != null) {
+                        requests++;
+                        promptTokens += again.promptTokens();
+                        completionTokens += again.completionTokens();
+                    }
+                }
             }
             if (used == 0 && ++emptyRounds >= MAX_EMPTY_ROUNDS) {
                 throw ApplicationFailure.newFailure("LLM endpoint " + call.baseUrl() + " returned no choices "
@@ -130,6 +193,93 @@ public final class LlmGateway {
                 emptyRounds = 0;
             }
         }
+    }
+
+    /** {@code call} with its schema in the dialect the endpoint takes, or without it when it takes none. */
+    private static ChatCall structured(ChatCall call, EndpointQuirks.Traits traits) {
+        String known = traits.structuredOutput;
+        if (call.schema() == null || known == null) {
+            return call;
+        }
+        if (EndpointQuirks.NO_STRUCTURED_OUTPUT.equals(known)) { // json_schema mode still tries the last dialect
+            return call.schema().fallback() ? call.withoutSchema()
+                    : call.withSchema(call.schema().inDialect(ChatCall.ResponseSchema.JSON_OBJECT));
+        }
+        return call.withSchema(call.schema().inDialect(known));
+    }
+
+    /**
+     * Whether {@code f} is the endpoint refusing a response_format it was never seen to accept: a 400/422, or any failure
+     * whose message names response_format (llama-cpp-python answers a validation error with 500).
+     */
+    private static boolean rejectsResponseFormat(ChatCall round, EndpointQuirks.Traits traits, ApplicationFailure f) {
+        if (round.schema() == null
+                || traits.structuredOutputConfirmed && round.schema().dialect().equals(traits.structuredOutput)) {
+            return false; // the endpoint takes this dialect: the failure is about something else
+        }
+        String message = f.getOriginalMessage() == null ? "" : f.getOriginalMessage();
+        return FailureTypes.LLM_BAD_REQUEST.equals(f.getType()) || message.contains("response_format");
+    }
+
+    /**
+     * Choices as the product expects them: without an end-of-turn marker left at the end of the text, and with a
+     * finish reason (inferred from the token count when the endpoint gave none).
+     */
+    private List<ChatSample> normalized(ChatCall call, List<ChatSample> choices, ChatResponse response) {
+        List<ChatSample> out = new ArrayList<>();
+        for (ChatSample c : choices) {
+            String text = EndpointQuirks.withoutEndMarker(c.content());
+            if (!text.equals(c.content())) {
+                quirks.note(call, "leaves the end-of-turn marker in the text: it is removed");
+            }
+            String finish = c.finishReason();
+            if (finish == null) {
+                quirks.note(call, "gives no finish_reason: it is inferred (\"length\" when the completion's tokens reach "
+                        + "maxTokens, else \"stop\")");
+                long tokens = response.usageReported() && choices.size() == 1 ? response.completionTokens()
+                        : EndpointQuirks.estimateTokens(text);
+                finish = call.maxTokens() != null && tokens >= call.maxTokens() ? "length" : "stop";
+            }
+            out.add(new ChatSample(text, finish));
+        }
+        return out;
+    }
+
+    /**
+     * An endpoint that ignores {@code n} is asked once more for the first sample, same seed: if the text differs, its
+     * seeds do not reproduce samples, and the dataset must not claim they do. Costs one request per endpoint and
+     * worker (its tokens are booked; its text is not a sample). Returns its response, or null when none was sent.
+     */
+    private ChatResponse checkSeedReproducible(ChatCall round, ChatSample first, EndpointQuirks.Traits traits) {
+        if (round.temperature() != null && round.temperature() == 0) {
+            return null; // greedy: the same text whatever the seed, so nothing to learn
+        }
+        ChatResponse response = limited(round, 1);
+        List<ChatSample> again = normalized(round, response.choices(), response);
+        traits.seedsReproducible = !again.isEmpty() && again.get(0).content().equals(first.content());
+        if (!traits.seedsReproducible) {
+            quirks.note(round, "does not honour seed: the same request with the same seed gave a different text, so "
+                    + "sampling again does not reproduce these samples (only the completion cache does)");
+        }
+        return response;
+    }
+
+    /** K > 1 samples bought with distinct seeds at a non-zero temperature that are all the same text. */
+    private void noteIdenticalSamples(ChatCall call, ChatSample[] samples, boolean fromCache, int n) {
+        if (fromCache || n < 2 || call.temperature() != null && call.temperature() == 0) {
+            return;
+        }
+        String first = samples[0].content();
+        if (first.isBlank() || first.length() < 20) {
+            return; // short answers (a score, a label) may well coincide
+        }
+        for (ChatSample s : samples) {
+            if (!s.content().equals(first)) {
+                return;
+            }
+        }
+        quirks.note(call, "gave the same text for " + n + " samples with distinct seeds: it appears to ignore seed and "
+                + "temperature (transformers serve samples only with do_sample on), so these samples are not diverse");
     }
 
     /** One request through the endpoint's concurrency limiter, telling it how the request ended. */
@@ -160,7 +310,4 @@ public final class LlmGateway {
         }
     }
 
-    private static ChatCall withSeed(ChatCall c, long seed) {
-        return new ChatCall(c.baseUrl(), c.apiKey(), c.model(), c.messages(), c.temperature(), c.topP(), c.maxTokens(), seed);
-    }
 }

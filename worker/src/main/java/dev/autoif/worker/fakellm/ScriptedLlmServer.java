@@ -32,6 +32,8 @@ public final class ScriptedLlmServer implements AutoCloseable {
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong repeatedCompletions = new AtomicLong();
     private final ConcurrentHashMap<String, Boolean> served = new ConcurrentHashMap<>();
+    /** The seeds an {@link Faults.Mode#IGNORE_SEED} server draws from instead of the request's. */
+    private final AtomicLong unseeded = new AtomicLong(1_000_000);
 
     private final Faults faults;
     private final AtomicLong lostCompletions = new AtomicLong();
@@ -123,6 +125,22 @@ public final class ScriptedLlmServer implements AutoCloseable {
             return;
         }
         long seed = request.path("seed").asLong(0);
+        if (faults.has(Faults.Mode.REJECT_SCHEMA) && request.has("response_format")) {
+            sendError(ex, 400, "response_format is not supported by this server (scripted quirk)");
+            return;
+        }
+        if (faults.has(Faults.Mode.JSON_OBJECT_ONLY) && request.has("response_format")
+                && !"json_object".equals(request.path("response_format").path("type").asText())) {
+            sendError(ex, 500, "1 validation error: ('body', 'response_format', 'type'): Input should be 'text' or "
+                    + "'json_object' (scripted quirk)");
+            return;
+        }
+        if (faults.has(Faults.Mode.IGNORE_N)) {
+            n = 1;
+        }
+        if (faults.has(Faults.Mode.IGNORE_SEED)) {
+            seed = unseeded.getAndIncrement(); // every answer a fresh draw, whatever the request asked
+        }
         Faults.Mode fault = null;
         if (faults.any() || !faults.latency().isZero()) {
             String identity = prompt.hashCode() + ":" + prompt.length() + ":" + seed + ":" + n;
@@ -184,12 +202,17 @@ public final class ScriptedLlmServer implements AutoCloseable {
             }
             ObjectNode choice = choices.addObject();
             choice.put("index", i);
-            choice.putObject("message").put("role", "assistant").put("content", text);
-            choice.put("finish_reason", truncate ? "length" : "stop");
+            choice.putObject("message").put("role", "assistant")
+                    .put("content", faults.has(Faults.Mode.KEEP_STOP) ? text + "<|im_end|>" : text);
+            if (!faults.has(Faults.Mode.NO_FINISH_REASON)) {
+                choice.put("finish_reason", truncate ? "length" : "stop");
+            }
         }
         long promptTokens = tokens(prompt);
-        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", promptTokens + completionTokens);
+        if (!faults.has(Faults.Mode.NO_USAGE)) {
+            body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                    .put("total_tokens", promptTokens + completionTokens);
+        }
         send(ex, 200, body);
     }
 
