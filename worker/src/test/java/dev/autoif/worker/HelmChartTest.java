@@ -142,6 +142,10 @@ class HelmChartTest {
             String port = value(env, "AUTOIF_HTTP_PORT");
             assertTrue(String.valueOf(worker.get("ports")).contains("containerPort=" + port));
             assertTrue(String.valueOf(worker.get("readinessProbe")).contains("path=/health"));
+            Map<String, Object> podMeta = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) deployment
+                    .get("spec")).get("template")).get("metadata");
+            assertEquals(Map.of("prometheus.io/scrape", "true", "prometheus.io/path", "/prometheus", "prometheus.io/port", port),
+                    podMeta.get("annotations"));
             // KEDA owns the replica count
             assertFalse(((Map<String, Object>) deployment.get("spec")).containsKey("replicas"));
 
