@@ -65,7 +65,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         ChatCall call = resolve(role, request.llm(), VerifierPrompt.forInstruction(request.instruction()),
                 StructuredOutput.forSetting(request.llm(), "verifier", StructuredOutput.VERIFIER));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer(), request.campaignId()));
         List<ChatSample> samples = result.samples();
         List<VerifierSample> parsed = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
@@ -80,7 +81,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()),
                 StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.calls(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.calls(), caller.payer(), request.campaignId()));
         List<String> instructions = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (ChatSample sample : result.samples()) {
@@ -100,7 +102,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()),
                 StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer(), request.campaignId()));
         ChatSample sample = result.samples().get(0);
         ParseResult<List<String>> parsed = "length".equals(sample.finishReason())
                 ? ParseResult.fail("TRUNCATED", "the completion hit maxTokens")
@@ -125,7 +128,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<List<String>> notes = new ArrayList<>(List.of(List.of()));
         EntailmentJudge judge = new LlmEntailmentJudge(prompt -> {
             ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(), prompt);
-            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+            LlmGateway.Result result =
+                    caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer(), request.campaignId()));
             lastCall[0] = call;
             spent[0] = spent[0].plus(result.usage());
             notes.set(0, result.endpointNotes());
@@ -174,7 +178,8 @@ public class LlmActivitiesImpl implements LlmActivities {
     public ResponseSamples sampleResponses(ResponseRequest request) {
         ChatCall call = resolve(request.role(), request.llm(), request.prompt());
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer(), request.campaignId()));
         List<ResponseSample> samples = result.samples().stream()
                 .map(s -> new ResponseSample(s.content(), s.finishReason())).toList();
         return new ResponseSamples(samples, List.of(caller.usage(request.stage(), request.role(), call, result)));
@@ -190,7 +195,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         for (String response : request.responses()) {
             ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(),
                     QualityJudgePrompt.of(request.instruction(), request.query(), response));
-            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer()));
+            LlmGateway.Result result =
+                    caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer(), request.campaignId()));
             lastCall = call;
             spent = spent.plus(result.usage());
             notes = result.endpointNotes();

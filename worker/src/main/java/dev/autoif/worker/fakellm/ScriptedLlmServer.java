@@ -86,11 +86,26 @@ public final class ScriptedLlmServer implements AutoCloseable {
         return maxInFlight.get();
     }
 
+    /** Whether this handler's request still counts as in flight ({@link #send} ends it before the body goes out). */
+    private final ThreadLocal<Boolean> answering = ThreadLocal.withInitial(() -> false);
+
     private void chat(HttpExchange ex) throws IOException {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        answering.set(true);
         try {
             answer(ex);
         } finally {
+            leaveFlight();
+        }
+    }
+
+    /**
+     * A request leaves the in-flight count before its answer is written: once the client has the answer it may send
+     * the next one, and that one must not find this one still counted.
+     */
+    private void leaveFlight() {
+        if (answering.get()) {
+            answering.set(false);
             inFlight.decrementAndGet();
         }
     }
@@ -125,6 +140,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             return;
         }
         long seed = request.path("seed").asLong(0);
+        long requestedSeed = seed; // what identifies the sample in the bill, even when the server ignores it
         if (faults.has(Faults.Mode.REJECT_SCHEMA) && request.has("response_format")) {
             sendError(ex, 400, "response_format is not supported by this server (scripted quirk)");
             return;
@@ -197,7 +213,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             }
             completionTokens += tokens(text);
             completions.incrementAndGet();
-            if (served.putIfAbsent(prompt.hashCode() + ":" + (seed + i), Boolean.TRUE) != null) {
+            if (served.putIfAbsent(prompt.hashCode() + ":" + (requestedSeed + i), Boolean.TRUE) != null) {
                 repeatedCompletions.incrementAndGet();
             }
             ObjectNode choice = choices.addObject();
@@ -267,6 +283,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
 
     private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        leaveFlight();
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
