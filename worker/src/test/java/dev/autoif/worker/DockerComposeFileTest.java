@@ -101,6 +101,7 @@ class DockerComposeFileTest {
         assertTrue(!worker.containsKey("container_name"), "a container_name blocks --scale");
         assertEquals(List.of(httpPort), ((List<?>) worker.get("expose")).stream().map(String::valueOf).toList());
         Map<String, String> env = environment(worker);
+        assertTrue(Integer.parseInt(env.get("AUTOIF_LLM_GLOBAL_CONCURRENCY")) > 0, "scaled workers share one LLM cap");
         assertTrue(String.valueOf(worker.get("volumes")).contains("autoif-data:" + env.get("AUTOIF_DATA_DIR")),
                 "the data directory is not the shared volume: " + worker.get("volumes"));
     }

@@ -210,11 +210,15 @@ class HelmChartTest {
         Map<String, Map<String, Object>> nliEnv = env(containers(deployments.get(name("nli"))).get(0));
         assertEquals("autoif-nli", value(nliEnv, "AUTOIF_TASK_QUEUES"));
         assertTrue(nliEnv.containsKey("AUTOIF_NLI_MODEL_DIR"));
+        // with nli on, every queue the worker knows has a Deployment polling it, and no other queue is named
+        Set<String> polled = new HashSet<>();
         for (Map<String, Object> d : deployments.values()) {
             Map<String, Map<String, Object>> env = env(containers(d).get(0));
+            polled.addAll(List.of(value(env, "AUTOIF_TASK_QUEUES").split(",")));
             assertEquals("mine", String.valueOf(((Map<String, Object>) ((Map<String, Object>) env.get("OPENAI_API_KEY")
                     .get("valueFrom")).get("secretKeyRef")).get("name")));
             assertTrue(String.valueOf(podSpec(d).get("volumes")).contains("claimName=shared"));
         }
+        assertEquals(new HashSet<>(TaskQueues.ALL), polled);
     }
 }
