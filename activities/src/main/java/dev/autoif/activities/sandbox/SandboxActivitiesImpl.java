@@ -5,6 +5,7 @@ import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
+import io.opentelemetry.context.Context;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -161,7 +162,8 @@ public class SandboxActivitiesImpl implements SandboxActivities {
             Round fresh = new Round(key);
             fresh.add(p);
             open.put(key, fresh);
-            ROUND_THREADS.newThread(fresh::run).start();
+            // The round runs in the trace of the activity that opened it, so its container span has a parent.
+            ROUND_THREADS.newThread(Context.current().wrap(fresh::run)).start();
         }
     }
 
