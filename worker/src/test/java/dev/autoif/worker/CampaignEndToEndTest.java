@@ -2,6 +2,7 @@ package dev.autoif.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -463,6 +464,44 @@ class CampaignEndToEndTest {
         assertTrue(result.funnel().stopReason().startsWith("STOPPED_BY_OPERATOR"), result.funnel().stopReason());
         assertTrue(result.funnel().finished() < result.funnel().instructions(), result.funnel().toString());
         assertTrue(Files.exists(Path.of(result.outputDir(), "sft_messages.jsonl")), "exported after the stop");
+    }
+
+    /**
+     * approveBeforeStage2 through the CLI, with the update names the README gives: the campaign waits after Stage 1 with
+     * verifiers.jsonl written and no Stage 2 response sampled; approve is refused before that and accepted then, a
+     * second approve is refused, and Stage 2 runs.
+     */
+    @Test
+    void approvalGateThroughTheCli() throws Exception {
+        String id = "gate-" + UUID.randomUUID();
+        var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(demoInput(4).toFile());
+        campaign.put("approveBeforeStage2", true);
+        Path input = dataDir.resolve("gated-campaign.json");
+        Files.writeString(input, JSON.writeValueAsString(campaign));
+        startWithCli(id, input);
+        CliResult early = cliResult("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.APPROVE);
+        assertTrue(early.exit() != 0 && early.output().contains("approve is only valid while the campaign waits for approval"),
+                early.output());
+
+        JsonNode waiting = awaitProgress(id, p -> "WAITING_FOR_APPROVAL".equals(p.path("approval").asText()));
+        assertEquals(4, waiting.get("done").asInt(), waiting.toString());
+        assertEquals(0, waiting.get("responses").asInt(), "no Stage 2 response before approval: " + waiting);
+        Path out = dataDir.resolve("campaigns").resolve(id); // the worker's data directory; the ID has no odd character
+        List<JsonNode> verifiers = jsonl(out.resolve("verifiers.jsonl"));
+        assertEquals(waiting.get("kept").asInt(), verifiers.size(), "Stage 1's verifiers are there to read");
+        Path sft = out.resolve("sft_messages.jsonl");
+        assertTrue(!Files.exists(sft) || jsonl(sft).isEmpty(), "no Stage 2 row before approval");
+
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.APPROVE)
+                .contains("approved: Stage 2 runs for the " + waiting.get("kept").asInt() + " kept instructions"));
+        CliResult twice = cliResult("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.REJECT);
+        assertTrue(twice.exit() != 0 && twice.output().contains("reject is only valid while"), twice.output());
+        CampaignResult result = awaitResult(id);
+        assertNull(result.funnel().stopReason());
+        assertEquals(4, result.funnel().finished());
+        assertTrue(result.funnel().responses().responses() > 0, result.funnel().toString());
+        assertEquals(out.toString(), result.outputDir());
+        assertEquals(result.funnel().responses().sftRows(), jsonl(out.resolve("sft_messages.jsonl")).size());
     }
 
     /**
