@@ -54,6 +54,8 @@ class ReplayTest {
             "campaign-approval-gate-stage1.json.gz",
             "campaign-approval-gate-stage2.json.gz",
             "instruction-approval-gate-stage2-only.json.gz",
+            "online-dpo-one-round.json.gz",
+            "online-dpo-round.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
