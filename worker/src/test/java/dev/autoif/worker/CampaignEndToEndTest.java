@@ -533,6 +533,32 @@ class CampaignEndToEndTest {
         assertEquals(instructions, result.funnel().kept() + result.funnel().dropped());
     }
 
+    /**
+     * {@code temporal workflow cancel} aborts the LLM requests in flight: against a model that takes a minute per call
+     * (a server that notices a closed connection), no request is still open on it within seconds of the cancel.
+     * Without the abort, each would stay open until the server answered, a minute later.
+     */
+    @Test
+    void cancelLeavesNoRequestOpenOnTheModelServer() throws Exception {
+        try (ScriptedLlmServer slow = ScriptedLlmServer.watchingDisconnects("127.0.0.1", 0, FixtureBook.load(),
+                dev.autoif.worker.fakellm.Faults.none().withLatency(Duration.ofSeconds(60)))) {
+            var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(demoInput(4).toFile());
+            campaign.putObject("supervision").put("baseUrl", slow.baseUrl()).put("temperature", 0.61);
+            Path input = dataDir.resolve("slow-campaign.json");
+            Files.writeString(input, JSON.writeValueAsString(campaign));
+            String id = "cancel-slow-" + UUID.randomUUID();
+            startWithCli(id, input);
+            for (int i = 0; i < 120 && slow.requestsInFlight() < 4; i++) Thread.sleep(250);
+            assertEquals(4, slow.requestsInFlight(), "one S2 request per instruction open before the cancel");
+            cli("workflow", "cancel", "--workflow-id", id);
+            long cancelled = System.nanoTime();
+            for (int i = 0; i < 60 && slow.requestsInFlight() > 0; i++) Thread.sleep(250);
+            assertEquals(0, slow.requestsInFlight(), "LLM requests still open on the server 15 s after the cancel");
+            System.out.printf("cancel: the %d open requests closed within %.1f s%n", 4,
+                    (System.nanoTime() - cancelled) / 1e9);
+        }
+    }
+
     static JsonNode progress(String id) throws Exception {
         String out = cli("workflow", "query", "--workflow-id", id, "--name", CampaignWorkflow.PROGRESS, "-o", "json");
         JsonNode node = JSON.readTree(out);
