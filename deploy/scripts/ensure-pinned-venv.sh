@@ -3,6 +3,8 @@
 # A Python venv named NAME with exactly these pinned packages. Idempotent: a venv that already has the pinned
 # versions is left alone. Location: DIR when not empty, else /opt/autoif/NAME, else (when /opt is not writable)
 # ~/.local/share/autoif/NAME. Installs python3-venv from Debian when missing. Prints the venv's python last.
+# A spec may name extras (pkg[extra]==1.0). pip's own environment variables pass options through (e.g.
+# PIP_NO_DEPS=1); calling it again with the same NAME and DIR adds packages to the same venv.
 set -euo pipefail
 
 NAME=$1; DIR=$2; shift 2
@@ -19,7 +21,8 @@ have() {
   [ -x "$PY" ] && "$PY" - "${SPECS[@]}" >/dev/null 2>&1 <<'PYCHECK'
 import sys
 from importlib.metadata import version
-sys.exit(any(version(s.split("==")[0]) != s.split("==")[1] for s in sys.argv[1:]))
+pins = [s.split("==") for s in sys.argv[1:]]
+sys.exit(any(version(name.split("[")[0]) != pinned for name, pinned in pins))
 PYCHECK
 }
 

@@ -27,14 +27,18 @@ public final class AutoifSettings {
     private final Duration sandboxCoalesceWindow;
     private final int sandboxCoalesceMaxGroups;
     private final long sandboxCoalesceMaxCells;
+    private final boolean sandboxMixCampaigns;
     private final Path nliModelDir;
+    private final int llmGlobalConcurrency;
+    private final Duration llmLease;
+    private final String taskQueues;
 
     /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "");
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "", false, 0, 30, "");
     }
 
     @jakarta.inject.Inject
@@ -55,7 +59,15 @@ public final class AutoifSettings {
             @Value("${autoif.sandbox.coalesce.window-ms:250}") int sandboxCoalesceWindowMs,
             @Value("${autoif.sandbox.coalesce.max-groups:64}") int sandboxCoalesceMaxGroups,
             @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells,
-            @Value("${autoif.nli.model-dir:}") String nliModelDir) {
+            @Value("${autoif.nli.model-dir:}") String nliModelDir,
+            @Value("${autoif.sandbox.coalesce.mix-campaigns:false}") boolean sandboxMixCampaigns,
+            @Value("${autoif.llm.global-concurrency:0}") int llmGlobalConcurrency,
+            @Value("${autoif.llm.lease-seconds:30}") int llmLeaseSeconds,
+            @Value("${autoif.task-queues:}") String taskQueues) {
+        this.sandboxMixCampaigns = sandboxMixCampaigns;
+        this.llmGlobalConcurrency = Math.max(0, llmGlobalConcurrency);
+        this.llmLease = Duration.ofSeconds(Math.max(1, llmLeaseSeconds));
+        this.taskQueues = taskQueues == null ? "" : taskQueues.strip();
         this.sandboxCoalesceWindow = Duration.ofMillis(Math.max(0, sandboxCoalesceWindowMs));
         this.sandboxCoalesceMaxGroups = Math.max(1, sandboxCoalesceMaxGroups);
         this.sandboxCoalesceMaxCells = Math.max(1, sandboxCoalesceMaxCells);
@@ -81,7 +93,19 @@ public final class AutoifSettings {
                 (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
                 dataDir.toString(), llmCacheJdbcUrl == null ? "" : llmCacheJdbcUrl, llmConcurrencyFloor,
                 (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
-                dir == null ? "" : dir.toString());
+                dir == null ? "" : dir.toString(), sandboxMixCampaigns, llmGlobalConcurrency, (int) llmLease.toSeconds(), taskQueues);
+    }
+
+    /**
+     * These settings for one worker of a fleet (tests): the shared database, the fleet-wide cap (0: none) and the task
+     * queues it polls (comma-separated; blank: all).
+     */
+    public AutoifSettings forFleet(String jdbcUrl, int globalConcurrency, int leaseSeconds, String queues) {
+        return new AutoifSettings(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel,
+                (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
+                dataDir.toString(), jdbcUrl == null ? "" : jdbcUrl, llmConcurrencyFloor,
+                (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
+                nliModelDir == null ? "" : nliModelDir.toString(), sandboxMixCampaigns, globalConcurrency, leaseSeconds, queues);
     }
 
     private static String blankToNull(String s) {
@@ -107,6 +131,8 @@ public final class AutoifSettings {
     public Duration sandboxCoalesceWindow() { return sandboxCoalesceWindow; }
     /** Instructions' batches per shared container at most (1: never share). */
     public int sandboxCoalesceMaxGroups() { return sandboxCoalesceMaxGroups; }
+    /** Whether batches of different campaigns may share a sandbox container (off: each container holds one campaign). */
+    public boolean sandboxMixCampaigns() { return sandboxMixCampaigns; }
     /** Function x input cells per shared container at most. */
     public long sandboxCoalesceMaxCells() { return sandboxCoalesceMaxCells; }
     /**
@@ -114,4 +140,10 @@ public final class AutoifSettings {
      * null: none, and such campaigns fail naming AUTOIF_NLI_MODEL_DIR.
      */
     public Path nliModelDir() { return nliModelDir; }
+    /** LLM requests in flight per endpoint across every worker sharing {@link #llmCacheJdbcUrl()}; 0: no such cap. */
+    public int llmGlobalConcurrency() { return llmGlobalConcurrency; }
+    /** How long a completion claim or a request permit lasts unless renewed (a dead worker's come back after it). */
+    public Duration llmLease() { return llmLease; }
+    /** The task queues this process polls, comma-separated (see WorkerRuntime); blank: all of them. */
+    public String taskQueues() { return taskQueues; }
 }

@@ -5,6 +5,8 @@ import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.CompletionCache;
 import dev.autoif.activities.llm.DiskCompletionCache;
 import dev.autoif.activities.llm.EndpointLimiters;
+import dev.autoif.activities.llm.FleetLimiter;
+import dev.autoif.activities.llm.JdbcFleetLimiter;
 import dev.autoif.activities.llm.JdbcCompletionCache;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.activities.llm.LlmDefaults;
@@ -22,7 +24,9 @@ import dev.autoif.activities.training.TrainingActivitiesImpl;
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.TaskQueues;
 import io.temporal.client.WorkflowClient;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +56,7 @@ public final class WorkerAssembly {
     /** How concurrent sandbox calls share containers: autoif.sandbox.coalesce.* (window 0 or max-groups 1: never). */
     public static SandboxActivitiesImpl.Coalescing coalescing(AutoifSettings s) {
         return new SandboxActivitiesImpl.Coalescing(s.sandboxCoalesceWindow(), s.sandboxCoalesceMaxGroups(),
-                s.sandboxCoalesceMaxCells(), s.sandboxContainers());
+                s.sandboxCoalesceMaxCells(), s.sandboxContainers(), s.sandboxMixCampaigns());
     }
 
     /**
@@ -73,6 +77,29 @@ public final class WorkerAssembly {
         return new OnnxJudgeProvider(s.nliModelDir());
     }
 
+    /** ONNX S5 judgements one worker runs at once (each judges an instruction's pairs in one batch, on the CPU). */
+    static final int NLI_JUDGEMENTS = 2;
+
+    /**
+     * The LLM gateway: completion cache (PostgreSQL, with claims, when AUTOIF_CACHE_JDBC_URL is set; else on disk),
+     * this worker's adaptive limiter, and the fleet-wide cap when AUTOIF_LLM_GLOBAL_CONCURRENCY is set.
+     */
+    public static LlmGateway gateway(AutoifSettings s, LlmDefaults llm, Telemetry telemetry) {
+        if (s.llmGlobalConcurrency() > 0 && s.llmCacheJdbcUrl() == null) {
+            throw new IllegalStateException("AUTOIF_LLM_GLOBAL_CONCURRENCY=" + s.llmGlobalConcurrency()
+                    + " needs AUTOIF_CACHE_JDBC_URL: the fleet's request permits live in that PostgreSQL database");
+        }
+        CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl(), s.llmLease())
+                : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
+        log.info("LLM completion cache: {}", cache.description());
+        FleetLimiter fleet = s.llmGlobalConcurrency() > 0
+                ? new JdbcFleetLimiter(s.llmCacheJdbcUrl(), s.llmGlobalConcurrency(), s.llmLease()) : FleetLimiter.none();
+        log.info("LLM fleet-wide cap: {}", fleet.description());
+        return new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
+                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())),
+                fleet, telemetry);
+    }
+
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
         return start(client, s, llm, sandbox(s));
     }
@@ -89,23 +116,22 @@ public final class WorkerAssembly {
 
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
                                       Monitoring monitoring) {
-        CompletionCache cache = s.llmCacheJdbcUrl() != null ? new JdbcCompletionCache(s.llmCacheJdbcUrl())
-                : new DiskCompletionCache(s.dataDir().resolve("llm-cache"));
-        log.info("LLM completion cache: {}", cache.description());
-        LlmGateway gateway = new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
-                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())),
-                monitoring.telemetry());
-        try {
-            sandbox.sweepOrphans();
-        } catch (RuntimeException e) {
-            log.warn("could not sweep orphaned verifier containers: {}", e.getMessage());
+        Set<String> queues = WorkerRuntime.queues(s.taskQueues());
+        LlmGateway gateway = gateway(s, llm, monitoring.telemetry());
+        if (queues.contains(TaskQueues.SANDBOX)) {
+            try {
+                sandbox.sweepOrphans();
+            } catch (RuntimeException e) {
+                log.warn("could not sweep orphaned verifier containers: {}", e.getMessage());
+            }
         }
         SandboxActivitiesImpl.Coalescing coalescing = coalescing(s);
         WorkerRuntime runtime = new WorkerRuntime(client, monitoring.tracing().workerInterceptor(),
                 // More sandbox activities than containers may run at once: the extra ones wait to
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
-                new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16),
-                new LlmActivitiesImpl(gateway, llm, nliJudge(s)), new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
+                new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
+                new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
+                new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
                 new CampaignStoreActivitiesImpl(s.dataDir()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();

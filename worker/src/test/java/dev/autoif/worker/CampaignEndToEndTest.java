@@ -156,13 +156,26 @@ class CampaignEndToEndTest {
 
     /** The same with the demo's first {@code seeds} seed instructions only. */
     static Path demoInput(int seeds) throws IOException {
+        return demoInput(seeds, null);
+    }
+
+    /**
+     * The same, sampled with its own supervision seed when {@code llmSeed} is given: the class shares one worker and
+     * so one completion cache, and a campaign that must not answer another test's demo from that cache (the demo
+     * test counts every completion it buys) needs requests of its own.
+     */
+    static Path demoInput(int seeds, Long llmSeed) throws IOException {
         var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(DEMO.toFile());
+        if (llmSeed != null) {
+            campaign.putObject("supervision").put("seed", llmSeed);
+        }
         campaign.put("queryFile", DEMO.resolveSibling("demo-queries.jsonl").toString());
         // Priced, so that the funnel (and the metrics) carry a cost.
         campaign.putObject("prices").putObject(ScriptedLlmServer.MODEL).put("promptPerMillion", 0.5).put("completionPerMillion", 1.5);
         var all = (com.fasterxml.jackson.databind.node.ArrayNode) campaign.get("seedInstructions");
         while (all.size() > seeds) all.remove(all.size() - 1);
-        Path input = dataDir.resolve(seeds < Integer.MAX_VALUE ? "demo-campaign-" + all.size() + ".json" : "demo-campaign.json");
+        Path input = dataDir.resolve((seeds < Integer.MAX_VALUE ? "demo-campaign-" + all.size() : "demo-campaign")
+                + (llmSeed != null ? "-seed-" + llmSeed : "") + ".json");
         Files.writeString(input, JSON.writeValueAsString(campaign));
         return input;
     }
@@ -437,7 +450,7 @@ class CampaignEndToEndTest {
     @Test
     void liveControlThroughTheCli() throws Exception {
         String id = "live-" + UUID.randomUUID();
-        startWithCli(id, demoInput());
+        startWithCli(id, demoInput(Integer.MAX_VALUE, 101L));
         assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.PAUSE)
                 .contains("paused: no new instruction starts"));
         JsonNode paused = awaitProgress(id, p -> p.get("inFlight").asInt() == 0);
@@ -511,7 +524,7 @@ class CampaignEndToEndTest {
     @Test
     void cancelStopsTheChildrenAndAStartAgainFinishesTheCampaign() throws Exception {
         String id = "cancel-" + UUID.randomUUID();
-        Path input = demoInput(10); // lean: the campaign runs twice
+        Path input = demoInput(10, 102L); // lean: the campaign runs twice
         startWithCli(id, input);
         awaitProgress(id, p -> p.get("done").asInt() >= 2);
         cli("workflow", "cancel", "--workflow-id", id);

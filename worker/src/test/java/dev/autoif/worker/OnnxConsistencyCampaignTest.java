@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * A campaign with {@code "consistency": "onnx"} on Temporal's in-memory server with the real activities: the LLM
- * activity (scripted LLM over HTTP for S2/S4, the ONNX NLI judge for S5), verifiers in the real Docker sandbox, the
+ * activity (scripted LLM over HTTP for S2/S4; the ONNX NLI judge for S5, on the NLI task queue only), verifiers in the real Docker sandbox, the
  * real store. Without a model on the worker the campaign fails naming AUTOIF_NLI_MODEL_DIR; with the tiny ONNX model
  * S5 labels every back-translation with the model's probabilities and books no LLM usage.
  */
@@ -75,8 +75,11 @@ class OnnxConsistencyCampaignTest {
         workflows.registerActivitiesImplementations(new CampaignStoreActivitiesImpl(dir.resolve("data")));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
-        env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway,
-                new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(30)), nli));
+        LlmDefaults defaults = new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(30));
+        // The model only where the NLI queue is polled: S5 of an "onnx" campaign succeeds only if routed there.
+        env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway, defaults,
+                OnnxJudgeProvider.none()));
+        env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(new LlmActivitiesImpl(gateway, defaults, nli));
         AutoifSettings settings = new AutoifSettings(null, "default", null, null, ScriptedLlmServer.MODEL, 30, 8,
                 CampaignEndToEndTest.IMAGE, 2, 512, dir.resolve("data").toString());
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(

@@ -14,6 +14,11 @@ public final class TaskQueues {
     public static final String SANDBOX = "autoif-sandbox";
     /** Online DPO training rounds: external commands, usually on a GPU host (one at a time per worker). */
     public static final String TRAINING = "autoif-training";
+    /** S5 with the worker's ONNX NLI model (consistency "onnx"): CPU-heavy, so it can run on hosts of its own. */
+    public static final String NLI = "autoif-nli";
+
+    /** Every queue, in the order a worker lists them. */
+    public static final java.util.List<String> ALL = java.util.List.of(WORKFLOWS, LLM, SANDBOX, NLI, TRAINING);
 
     private TaskQueues() {}
 }

@@ -2,9 +2,11 @@ package dev.autoif.activities.dataset;
 
 import dev.autoif.activities.dataset.DatasetWriter.DatasetFile;
 import dev.autoif.workflows.activities.LlmUsage;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -163,6 +165,22 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
         }
         row(md, "**total**", "", "", n(requests), n(retries), n(hits), n(completions), n(prompt), n(completion),
                 !anyCost ? "no price" : usd(cost) + (allCost ? "" : " (priced models only)"));
+        md.append('\n');
+        endpointNotes(md);
+    }
+
+    /** What the endpoints did differently from the OpenAI API, when it bears on what this data may claim. */
+    private void endpointNotes(StringBuilder md) {
+        Set<String> notes = new LinkedHashSet<>();
+        usage.forEach(u -> {
+            if (u.endpointNotes() != null) notes.addAll(u.endpointNotes());
+        });
+        if (notes.isEmpty()) {
+            return;
+        }
+        md.append("### Endpoint behaviour\n\nNoticed while sampling (reproducibility and sampling claims above are ")
+                .append("subject to these):\n\n");
+        notes.forEach(note -> md.append("- ").append(note.replace("\n", " ")).append('\n'));
         md.append('\n');
     }
 

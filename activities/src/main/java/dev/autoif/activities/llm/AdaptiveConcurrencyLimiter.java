@@ -46,7 +46,7 @@ public final class AdaptiveConcurrencyLimiter {
 
     /** A right to send one request; report how it ended exactly once. */
     public final class Permit {
-        private final long startedAt;
+        private long startedAt;
         private final boolean probe;
         private boolean released;
 
@@ -57,6 +57,13 @@ public final class AdaptiveConcurrencyLimiter {
 
         public boolean probe() {
             return probe;
+        }
+
+        /** The request leaves only now (it waited for a fleet-wide permit): its latency is counted from here. */
+        public void sending() {
+            synchronized (AdaptiveConcurrencyLimiter.this) {
+                startedAt = nanoClock.getAsLong();
+            }
         }
 
         /** The endpoint answered (one unit of work). */

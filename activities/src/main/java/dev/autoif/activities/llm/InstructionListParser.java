@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * S1 (self-instruct) output: the lines that start with {@code "- "} (leading spaces, a bold or
  * numbered variant of the marker, and surrounding quotes tolerated), stripped, exact duplicates
- * removed. Reason codes: EMPTY_COMPLETION, NO_LIST_ITEMS.
+ * removed; without such lines, a JSON list of strings as {@link BackTranslationParser} reads it (what an endpoint with
+ * structured output answers: {@code {"instructions": [...]}}). Reason codes: EMPTY_COMPLETION, NO_LIST_ITEMS.
  */
 public final class InstructionListParser {
     private InstructionListParser() {}
@@ -31,7 +32,11 @@ public final class InstructionListParser {
             }
         }
         if (items.isEmpty()) {
-            return ParseResult.fail("NO_LIST_ITEMS", "no line starts with \"- \"");
+            ParseResult<List<String>> json = BackTranslationParser.parse(text);
+            if (json.ok()) {
+                return ParseResult.ok(new ArrayList<>(new LinkedHashSet<>(json.value())));
+            }
+            return ParseResult.fail("NO_LIST_ITEMS", "no line starts with \"- \" and no JSON list of instructions");
         }
         return ParseResult.ok(new ArrayList<>(items));
     }

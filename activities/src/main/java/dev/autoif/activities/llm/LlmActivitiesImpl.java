@@ -62,9 +62,11 @@ public class LlmActivitiesImpl implements LlmActivities {
     @Override
     public VerifierCompletions generateVerifiers(VerifierRequest request) {
         String role = request.role() == null ? VerifierRequest.ROLE_SUPERVISION : request.role();
-        ChatCall call = resolve(role, request.llm(), VerifierPrompt.forInstruction(request.instruction()));
+        ChatCall call = resolve(role, request.llm(), VerifierPrompt.forInstruction(request.instruction()),
+                StructuredOutput.forSetting(request.llm(), "verifier", StructuredOutput.VERIFIER));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer(), request.campaignId()));
         List<ChatSample> samples = result.samples();
         List<VerifierSample> parsed = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
@@ -76,9 +78,11 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public SelfInstructCompletions selfInstruct(SelfInstructRequest request) {
-        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()));
+        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()),
+                StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.calls(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.calls(), caller.payer(), request.campaignId()));
         List<String> instructions = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (ChatSample sample : result.samples()) {
@@ -95,9 +99,11 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public BackTranslation backTranslate(BackTranslationRequest request) {
-        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()));
+        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()),
+                StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer(), request.campaignId()));
         ChatSample sample = result.samples().get(0);
         ParseResult<List<String>> parsed = "length".equals(sample.finishReason())
                 ? ParseResult.fail("TRUNCATED", "the completion hit maxTokens")
@@ -119,11 +125,14 @@ public class LlmActivitiesImpl implements LlmActivities {
         Caller caller = Caller.current();
         ChatCall[] lastCall = new ChatCall[1];
         LlmGateway.Usage[] spent = {new LlmGateway.Usage(0, 0, 0, 0, 0)};
+        List<List<String>> notes = new ArrayList<>(List.of(List.of()));
         EntailmentJudge judge = new LlmEntailmentJudge(prompt -> {
             ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(), prompt);
-            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer()));
+            LlmGateway.Result result =
+                    caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer(), request.campaignId()));
             lastCall[0] = call;
             spent[0] = spent[0].plus(result.usage());
+            notes.set(0, result.endpointNotes());
             return result.samples().get(0).content();
         });
         List<NliJudgement> judgements = new ArrayList<>();
@@ -136,7 +145,8 @@ public class LlmActivitiesImpl implements LlmActivities {
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per pair.
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
-                : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0], new LlmGateway.Result(List.of(), spent[0])));
+                : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0],
+                        new LlmGateway.Result(List.of(), spent[0], notes.get(0))));
         return new ConsistencyJudgements(judgements, usage);
     }
 
@@ -168,7 +178,8 @@ public class LlmActivitiesImpl implements LlmActivities {
     public ResponseSamples sampleResponses(ResponseRequest request) {
         ChatCall call = resolve(request.role(), request.llm(), request.prompt());
         Caller caller = Caller.current();
-        LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer()));
+        LlmGateway.Result result =
+                caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer(), request.campaignId()));
         List<ResponseSample> samples = result.samples().stream()
                 .map(s -> new ResponseSample(s.content(), s.finishReason())).toList();
         return new ResponseSamples(samples, List.of(caller.usage(request.stage(), request.role(), call, result)));
@@ -180,12 +191,15 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<JudgeVerdict> verdicts = new ArrayList<>();
         ChatCall lastCall = null;
         LlmGateway.Usage spent = new LlmGateway.Usage(0, 0, 0, 0, 0);
+        List<String> notes = List.of();
         for (String response : request.responses()) {
             ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(),
                     QualityJudgePrompt.of(request.instruction(), request.query(), response));
-            LlmGateway.Result result = caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer()));
+            LlmGateway.Result result =
+                    caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer(), request.campaignId()));
             lastCall = call;
             spent = spent.plus(result.usage());
+            notes = result.endpointNotes();
             List<Double> scores = new ArrayList<>();
             List<String> analyses = new ArrayList<>();
             List<String> errors = new ArrayList<>();
@@ -202,7 +216,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per response.
         List<LlmUsage> usage = lastCall == null ? List.of()
-                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, lastCall, new LlmGateway.Result(List.of(), spent)));
+                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, lastCall, new LlmGateway.Result(List.of(), spent, notes)));
         return new JudgeVerdicts(verdicts, usage);
     }
 
@@ -276,7 +290,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         LlmUsage usage(String stage, String role, ChatCall call, LlmGateway.Result result) {
             LlmGateway.Usage u = result.usage();
             return new LlmUsage(stage, role, call.model(), u.requests(), attempt - 1, u.cacheHits(), u.completions(),
-                    u.promptTokens(), u.completionTokens(), null);
+                    u.promptTokens(), u.completionTokens(), null, result.endpointNotes());
         }
     }
 
@@ -287,6 +301,11 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     /** {@code role} names the campaign field in messages ("judge.baseUrl"). */
     ChatCall resolve(String role, LlmSettings given, String userPrompt) {
+        return resolve(role, given, userPrompt, null);
+    }
+
+    /** @param schema what to ask for with {@code response_format}, or null for a plain prompt */
+    ChatCall resolve(String role, LlmSettings given, String userPrompt, ChatCall.ResponseSchema schema) {
         LlmSettings s = given == null ? LlmSettings.defaults() : given;
         String baseUrl = s.baseUrl() != null ? s.baseUrl() : defaults.baseUrl();
         String model = s.model() != null ? s.model() : defaults.model();
@@ -307,6 +326,6 @@ public class LlmActivitiesImpl implements LlmActivities {
             }
         }
         return new ChatCall(baseUrl, apiKey, model, List.of(new ChatCall.Message("user", userPrompt)),
-                s.temperature(), s.topP(), s.maxTokens(), s.seed() == null ? 0L : s.seed());
+                s.temperature(), s.topP(), s.maxTokens(), s.seed() == null ? 0L : s.seed(), schema);
     }
 }

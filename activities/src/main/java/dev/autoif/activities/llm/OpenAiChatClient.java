@@ -79,6 +79,19 @@ public final class OpenAiChatClient {
         if (call.temperature() != null) body.put("temperature", call.temperature());
         if (call.topP() != null) body.put("top_p", call.topP());
         if (call.maxTokens() != null) body.put("max_tokens", call.maxTokens());
+        if (call.schema() != null) {
+            ObjectNode format = body.putObject("response_format").put("type", call.schema().dialect());
+            try {
+                JsonNode schema = json.readTree(call.schema().schemaJson());
+                if (ChatCall.ResponseSchema.JSON_OBJECT.equals(call.schema().dialect())) {
+                    format.set("schema", schema);
+                } else {
+                    format.putObject("json_schema").put("name", call.schema().name()).set("schema", schema);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("the JSON schema of " + call.schema().name() + " is not JSON", e);
+            }
+        }
         return body.toString();
     }
 
@@ -92,11 +105,14 @@ public final class OpenAiChatClient {
             List<ChatSample> samples = new ArrayList<>();
             for (JsonNode choice : choices) {
                 JsonNode content = choice.path("message").path("content");
+                JsonNode finish = choice.path("finish_reason");
                 samples.add(new ChatSample(content.isTextual() ? content.asText() : "",
-                        choice.path("finish_reason").asText("unknown")));
+                        finish.isTextual() && !finish.asText().isBlank() ? finish.asText() : null));
             }
             JsonNode usage = root.path("usage");
-            return new ChatResponse(samples, usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0));
+            boolean reported = usage.isObject() && usage.path("completion_tokens").isNumber();
+            return new ChatResponse(samples, usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0),
+                    reported);
         } catch (IOException e) {
             throw ApplicationFailure.newFailure("LLM endpoint " + url + " returned a malformed body (" + e.getMessage()
                     + "): " + excerpt(body), FailureTypes.LLM_UNAVAILABLE);

@@ -1,5 +1,6 @@
 package dev.autoif.activities.sandbox;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
@@ -42,10 +43,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a batch of untrusted verifier functions against a batch of inputs in one throwaway
- * container: no network, read-only root, a small tmpfs, an unprivileged user, no capabilities,
- * no-new-privileges, memory/CPU/pids limits, and nothing from the host's environment. The
- * container is always removed; ones orphaned by a crashed worker are swept by
- * {@link #sweepOrphans()}.
+ * container: no network, read-only root, a small tmpfs, no-new-privileges, memory/CPU/pids
+ * limits, and nothing from the host's environment. Inside, runner.py starts as root with only the
+ * capabilities it needs to give every instruction (group) a uid of its own (setuid, setgid,
+ * chown, kill); verifier code never runs as root and keeps no capability. Each group travels in a
+ * file only the runner can read. The report is accepted only if it is the one document on
+ * stdout, carries this container's token, and has exactly the batch's shape. The container is
+ * always removed; ones orphaned by a crashed worker are swept by {@link #sweepOrphans()}.
  */
 public final class DockerSandbox {
     public static final String LABEL_ROLE = "dev.autoif.sandbox";
@@ -57,9 +61,11 @@ public final class DockerSandbox {
     public static final String LABEL_CREATED = "dev.autoif.created";
     /** How long after exiting (containers) or being made (volumes) an unclaimed one counts as orphaned. */
     public static final long ORPHAN_GRACE_SECONDS = 30;
-    private static final String SANDBOX_USER = "10001:10001";
+    /** The runner's supervisor; it drops every instruction's code to a uid of its own at once. */
+    private static final String SANDBOX_USER = "0:0";
+    private static final List<Capability> RUNNER_CAPABILITIES = List.of(Capability.SETUID, Capability.SETGID,
+            Capability.CHOWN, Capability.KILL);
     private static final String BATCH_DIR = "/batch";
-    private static final String BATCH_FILE = "batch.json";
     private static final int STDERR_TAIL = 2000;
     private static final Logger log = LoggerFactory.getLogger(DockerSandbox.class);
 
@@ -68,6 +74,9 @@ public final class DockerSandbox {
     private final String runnerSource;
     private final Telemetry telemetry;
     private final ObjectMapper json = new ObjectMapper();
+    /** Exactly one document: anything after the report (a second, forged one) makes it unreadable. */
+    private static final ObjectMapper REPORT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
     private volatile boolean imageChecked;
     private final java.util.concurrent.atomic.AtomicLong containersCreated = new java.util.concurrent.atomic.AtomicLong();
     /** Containers of this sandbox that exist right now, and the most at once: what the concurrency bound must cap. */
@@ -98,25 +107,39 @@ public final class DockerSandbox {
     /** One independent function x input matrix of a batch. */
     public record Group(List<String> functions, List<String> inputs) {}
 
+    /**
+     * A group's rows, and whether another group of the same container may have caused some of them
+     * (a timeout while starved of CPU, a SIGKILL from the kernel, a full /tmp, the batch deadline, a
+     * lost worker process): such a group's rows count only if it ran alone.
+     */
+    public record GroupResult(List<FunctionEvaluation> rows, boolean disturbed) {}
+
     /** Evaluates every function on every input; {@code heartbeat} is called every few seconds. */
     public EvaluationResult evaluate(EvaluationBatch batch, Runnable heartbeat) {
-        List<List<FunctionEvaluation>> groups = evaluateGroups(batch.campaignId(), batch.label(),
+        List<GroupResult> groups = runGroups(batch.campaignId(), batch.label(),
                 List.of(new Group(batch.functions(), batch.inputs())), batch.timeoutSeconds(), heartbeat);
-        return new EvaluationResult(groups.get(0));
+        return new EvaluationResult(groups.get(0).rows());
     }
 
     /**
      * Several independent matrices in one container, so that container start-up is paid once for
-     * many instructions; the result has one list of rows per group, in order.
+     * many instructions; the result has one list of rows per group, in order (disturbed or not).
      */
     public List<List<FunctionEvaluation>> evaluateGroups(String campaignId, String label, List<Group> groups,
                                                          int timeoutSeconds, Runnable heartbeat) {
-        return telemetry.sandboxRun(campaignId, groups.size(),
-                () -> runGroups(campaignId, label, groups, timeoutSeconds, heartbeat));
+        return runGroups(campaignId, label, groups, timeoutSeconds, heartbeat).stream().map(GroupResult::rows).toList();
     }
 
-    private List<List<FunctionEvaluation>> runGroups(String campaignId, String label, List<Group> groups,
-                                                     int timeoutSeconds, Runnable heartbeat) {
+    /** {@link #evaluateGroups}, saying for each group whether it was {@linkplain GroupResult#disturbed() disturbed}. */
+    public List<GroupResult> runGroups(String campaignId, String label, List<Group> groups, int timeoutSeconds,
+                                       Runnable heartbeat) {
+        return telemetry.sandboxRun(campaignId, groups.size(),
+                () -> runInContainer(campaignId, label, groups, timeoutSeconds, heartbeat),
+                results -> results.stream().map(GroupResult::rows).toList());
+    }
+
+    private List<GroupResult> runInContainer(String campaignId, String label, List<Group> groups, int timeoutSeconds,
+                                             Runnable heartbeat) {
         requireImage();
         Instant expires = Instant.now().plus(settings.batchDeadline()).plusSeconds(120);
         Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(campaignId),
@@ -131,9 +154,10 @@ public final class DockerSandbox {
             id = engineCall(() -> docker.createContainerCmd(settings.image())
                     // The runner travels with the worker, so image and runner cannot drift apart.
                     // -P: the working directory is not put on sys.path, so no file can shadow a module.
-                    .withCmd("python3", "-P", "-c", runnerSource, BATCH_DIR + "/" + BATCH_FILE)
-                    // A fixed hash seed makes set/dict-order-dependent verifiers deterministic.
-                    .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp")
+                    .withCmd("python3", "-P", "-c", runnerSource, BATCH_DIR)
+                    // A fixed hash seed makes set/dict-order-dependent verifiers deterministic. HOME is
+                    // the runner's; every instruction gets its own HOME and TMPDIR.
+                    .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/root")
                     .withUser(SANDBOX_USER)
                     .withWorkingDir("/")
                     .withNetworkDisabled(true)
@@ -141,10 +165,12 @@ public final class DockerSandbox {
                     .withHostConfig(HostConfig.newHostConfig()
                             .withNetworkMode("none")
                             .withReadonlyRootfs(true)
-                            // Owned by root and not writable by the sandbox user: hostile code cannot fill it.
+                            // Readable and writable by the runner's root only: no verifier can read
+                            // another instruction's file, or fill it.
                             .withBinds(new Bind(volume, new Volume(BATCH_DIR)))
                             .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
                             .withCapDrop(Capability.ALL)
+                            .withCapAdd(RUNNER_CAPABILITIES.toArray(Capability[]::new))
                             .withSecurityOpts(List.of("no-new-privileges"))
                             .withMemory(settings.memoryMb() * 1024L * 1024L)
                             .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
@@ -156,10 +182,11 @@ public final class DockerSandbox {
             containersCreated.incrementAndGet();
             maxContainersAlive.accumulateAndGet(containersAlive.incrementAndGet(), Math::max);
             String container = id;
-            byte[] tar = tarOf(BATCH_FILE, payload(groups, timeoutSeconds));
+            String token = newToken();
+            byte[] tar = batchArchive(groups, timeoutSeconds, token);
             engineCall(() -> docker.copyArchiveToContainerCmd(container).withRemotePath(BATCH_DIR)
                     .withTarInputStream(new ByteArrayInputStream(tar)).exec());
-            return runContainer(container, heartbeat);
+            return runContainer(container, heartbeat, groups, token);
         } finally {
             if (id != null) {
                 remove(id);
@@ -169,7 +196,7 @@ public final class DockerSandbox {
         }
     }
 
-    private List<List<FunctionEvaluation>> runContainer(String id, Runnable heartbeat) {
+    private List<GroupResult> runContainer(String id, Runnable heartbeat, List<Group> groups, String token) {
         try {
             engineCall(() -> docker.startContainerCmd(id).exec());
             int exit = awaitExit(id, heartbeat);
@@ -187,7 +214,7 @@ public final class DockerSandbox {
                         + ": " + output.stderrTail(), "SandboxRunnerFailed");
             }
             try {
-                return parseReport(json.readTree(output.stdout()));
+                return readReport(output.stdout(), groups, token);
             } catch (IOException | RuntimeException e) {
                 throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
                         + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
@@ -199,20 +226,42 @@ public final class DockerSandbox {
         }
     }
 
-    /** A one-file tar archive, root-owned and read-only, for copying into the batch volume. */
-    private static byte[] tarOf(String name, byte[] content) {
+    /**
+     * The batch for the batch volume, root-owned and readable by root alone (the runner, not the
+     * verifiers): batch.json with the settings, and one groups/G.json per group, so that each
+     * evaluator reads its own instruction's functions and inputs and nothing else.
+     */
+    private byte[] batchArchive(List<Group> groups, int timeoutSeconds, String token) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            TarArchiveEntry entry = new TarArchiveEntry(name);
-            entry.setSize(content.length);
-            entry.setMode(0444);
-            tar.putArchiveEntry(entry);
-            tar.write(content);
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            putFile(tar, "batch.json", json.writeValueAsBytes(settings(groups.size(), timeoutSeconds, token)));
+            TarArchiveEntry dir = new TarArchiveEntry("groups/");
+            dir.setMode(040700);
+            tar.putArchiveEntry(dir);
             tar.closeArchiveEntry();
+            for (int g = 0; g < groups.size(); g++) {
+                putFile(tar, "groups/" + g + ".json", json.writeValueAsBytes(groups.get(g)));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    private static void putFile(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(content.length);
+        entry.setMode(0100400);
+        tar.putArchiveEntry(entry);
+        tar.write(content);
+        tar.closeArchiveEntry();
+    }
+
+    private static String newToken() {
+        byte[] raw = new byte[16];
+        TOKENS.nextBytes(raw);
+        return java.util.HexFormat.of().formatHex(raw);
     }
 
     /** Polls the container's state (quickly at first, then every 250 ms), heartbeating, until it exits. */
@@ -301,8 +350,9 @@ public final class DockerSandbox {
         imageChecked = true;
     }
 
-    private byte[] payload(List<Group> groups, int timeoutSeconds) {
+    private Map<String, Object> settings(int groups, int timeoutSeconds, String token) {
         Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
         body.put("groups", groups);
         body.put("timeout_s", timeoutSeconds);
         body.put("deadline_s", settings.batchDeadline().toSeconds());
@@ -310,39 +360,84 @@ public final class DockerSandbox {
         body.put("memory_mb", Math.max(64, settings.memoryMb() - 96));
         body.put("seed", 0);
         body.put("workers", Math.max(1, (int) Math.round(settings.cpus())));
-        try {
-            return json.writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return body;
     }
 
-    /** Reads the runner's compact report (see runner.py) into pass-matrix rows. */
-    static List<List<FunctionEvaluation>> parseReport(JsonNode report) {
-        List<List<FunctionEvaluation>> groups = new ArrayList<>();
-        for (JsonNode group : report.required("groups")) {
-            List<FunctionEvaluation> rows = new ArrayList<>();
-            for (JsonNode row : group.required("rows")) {
-                JsonNode definitionError = row.path("definitionError");
-                String codes = row.path("cells").asText("");
-                JsonNode abstentions = row.path("abstentions");
-                List<Cell> cells = new ArrayList<>(codes.length());
-                for (int i = 0; i < codes.length(); i++) {
-                    char code = codes.charAt(i);
-                    JsonNode why = abstentions.path(Integer.toString(i));
-                    if (code == 'T' || code == 'F') {
-                        cells.add(new Cell(code == 'T', "bool", null, false));
-                    } else if (why.has("t")) {
-                        cells.add(new Cell(null, why.get("t").asText(), null, false));
-                    } else {
-                        cells.add(new Cell(null, null, why.path("e").asText("no reason reported"), why.path("to").asBoolean(false)));
-                    }
-                }
-                rows.add(new FunctionEvaluation(definitionError.isTextual() ? definitionError.asText() : null, cells));
-            }
-            groups.add(rows);
+    /**
+     * Reads the runner's compact report (see runner.py) into pass-matrix rows, refusing (with an
+     * IOException or IllegalArgumentException naming the problem) anything but exactly one JSON
+     * document on stdout, and any report that is not this container's (token)
+     * or not exactly in the shape of the batch: groups x functions x inputs, an abstention for every
+     * '?' cell and for nothing else.
+     */
+    static List<GroupResult> readReport(byte[] stdout, List<Group> batch, String token) throws IOException {
+        return parseReport(REPORT.readTree(stdout), batch, token);
+    }
+
+    private static List<GroupResult> parseReport(JsonNode report, List<Group> batch, String token) {
+        if (!report.isObject() || !token.equals(report.path("token").asText(null))) {
+            throw new IllegalArgumentException("the report does not carry this container's token");
         }
-        return groups;
+        JsonNode groups = report.path("groups");
+        if (!groups.isArray() || groups.size() != batch.size()) {
+            throw new IllegalArgumentException("the report has " + groups.size() + " groups, the batch " + batch.size());
+        }
+        List<GroupResult> results = new ArrayList<>();
+        for (int g = 0; g < batch.size(); g++) {
+            JsonNode group = groups.get(g);
+            JsonNode rowsNode = group.path("rows");
+            int functions = batch.get(g).functions().size();
+            int inputs = batch.get(g).inputs().size();
+            if (!rowsNode.isArray() || rowsNode.size() != functions || !group.path("disturbed").isBoolean()) {
+                throw new IllegalArgumentException("group " + g + " of the report is not " + functions + " rows");
+            }
+            List<FunctionEvaluation> rows = new ArrayList<>();
+            for (int f = 0; f < functions; f++) {
+                rows.add(parseRow(rowsNode.get(f), inputs, "group " + g + " row " + f));
+            }
+            results.add(new GroupResult(rows, group.get("disturbed").asBoolean()));
+        }
+        return results;
+    }
+
+    private static FunctionEvaluation parseRow(JsonNode row, int inputs, String where) {
+        JsonNode definitionError = row.path("definitionError");
+        JsonNode codesNode = row.path("cells");
+        if (!codesNode.isTextual()) {
+            throw new IllegalArgumentException(where + " has no cells");
+        }
+        String codes = codesNode.asText();
+        if (definitionError.isTextual()) {
+            if (!codes.isEmpty()) throw new IllegalArgumentException(where + " has a definition error and cells");
+            return new FunctionEvaluation(definitionError.asText(), List.of());
+        }
+        JsonNode abstentions = row.path("abstentions");
+        if (!definitionError.isNull() || codes.length() != inputs || !abstentions.isObject()) {
+            throw new IllegalArgumentException(where + " is not " + inputs + " cells");
+        }
+        List<Cell> cells = new ArrayList<>(inputs);
+        int abstained = 0;
+        for (int i = 0; i < inputs; i++) {
+            char code = codes.charAt(i);
+            if (code == 'T' || code == 'F') {
+                cells.add(new Cell(code == 'T', "bool", null, false));
+                continue;
+            }
+            JsonNode why = abstentions.path(Integer.toString(i));
+            if (code != '?' || !why.isObject()) {
+                throw new IllegalArgumentException(where + " cell " + i + " is neither T, F nor an explained abstention");
+            }
+            abstained++;
+            if (why.has("t")) {
+                cells.add(new Cell(null, why.get("t").asText(), null, false));
+            } else {
+                cells.add(new Cell(null, null, why.path("e").asText("no reason reported"), why.path("to").asBoolean(false)));
+            }
+        }
+        if (abstained != abstentions.size()) {
+            throw new IllegalArgumentException(where + " explains abstentions it does not have");
+        }
+        return new FunctionEvaluation(null, cells);
     }
 
     private boolean removeVolume(String volume) {

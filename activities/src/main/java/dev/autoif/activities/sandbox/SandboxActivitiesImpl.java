@@ -6,41 +6,60 @@ import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The S3/S7 sandbox activity. Concurrent {@code evaluate} calls of one worker are coalesced: the
- * first call of a round waits up to {@link Coalescing#window()} for others (with the same per-call
- * timeout) to join, up to {@link Coalescing#maxGroups()} batches and {@link Coalescing#maxCells()}
- * function x input cells, and then runs all of them as separate groups of ONE container
- * ({@link DockerSandbox#evaluateGroups}), handing each caller its own rows. A container start
- * (~0.5 s) is then paid once per round instead of once per instruction. The groups stay
- * independent matrices inside the container; only whole-container failures are shared, and then
- * every batch of the round is re-run in a container of its own, so each caller gets its own
- * result or its own failure (and Temporal retries it alone). Waiting callers keep heartbeating.
- * At most {@link Coalescing#containers()} containers run at once; a round keeps accepting joiners
- * while it waits for one. A lone call gets exactly the rows (and labels) it got before.
+ * The S3/S7 sandbox activity. Concurrent {@code evaluate} calls of one worker are coalesced: a
+ * round opened by a call waits up to {@link Coalescing#window()} for others (of the same campaign,
+ * unless {@link Coalescing#mixCampaigns()}, and with the same per-call timeout) to join, up to
+ * {@link Coalescing#maxGroups()} batches and {@link Coalescing#maxCells()} function x input cells,
+ * and then runs all of them as separate groups of ONE container ({@link DockerSandbox#runGroups}),
+ * handing each caller its own rows. A container start (~0.5 s) is then paid once per round instead
+ * of once per instruction. The groups stay independent matrices inside the container, each under
+ * a uid of its own; when the shared container fails as a whole, every batch of the round is re-run
+ * in a container of its own, and so is each batch whose rows another group may have disturbed
+ * (see {@link DockerSandbox.GroupResult}), so each caller gets its own result or its own failure
+ * (and Temporal retries it alone).
+ *
+ * <p>The round runs on a thread of its own, not on any caller's: every caller waits for its rows
+ * heartbeating its own activity, so a caller that is cancelled or whose heartbeat fails leaves
+ * alone and the others still get their rows. A round whose callers have all left stops its
+ * container. At most {@link Coalescing#containers()} containers run at once; a round keeps
+ * accepting joiners while it waits for one. A lone call gets exactly the rows (and labels) it got
+ * before.
  */
 public class SandboxActivitiesImpl implements SandboxActivities {
     private static final Logger log = LoggerFactory.getLogger(SandboxActivitiesImpl.class);
     private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final ThreadFactory ROUND_THREADS = Thread.ofPlatform().daemon().name("sandbox-round-", 0).factory();
 
     /**
-     * @param window     how long the first call of a round waits for others; zero turns coalescing off
-     * @param maxGroups  batches per container at most (1 turns coalescing off)
-     * @param maxCells   functions x inputs per container at most (a single bigger batch still runs, alone)
-     * @param containers containers running at once in this worker
+     * @param window       how long the first call of a round waits for others; zero turns coalescing off
+     * @param maxGroups    batches per container at most (1 turns coalescing off)
+     * @param maxCells     functions x inputs per container at most (a single bigger batch still runs, alone)
+     * @param containers   containers running at once in this worker
+     * @param mixCampaigns whether batches of different campaigns may share a container (the operator's opt-in)
      */
-    public record Coalescing(Duration window, int maxGroups, long maxCells, int containers) {
+    public record Coalescing(Duration window, int maxGroups, long maxCells, int containers, boolean mixCampaigns) {
+        /** Containers are never shared between campaigns. */
+        public Coalescing(Duration window, int maxGroups, long maxCells, int containers) {
+            this(window, maxGroups, maxCells, containers, false);
+        }
+
         public static Coalescing off(int containers) {
             return new Coalescing(Duration.ZERO, 1, Long.MAX_VALUE, containers);
         }
@@ -64,7 +83,8 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     private final Semaphore containers;
     private final Telemetry telemetry;
     private final Object lock = new Object();
-    private Round open; // the round that accepts joiners, guarded by lock
+    /** The rounds that accept joiners, one per campaign (or one for all when mixing) and per-call timeout; guarded by lock. */
+    private final Map<RoundKey, Round> open = new HashMap<>();
 
     /** Without coalescing: every call runs its own container (the worker's slot limit bounds them). */
     public SandboxActivitiesImpl(DockerSandbox sandbox) {
@@ -88,16 +108,16 @@ public class SandboxActivitiesImpl implements SandboxActivities {
         return evaluate(batch, () -> context.heartbeat(null));
     }
 
-    /** The activity's work with an explicit heartbeat (what tests and the benchmark call). */
+    /**
+     * The activity's work with an explicit heartbeat (what tests and the benchmark call). A
+     * heartbeat that throws (the activity was cancelled or timed out) ends this call only.
+     */
     public EvaluationResult evaluate(EvaluationBatch batch, Runnable heartbeat) {
         if (!coalescing.enabled()) {
             return alone(batch, heartbeat);
         }
         Pending me = new Pending(batch);
-        Round round = join(me);
-        if (round.leader == me) {
-            round.run(heartbeat);
-        }
+        join(me);
         List<FunctionEvaluation> rows = await(me, heartbeat);
         return rows != null ? new EvaluationResult(rows) : alone(batch, heartbeat);
     }
@@ -115,44 +135,58 @@ public class SandboxActivitiesImpl implements SandboxActivities {
         return (long) b.functions().size() * b.inputs().size();
     }
 
-    /** Joins the open round if it fits, else opens a new one and leads it. */
-    private Round join(Pending p) {
+    private record RoundKey(String campaign, int timeoutSeconds) {}
+
+    private RoundKey keyOf(EvaluationBatch b) {
+        return new RoundKey(coalescing.mixCampaigns() ? null : Objects.requireNonNullElse(b.campaignId(), ""), b.timeoutSeconds());
+    }
+
+    /** Joins the open round of its kind if it fits, else opens a new one (and starts its thread). */
+    private void join(Pending p) {
+        RoundKey key = keyOf(p.batch);
         synchronized (lock) {
-            Round r = open;
-            if (r != null && r.accepts(p)) {
-                r.members.add(p);
-                r.cells += cells(p.batch);
+            Round r = open.get(key);
+            if (r != null && r.fits(p)) {
+                r.add(p);
                 if (r.members.size() >= coalescing.maxGroups()) {
-                    open = null;
+                    open.remove(key);
                     lock.notifyAll();
                 }
-                return r;
+                return;
             }
             if (r != null) {
-                open = null; // full for this batch: seal it, its leader runs it as soon as it can
+                open.remove(key); // full for this batch: seal it, its thread runs it as soon as it can
                 lock.notifyAll();
             }
-            Round fresh = new Round(p);
-            open = fresh;
-            return fresh;
+            Round fresh = new Round(key);
+            fresh.add(p);
+            open.put(key, fresh);
+            ROUND_THREADS.newThread(fresh::run).start();
         }
     }
 
-    /** Waits for this caller's rows, heartbeating; null means: run alone (the shared run failed). */
+    /**
+     * Waits for this caller's rows, heartbeating; null means: run alone. If the heartbeat throws or
+     * the thread is interrupted, this caller leaves its round (which carries on for the others).
+     */
     private List<FunctionEvaluation> await(Pending p, Runnable heartbeat) {
-        while (true) {
-            try {
-                return p.result.get(HEARTBEAT_NANOS, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                heartbeat.run();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw io.temporal.failure.ApplicationFailure.newFailure("interrupted while waiting for a shared sandbox run",
-                        "SandboxInterrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
+        try {
+            while (true) {
+                try {
+                    return p.result.get(HEARTBEAT_NANOS, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    heartbeat.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw ApplicationFailure.newFailure("interrupted while waiting for a shared sandbox run", "SandboxInterrupted");
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                }
             }
+        } catch (RuntimeException | Error e) {
+            p.round.leave(p);
+            throw e;
         }
     }
 
@@ -164,81 +198,117 @@ public class SandboxActivitiesImpl implements SandboxActivities {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw io.temporal.failure.ApplicationFailure.newFailure("interrupted while waiting for a sandbox container",
-                    "SandboxInterrupted");
+            throw ApplicationFailure.newFailure("interrupted while waiting for a sandbox container", "SandboxInterrupted");
         }
     }
 
     private static final class Pending {
         final EvaluationBatch batch;
         final CompletableFuture<List<FunctionEvaluation>> result = new CompletableFuture<>();
+        Round round;
 
         Pending(EvaluationBatch batch) {
             this.batch = batch;
         }
     }
 
+    /** Thrown into a round's container run when every caller of the round has left. */
+    private static final class Abandoned extends RuntimeException {
+        Abandoned() {
+            super("every caller of the shared sandbox run has left", null, false, false);
+        }
+    }
+
     private final class Round {
-        final Pending leader;
-        final List<Pending> members = new ArrayList<>();
+        final RoundKey key;
+        final List<Pending> members = new ArrayList<>(); // guarded by lock
         final long opened = System.nanoTime();
-        long cells;
+        long cells; // guarded by lock
+        boolean sealed; // guarded by lock: no one joins or is dropped from the container any more
 
-        Round(Pending leader) {
-            this.leader = leader;
-            members.add(leader);
-            cells = cells(leader.batch);
+        Round(RoundKey key) {
+            this.key = key;
         }
 
-        boolean accepts(Pending p) {
-            return p.batch.timeoutSeconds() == leader.batch.timeoutSeconds()
-                    && members.size() < coalescing.maxGroups()
-                    && cells + cells(p.batch) <= coalescing.maxCells();
+        void add(Pending p) {
+            p.round = this;
+            members.add(p);
+            cells += cells(p.batch);
         }
 
-        /** Leader only: waits out the window (and for a container), seals the round, runs it, hands out rows. */
-        void run(Runnable heartbeat) {
+        boolean fits(Pending p) {
+            return members.size() < coalescing.maxGroups() && cells + cells(p.batch) <= coalescing.maxCells();
+        }
+
+        /** A caller that stopped waiting: it is dropped if the container has not started; the rest carry on. */
+        void leave(Pending p) {
+            synchronized (lock) {
+                p.result.cancel(false);
+                if (!sealed && members.remove(p)) {
+                    cells -= cells(p.batch);
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        boolean everyoneLeft() {
+            synchronized (lock) {
+                return members.stream().allMatch(m -> m.result.isCancelled());
+            }
+        }
+
+        /** On the round's own thread: waits out the window (and for a container), seals the round, runs it, hands out rows. */
+        void run() {
             long until = opened + coalescing.window().toNanos();
-            long lastBeat = System.nanoTime();
             boolean permit = false;
+            List<Pending> batch;
             try {
                 synchronized (lock) {
-                    while (open == this) {
+                    while (open.get(key) == this && !members.isEmpty()) {
                         long now = System.nanoTime();
-                        if (now - lastBeat > HEARTBEAT_NANOS) {
-                            heartbeat.run();
-                            lastBeat = now;
-                        }
                         if (now >= until && (permit || (permit = containers.tryAcquire()))) {
-                            open = null;
                             break;
                         }
                         long wait = now < until ? until - now : TimeUnit.MILLISECONDS.toNanos(20);
-                        lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(wait, HEARTBEAT_NANOS))));
+                        lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
                     }
+                    if (open.get(key) == this) {
+                        open.remove(key);
+                    }
+                    sealed = true;
+                    batch = List.copyOf(members);
+                }
+                if (batch.isEmpty()) {
+                    return;
                 }
                 if (!permit) {
-                    acquire(heartbeat);
+                    containers.acquire();
                     permit = true;
                 }
-                List<Pending> batch = List.copyOf(members); // sealed: no one joins any more
+                if (everyoneLeft()) {
+                    return;
+                }
                 telemetry.sandboxRound(batch.size(), System.nanoTime() - opened);
-                runSealed(batch, heartbeat);
+                runSealed(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                for (Pending p : members) p.result.complete(null);
-            } catch (RuntimeException e) {
-                for (Pending p : members) p.result.completeExceptionally(e);
+                synchronized (lock) {
+                    for (Pending p : members) p.result.complete(null);
+                }
             } finally {
                 if (permit) containers.release();
             }
         }
 
-        private void runSealed(List<Pending> batch, Runnable heartbeat) {
+        /** Members' heartbeats are their own; the container only checks that someone still waits. */
+        private void stillWanted() {
+            if (everyoneLeft()) throw new Abandoned();
+        }
+
+        private void runSealed(List<Pending> batch) {
             if (batch.size() == 1) {
-                EvaluationBatch b = batch.get(0).batch;
                 try {
-                    batch.get(0).result.complete(sandbox.evaluate(b, heartbeat).rows());
+                    batch.get(0).result.complete(sandbox.evaluate(batch.get(0).batch, this::stillWanted).rows());
                 } catch (RuntimeException e) {
                     batch.get(0).result.completeExceptionally(e);
                 }
@@ -247,11 +317,11 @@ public class SandboxActivitiesImpl implements SandboxActivities {
             List<DockerSandbox.Group> groups = batch.stream()
                     .map(p -> new DockerSandbox.Group(p.batch.functions(), p.batch.inputs())).toList();
             String campaign = batch.stream().map(p -> p.batch.campaignId()).distinct().count() == 1
-                    ? leader.batch.campaignId() : "mixed";
-            List<List<FunctionEvaluation>> rows;
+                    ? batch.get(0).batch.campaignId() : "mixed";
+            List<DockerSandbox.GroupResult> results;
             try {
-                rows = sandbox.evaluateGroups(campaign, "coalesced-" + batch.size() + "-" + leader.batch.label(), groups,
-                        leader.batch.timeoutSeconds(), heartbeat);
+                results = sandbox.runGroups(campaign, "coalesced-" + batch.size() + "-" + batch.get(0).batch.label(), groups,
+                        key.timeoutSeconds(), this::stillWanted);
             } catch (RuntimeException e) {
                 // Whatever broke the shared container, each batch now gets a container of its own
                 // (in its own caller's thread), so one bad batch fails only itself.
@@ -260,15 +330,26 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                         && dev.autoif.workflows.FailureTypes.SANDBOX_ENGINE_DOWN.equals(af.getType());
                 if (engineDown) {
                     log.debug("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
-                } else {
+                } else if (!(e instanceof Abandoned)) {
                     log.warn("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
                 }
-                telemetry.sandboxReruns(batch.size());
+                if (!(e instanceof Abandoned)) {
+                    telemetry.sandboxReruns(batch.size());
+                }
                 for (Pending p : batch) p.result.complete(null);
                 return;
             }
+            int disturbed = 0;
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result.complete(rows.get(i));
+                DockerSandbox.GroupResult r = results.get(i);
+                // Rows another group may have caused are not this batch's: it runs again, alone.
+                batch.get(i).result.complete(r.disturbed() ? null : r.rows());
+                if (r.disturbed()) disturbed++;
+            }
+            if (disturbed > 0) {
+                telemetry.sandboxReruns(disturbed);
+                log.info("{} of {} batches of a shared sandbox run may have been disturbed by another; running them alone",
+                        disturbed, batch.size());
             }
         }
     }

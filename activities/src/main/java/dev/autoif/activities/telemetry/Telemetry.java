@@ -64,7 +64,7 @@ public final class Telemetry {
         definitionErrors = Counter.builder("autoif_sandbox_definition_errors")
                 .description("Functions that did not compile or raised when defined").register(registry);
         reruns = Counter.builder("autoif_sandbox_reruns")
-                .description("Batches re-run in a container of their own after a shared container failed").register(registry);
+                .description("Batches re-run in a container of their own after a shared container failed or disturbed them").register(registry);
         roundBatches = DistributionSummary.builder("autoif_sandbox_round_batches")
                 .description("Sandbox activities (instructions) sharing one container").publishPercentileHistogram()
                 .maximumExpectedValue(1024.0).register(registry);
@@ -131,15 +131,16 @@ public final class Telemetry {
      * One verifier container run of {@code batches} independent matrices: its duration and result (ok or the failure
      * type), the evaluations, timeouts, abstentions and definition errors in its rows, and a span "sandbox.run".
      */
-    public List<List<FunctionEvaluation>> sandboxRun(String campaignId, int batches,
-                                                     Supplier<List<List<FunctionEvaluation>>> run) {
+    public <T> T sandboxRun(String campaignId, int batches, Supplier<T> run,
+                            java.util.function.Function<T, List<List<FunctionEvaluation>>> rowsOf) {
         Span span = tracer.spanBuilder("sandbox.run").setAttribute("autoif.campaign", campaignId == null ? "" : campaignId)
                 .setAttribute("sandbox.batches", batches).startSpan();
         containersRunning.incrementAndGet();
         long started = System.nanoTime();
         String result = "ok";
         try (Scope ignored = span.makeCurrent()) {
-            List<List<FunctionEvaluation>> groups = run.get();
+            T outcome = run.get();
+            List<List<FunctionEvaluation>> groups = rowsOf.apply(outcome);
             long cells = 0, timedOut = 0, abstained = 0, undefined = 0;
             for (List<FunctionEvaluation> rows : groups) {
                 for (FunctionEvaluation row : rows) {
@@ -157,7 +158,7 @@ public final class Telemetry {
             definitionErrors.increment(undefined);
             span.setAttribute("sandbox.evaluations", cells);
             span.setAttribute("sandbox.timeouts", timedOut);
-            return groups;
+            return outcome;
         } catch (RuntimeException e) {
             result = failureClass(e);
             span.recordException(e);
@@ -178,7 +179,7 @@ public final class Telemetry {
         queueWait.record(waitedNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A shared container failed: its {@code batches} are re-run one container each. */
+    /** A shared container failed or disturbed {@code batches}: they are re-run one container each. */
     public void sandboxReruns(int batches) {
         reruns.increment(batches);
     }

@@ -1,27 +1,49 @@
 # Verifier runner: executes untrusted `evaluate(response)` functions inside the sandbox container.
 #
-# Protocol: argv[1] names a read-only JSON file
-#   {"groups": [{"functions": [src...], "inputs": [str...]}...], "timeout_s": float,
-#    "deadline_s": float, "memory_mb": int, "seed": int, "workers": int}
-# Every function of a group is evaluated on every input of that group. stdout receives one JSON
-# document and nothing else:
-#   {"groups": [{"rows": [{"definitionError": str|null, "cells": "TF?..", "abstentions": {...}}...]}...]}
+# Protocol: argv[1] names the batch directory, readable by this process only:
+#   batch.json  {"token": str, "groups": int, "timeout_s": float, "deadline_s": float,
+#                "memory_mb": int, "seed": int, "workers": int}
+#   groups/<g>.json  {"functions": [src...], "inputs": [str...]}   one file per instruction (group)
+# Every function of a group is evaluated on every input of that group. The report goes to the
+# container's stdout, which only this process (PID 1) holds; it is one JSON document:
+#   {"token": str, "groups": [{"disturbed": bool, "rows": [{"definitionError": str|null, "cells": "TF?..",
+#     "abstentions": {...}}...]}...]}
 # where cells has one character per input: T or F (the function returned that bool) or ? (it
 # abstained), and abstentions maps the input's index to why:
 #   {"t": "<type name>"} non-bool return, {"e": "<error>"} exception or death,
-#   {"e": "<error>", "to": true} timeout.
+#   {"e": "<error>", "to": true} timeout; "x": true marks a cause that another instruction of the
+#   same container may have brought about (a timeout while starved of CPU, a SIGKILL nobody here
+#   sent, a full /tmp, the batch deadline, a lost worker). A group with such a cell is "disturbed":
+#   the worker re-runs it in a container of its own when the container held other groups.
 #
-# Isolation inside the container. Work is spread over `workers` pre-forked shard processes, one
-# per CPU the container may use; a shard runs an instruction's functions (a "unit") in a freshly
-# forked evaluator process, each function in a fresh namespace in which its own helpers and
-# imports are visible. A call that overruns the per-call timeout has its process group SIGKILLed
-# (this also stops hangs inside C code); a call or definition that kills, exits or times out its
-# process is charged to that function alone, and a fresh process carries on with the next input
-# and the remaining functions.
+# Boundaries. The container starts this process as root with only CAP_SETUID, CAP_SETGID,
+# CAP_CHOWN and CAP_KILL (no-new-privileges, read-only root, no network). This process and its
+# shards run only the code in this file; they are non-dumpable, so no other uid can trace them,
+# read or write their memory, or open their descriptors through /proc. Each instruction's code
+# runs under a uid and gid of its own per shard (UID_BASE + g * shards + s), set in the forked
+# evaluator before any of that code runs: instructions cannot signal, trace, re-limit or read
+# each other's processes, and lose every capability. An evaluator reads its own instruction's
+# file while still root and then drops root, so it never holds another instruction's functions
+# or inputs (shards hold none); it inherits only its result pipe and its own result page, with
+# 0, 1 and 2 on /dev/null. /tmp and /dev/shm are closed to evaluators; each instruction (per
+# shard) has a private HOME = TMPDIR = /tmp/u<uid> (mode 0700, umask 077), emptied after it, and
+# every process it left behind is killed (the shard is their subreaper; a helper with the
+# instruction's uid kills them with kill(-1), which reaches no other uid).
+#
+# Work is spread over `workers` pre-forked shard processes, one per CPU the container may use; a
+# shard runs an instruction's functions (a "unit") in a freshly forked evaluator process, each
+# function in a fresh namespace in which its own helpers and imports are visible. A call that
+# overruns the per-call timeout (measured by the shard's own clock from when it saw the call
+# start) has its process group SIGKILLed (this also stops hangs inside C code); a call or
+# definition that kills, exits or times out its process is charged to that function alone, and a
+# fresh process carries on with the next input and the remaining functions. This process watches
+# every shard: a shard that dies or outlives the deadline is killed and its unreported jobs are
+# reported as lost (disturbed); a frame that is not exactly the next job the shard was given, in
+# the shape of the batch, fails the whole container (exit 3).
 #
 # THE TRADE-OFF (for throughput: a fork plus the pages it copies cost ~1-2 ms, five to ten times a
 # typical function's own work): functions of the SAME instruction may run one after another in the
-# same process. Functions of different instructions never share a process. Between two functions
+# same process. Functions of different instructions never share a process or a uid. Between two functions
 # the evaluator restores builtins and checks that the process is still pristine (Snapshot): the
 # same modules loaded and the same attributes in the modules verifiers use by name (os, sys, re,
 # random, json, string, math, collections, itertools, unicodedata, datetime, ...), sys.path and
@@ -40,12 +62,13 @@
 # checks, e.g. mutating objects of modules outside the checked list, or of a checked module's
 # classes or functions through means that raise no audit event. Such code can change the results
 # of later functions of the same instruction in the same batch; it cannot reach other
-# instructions' processes, the runner's other shards' results, the host or the network, which the
-# container and the per-process limits still enforce. `random` is seeded before each definition,
-# and before every call of a function whose code names it.
+# instructions' processes, files or results, the runner, the host or the network. `random` is
+# seeded before each definition, and before every call of a function whose code names it.
 import _thread
 import builtins
 import collections
+import ctypes
+import errno
 import gc
 import json
 import mmap
@@ -117,6 +140,11 @@ def receive(fd, timeout):
     return message if isinstance(message, dict) else DIED
 
 
+# Errors that a full /tmp, a full pids limit or memory pressure raise: in a shared container another
+# instruction can cause them, so the instruction is re-run in a container of its own.
+SHARED_ERRNOS = frozenset((errno.ENOSPC, errno.EAGAIN, errno.ENOMEM, errno.EDQUOT))
+
+
 def describe(exc):
     try:
         text = "%s: %s" % (_type(exc).__name__, _str(exc))
@@ -125,17 +153,18 @@ def describe(exc):
     return text[:ERROR_CHARS]
 
 
-# Evaluator -> shard channel: bool results, the current call and the progress go through a shared
-# memory page (no system call per call); details of abstentions, definition errors and "done" go
-# through a pipe, which also tells the shard when the evaluator dies.
-#   shm[0:8] start time of the current call or definition, shm[8:12] its function k (position in
-#   the unit), shm[12:16] its input i (-1 while defining k), shm[16:20] functions finished,
-#   shm[32 + k * n + i] result code of function k on input i
-CALL, FINISHED, CODES = 0, 16, 32
+# Evaluator -> shard channel. The evaluator's results and position go through a shared memory
+# page of its own (no system call per call); details of abstentions, definition errors and "done"
+# go through a pipe of its own, which also tells the shard when the evaluator dies. The evaluator
+# can write both, so the shard trusts neither with anything but the evaluator's own instruction:
+# it keeps the clock, the deadline and the last position it saw in its own memory, accepts a
+# position only if it moves forward within the unit, and checks every message against the unit.
+#   int32 [0] position: 0 not started, else 1 + k * (n + 1) + (i + 1) (i = -1 while defining k)
+#   int32 [1] functions finished;  byte [CODES + k * n + i] result code of function k on input i
+CODES = 8
 PENDING, CODE_TRUE, CODE_FALSE, CODE_DETAIL = 0, 1, 2, 3
 DONE = b"D"
 STOPPED = b"S"
-_pack_into = struct.pack_into
 
 # Audit events after which the evaluator's process no longer counts as pristine: reaching other
 # frames or objects, patching classes, forking, changing the environment or directory, tracing,
@@ -188,6 +217,7 @@ class Snapshot:
                                                              resource.RLIMIT_CPU, resource.RLIMIT_NPROC, resource.RLIMIT_STACK)]
         self.pgrp = os.getpgrp()
         self.recursion = sys.getrecursionlimit()
+        self.environ = dict(os.environ)  # HOME and TMPDIR are the instruction's own
         stat = os.fstat(res_fd)
         self.res = (res_fd, stat.st_ino, stat.st_dev)
 
@@ -296,30 +326,26 @@ def _audit(event, args):
         _tainted[0] = True
 
 
-def evaluator(codes, inputs, k0, i0, shm, res_fd, memory_mb, seed, region, jobs, snapshot, scopes):
-    """Runs in a forked child: evaluates codes[k0:] in order, codes[k0] from input i0 on, each
-    function in a fresh namespace. After each function the process must still be pristine
-    (see Snapshot) for the next one to run here; otherwise this process ends and the shard
-    continues with the next function in a fresh one."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (8 * 1024 * 1024, 8 * 1024 * 1024))
+
+def evaluator(codes, inputs, k0, i0, shm, res_fd, seed, snapshot):
+    """Runs in a forked child whose privileges are already dropped: evaluates codes[k0:] (sources,
+    compiled here, under this process's limits) in order, codes[k0] from input i0 on, each
+    function in a fresh namespace. After each function the process must still be pristine (see
+    Snapshot) for the next one to run here; otherwise this process ends and the shard continues
+    with the next function in a fresh one."""
     sys.setrecursionlimit(2000)
     snapshot.enter(res_fd)
     sys.addaudithook(_audit)
-    clock = time.monotonic
     n = _len(inputs)
+    words = memoryview(shm)[:CODES].cast("i")  # aligned int stores: the shard never sees half a position
     for k in range(k0, _len(codes)):
-        _pack_into("<dii", shm, CALL, clock(), k, -1)
-        region[0:4] = _pack("<i", jobs[k])
+        words[0] = 1 + k * (n + 1)
         namespace = {"__name__": "verifier", "__builtins__": builtins}
         random.seed(seed)
+        code = None
         try:
-            exec(codes[k], namespace)
+            code = compile(codes[k], "<verifier>", "exec")
+            exec(code, namespace)
             evaluate = namespace.get("evaluate")
             if not _callable(evaluate):
                 raise NameError("no callable evaluate(response) defined")
@@ -328,9 +354,9 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, memory_mb, seed, region, jobs,
             evaluate = None
         if evaluate is not None:
             base = CODES + k * n
-            reseed = _mentions_random(codes[k])
+            reseed = _mentions_random(code)
             for index in range(i0 if k == k0 else 0, n):
-                _pack_into("<dii", shm, CALL, clock(), k, index)
+                words[0] = 2 + k * (n + 1) + index
                 if reseed:
                     random.seed(seed)
                 try:
@@ -341,13 +367,21 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, memory_mb, seed, region, jobs,
                     detail = {"k": k, "i": index, "t": _type(value).__name__}
                 except BaseException as exc:  # SystemExit and KeyboardInterrupt abstain too
                     detail = {"k": k, "i": index, "e": describe(exc)}
+                    if isinstance(exc, OSError) and exc.errno in SHARED_ERRNOS:
+                        detail["x"] = True
                 send_json(res_fd, detail)
                 shm[base + index] = CODE_DETAIL
-        del namespace, evaluate
-        _pack_into("<i", shm, FINISHED, k + 1)
+        words[1] = k + 1
+        scope = ()  # a function that did not compile ran nothing: only the general checks
+        try:
+            if code is not None:
+                scope = snapshot.scope(code)
+        except BaseException:  # a pathologically nested function: just do not reuse the process
+            scope = False
+        del namespace, evaluate, code
         builtins.__dict__.clear()
         builtins.__dict__.update(_builtins_copy)
-        if k + 1 < _len(codes) and not snapshot.pristine(scopes[k]):
+        if k + 1 < _len(codes) and not snapshot.pristine(scope):
             send(res_fd, STOPPED)  # the shard stops this process (and anything it left running)
             return
     send(res_fd, DONE)
@@ -369,11 +403,36 @@ def _mentions_random(code):
     return False
 
 
+UID_BASE = 20000
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def drop_to(uid):
+    """Irrevocably becomes the unprivileged uid (and gid) of one instruction: every capability goes."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+class Unit:
+    """One instruction's functions on one shard: what the shard knows of it (no sources, no inputs)."""
+
+    def __init__(self, path, g, functions, n, uid):
+        self.path, self.g, self.functions, self.n, self.uid = path, g, functions, n, uid
+        self.home = "/tmp/u%d" % uid
+
+
 class Evaluator:
     """A forked child evaluating the functions of a unit from function k, input i on."""
 
-    def __init__(self, codes, inputs, k, i, batch, region, jobs, snapshot, scopes):
-        self.shm = mmap.mmap(-1, CODES + _len(codes) * _len(inputs))
+    def __init__(self, unit, k, i, batch, snapshot):
+        count, n = _len(unit.functions), unit.n
+        self.shm = mmap.mmap(-1, CODES + count * n)
+        self.words = memoryview(self.shm)[:CODES].cast("i")
+        self.lowest = 1 + k * (n + 1)  # the first position this process may report
+        self.highest = count * (n + 1)
         res_r, res_w = os.pipe()
         pid = fork()
         if pid == 0:
@@ -381,61 +440,181 @@ class Evaluator:
                 os.setsid()
                 os.close(res_r)
                 gc.disable()
-                evaluator(codes, inputs, k, i, self.shm, res_w, batch["child_memory_mb"], batch["seed"], region, jobs, snapshot, scopes)
+                # Still root: read this instruction's file (no other), then shed everything else.
+                with open(unit.path, "rb") as f:
+                    raw = f.read()
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                os.closerange(3, res_w)
+                os.closerange(res_w + 1, 1 << 16)
+                with open("/proc/self/oom_score_adj", "w") as f:
+                    f.write("1000")  # under memory pressure the kernel kills verifiers, not the runner
+                limit = batch["child_memory_mb"] * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+                resource.setrlimit(resource.RLIMIT_FSIZE, (8 * 1024 * 1024, 8 * 1024 * 1024))
+                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+                drop_to(unit.uid)
+                os.environ["HOME"] = os.environ["TMPDIR"] = unit.home
+                group = json.loads(raw)
+                del raw
+                codes = tuple(group["functions"][f] for f in unit.functions)
+                inputs = tuple(group["inputs"])
+                del group
+                evaluator(codes, inputs, k, i, self.shm, res_w, batch["seed"], snapshot)
             finally:
                 os._exit(0)
         os.close(res_w)
-        region[4:8] = _pack("<i", pid)
         self.pid, self.res = pid, res_r
+        self.forked = time.monotonic()
+        self.seen, self.seen_at = 0, self.forked
+        self.cpu_at = None  # (time, CPU seconds) when the call in progress was first seen still running
 
-    def current_call(self):
-        """(start time, function, input or -1 while defining) of the call in progress or last started."""
-        return struct.unpack_from("<dii", self.shm, CALL)
+    def position(self):
+        """The furthest position the evaluator has reported that is plausible; records when (by this
+        process's clock) it first saw it."""
+        p = self.words[0]
+        if self.seen < p <= self.highest and p >= self.lowest:
+            self.seen, self.seen_at, self.cpu_at = p, time.monotonic(), None
+        return self.seen
+
+    def still_running(self):
+        """Called when a poll found the call in progress unchanged: notes the CPU time once per call
+        (a /proc read only for calls that last a poll or more)."""
+        if self.cpu_at is None:
+            self.cpu_at = (time.monotonic(), self.cpu())
+
+    def cpu(self):
+        """CPU seconds the evaluator process has used (0 when it is gone)."""
+        try:
+            with open("/proc/%d/stat" % self.pid, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def starved(self):
+        """Whether the call in progress got under a quarter of a CPU since it was first seen running:
+        what a neighbour hogging the container's CPU does (or a call that sleeps)."""
+        if self.cpu_at is None:
+            return False
+        since, cpu = self.cpu_at
+        return self.cpu() - cpu < (time.monotonic() - since) / 4
 
     def finished(self):
-        return struct.unpack_from("<i", self.shm, FINISHED)[0]
+        return self.words[1]
 
     def stop(self):
-        """Kills the evaluator and anything it forked; the zombie is reaped later, off the hot path."""
-        if self.pid:
-            for target in (os.killpg, os.kill):
-                try:
-                    target(self.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            self.pid = 0
+        """Kills the evaluator and its process group; returns its wait status (None if it was gone)."""
+        if not self.pid:
+            return None
+        for target in (os.killpg, os.kill):
+            try:
+                target(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        status = _wait(self.pid)
+        self.pid = 0
+        return status
 
-    def kill(self):
+    def exited_alone(self):
+        """After its pipe closed: its wait status if it exited by itself within a moment, else None."""
+        for _ in range(20):
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid:
+                self.pid = 0
+                return status
+            time.sleep(0.005)
+        return None
+
+    def close(self):
         self.stop()
         os.close(self.res)
+        self.words.release()
         self.shm.close()
+
+
+def _wait(pid):
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
 
 
 DIED_CELL = "verifier process died (exit, signal or memory limit)"
 
 
-def run_unit(unit, inputs, batch, deadline, region, snapshot):
+def clean_up(unit, empty_size, wipe):
+    """Kills whatever the unit's evaluators left running (all of it is this shard's children, the
+    shard being their subreaper) and, if `wipe`, empties its private directory: both with a helper
+    that has the unit's uid, so that kill(-1) and the removal reach nothing else."""
+    leftovers = _has_children()
+    if not leftovers and not (wipe and os.stat(unit.home).st_size != empty_size):
+        return
+    pid = fork()
+    if pid == 0:
+        try:
+            drop_to(unit.uid)
+            for _ in range(3):
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except OSError:
+                    pass
+            if wipe:
+                for root, dirs, _ in os.walk(unit.home):  # a directory it made unreadable is still its own
+                    for name in dirs:
+                        _quietly(lambda path: os.chmod(path, 0o700), os.path.join(root, name))
+                for root, dirs, files in os.walk(unit.home, topdown=False):
+                    for name in files:
+                        _quietly(os.unlink, os.path.join(root, name))
+                    for name in dirs:
+                        path = os.path.join(root, name)
+                        _quietly(os.unlink if os.path.islink(path) else os.rmdir, path)
+        finally:
+            os._exit(0)
+    _wait(pid)
+    while True:  # everything left is dying of SIGKILL
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _has_children():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
+def _quietly(op, path):
+    try:
+        op(path)
+    except OSError:
+        pass
+
+
+def run_unit(unit, batch, deadline, snapshot):
     """Rows of the pass matrix for the functions of one instruction that this shard runs.
 
-    unit: [(job index, source)]. The functions share fresh processes in order (a process per
-    unit, not per function) as long as each leaves its process pristine; a function that times
-    out, dies, kills its process or taints it costs only itself: the rest continue in a new one."""
-    rows = [None] * _len(unit)
-    codes, jobs, where = [], [], []
-    for u, (job, source) in enumerate(unit):
-        # Compiled here, once: compiling runs none of the function's code.
-        try:
-            codes.append(compile(source, "<verifier>", "exec"))
-            jobs.append(job)
-            where.append(u)
-        except Exception as exc:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
-            rows[u] = {"definitionError": describe(exc), "cells": []}
-    scopes = tuple(snapshot.scope(code) for code in codes)
-    codes, jobs, inputs = tuple(codes), tuple(jobs), tuple(inputs)  # nothing an evaluator could change for the next
+    The functions share fresh processes in order (a process per unit, not per function) as long as
+    each leaves its process pristine; a function that times out, dies, kills its process or taints
+    it costs only itself: the rest continue in a new one."""
+    if not os.path.isdir(unit.home):
+        os.mkdir(unit.home, 0o700)
+        os.chown(unit.home, unit.uid, unit.uid)
+    empty_size = os.stat(unit.home).st_size
     timeout = batch["timeout_s"]
-    n, count = _len(inputs), _len(codes)
+    n, count = unit.n, _len(unit.functions)
     cells = [[None] * n for _ in range(count)]
     def_errors = {}
+    disturbed = set()  # functions with a result another instruction may have caused
     k, i = 0, 0  # the next function and input to evaluate
 
     def settle(worker, details, upto_k, partial_i):
@@ -450,117 +629,131 @@ def run_unit(unit, inputs, batch, deadline, region, snapshot):
                 elif result == CODE_DETAIL and (kk, ii) in details:
                     d = details[(kk, ii)]
                     cells[kk][ii] = {"t": _str(d["t"])[:100]} if "t" in d else {"e": _str(d.get("e"))[:ERROR_CHARS]}
+                    if d.get("x") is True:
+                        cells[kk][ii]["x"] = True
                 else:
                     cells[kk][ii] = {"e": DIED_CELL}
 
     while k < count:
         if deadline - time.monotonic() <= 0:
-            for kk in range(k, count):
-                for ii in range(i if kk == k else 0, n):
-                    cells[kk][ii] = {"e": "batch deadline exceeded", "to": True}
             break
-        worker = Evaluator(codes, inputs, k, i, batch, region, jobs, snapshot, scopes)
-        forked = time.monotonic()
+        worker = Evaluator(unit, k, i, batch, snapshot)
         details = {}
-        stuck = None  # (function, input or -1, cell) of the call that ended this evaluator early
-        done = False
+        outcome = None  # DONE, STOPPED, "died", "timeout" or "deadline"
+        status = None
+
         def take(message):
-            """Records a detail or definition error; False for anything else."""
-            if isinstance(message, dict) and isinstance(message.get("k"), int):
-                if "d" in message and message["k"] <= worker.current_call()[1]:  # not ahead of where it is
-                    def_errors.setdefault(message["k"], _str(message["d"])[:ERROR_CHARS])
-                elif isinstance(message.get("i"), int):
-                    details[(message["k"], message["i"])] = message
+            """Records a detail or definition error of this unit at or before where the evaluator is."""
+            if not isinstance(message, dict) or _type(message.get("k")) is not int:
+                return False
+            mk = message["k"]
+            at = (worker.position() - 1) // (n + 1)
+            if not k <= mk < count or mk > at:
+                return False
+            if "d" in message:
+                def_errors.setdefault(mk, _str(message["d"])[:ERROR_CHARS])
+                return True
+            mi = message.get("i")
+            if _type(mi) is int and 0 <= mi < n:
+                details[(mk, mi)] = message
                 return True
             return False
 
-        while True:
-            ready, _, _ = select.select([worker.res], [], [], min(timeout, 0.05))
-            started, ck, ci = worker.current_call()
+        while outcome is None:
+            seen = worker.position()
+            left = timeout - (time.monotonic() - worker.seen_at)
+            ready, _, _ = select.select([worker.res], [], [], max(0.0, min(left, 0.05)))
             if ready:
-                message = receive(worker.res, timeout)
-                if message == DONE:
-                    done = True
-                    break
-                if message == STOPPED:  # not pristine after a finished function: nobody to charge
-                    stuck = STOPPED
-                    break
-                if take(message):
-                    continue
-                worker.stop()  # it may only have closed the pipe; read where it was once it cannot move on
-                started, ck, ci = worker.current_call()
-                stuck = (ck, ci, {"e": DIED_CELL})
-                break
-            now = time.monotonic()
-            if started == 0.0:  # not started yet: the fork itself is slow
-                if now - forked > timeout:
-                    stuck = (k, -1, {"e": "the verifier process did not start within %.1f s" % timeout})
-                    break
+                message = receive(worker.res, max(0.05, left))
+                if message == DONE or message == STOPPED:
+                    outcome = message
+                elif not take(message):
+                    outcome = "died"
+                    status = worker.exited_alone()
                 continue
-            if ci < 0 and now - started > timeout:
-                stuck = (ck, -1, {"e": "defining the function did not finish within %.1f s" % timeout, "to": True})
-                break
-            if not (0 <= ck < count and ci < n):  # the shared page was overwritten: trust nothing in it
-                stuck = (k, -1, {"e": DIED_CELL})
-                break
-            if ci >= 0 and worker.shm[CODES + ck * n + ci] == PENDING and now - started > timeout:
-                stuck = (ck, ci, {"e": "timeout after %.1f s" % timeout, "to": True})
-                break
+            now = time.monotonic()
+            if worker.position() == seen:
+                worker.still_running()
             if now > deadline:
-                stuck = (ck, max(ci, 0), {"e": "batch deadline exceeded", "to": True})
-                break
-        worker.stop()
-        if not done:
+                outcome = "deadline"
+            elif worker.position() == seen and now - worker.seen_at > timeout:
+                outcome = "timeout"
+        starved = outcome == "timeout" and worker.starved()
+        if outcome != DONE:
             # This process may have got further than it looked when the verdict was taken (this
             # shard can be descheduled too): read what it said before it was stopped.
+            worker.stop()
             while select.select([worker.res], [], [], 0)[0] and take(receive(worker.res, 0.05)):
                 pass
+        at = worker.position()
         finished = worker.finished()
-        if done:
+        if outcome == DONE and finished == count:
             settle(worker, details, count, 0)
-            worker.kill()
+            worker.close()
+            clean_up(unit, empty_size, False)
+            k = count
             break
-        if stuck == STOPPED:
-            stuck = (-1, -1, None)
-        sk, si, cell = stuck
-        if sk == -1 and cell is None:
-            if finished <= k:  # claimed so without finishing anything: count it as a death
-                sk, si, cell = k, -1, {"e": DIED_CELL}
-            # else stopped on purpose after a finished function: continue after it
-        elif not (0 <= sk < count and si < n):
-            sk, si = k, -1
-        if sk < finished or sk < k:
-            # Ended after its function finished (it left the process tainted) or before the first
-            # call: nobody is charged, the next function starts in a fresh process.
+        if outcome == STOPPED and at > 0 and finished == (at - 1) // (n + 1) + 1 and finished > k:
+            # Stopped on purpose after a finished function (not pristine): nobody is charged.
             settle(worker, details, finished, 0)
             k, i = finished, 0
-        elif si < 0:
-            settle(worker, details, sk, 0)
-            if sk not in def_errors:
-                def_errors[sk] = cell["e"] if "to" in cell else "defining the function killed its process"
-            k, i = sk + 1, 0
+        elif outcome == "deadline":
+            if at:  # the call in progress and everything after it are charged to the deadline below
+                sk, si = (at - 1) // (n + 1), max(0, (at - 1) % (n + 1) - 1)
+                settle(worker, details, sk, si)
+                k, i = sk, si
+            worker.close()
+            break
         else:
-            settle(worker, details, sk, si)
-            if sk in def_errors:  # a definition error was reported, then the process died
-                k, i = sk + 1, 0
+            # Died, timed out, or reported something inconsistent: charge the call it was in.
+            # A SIGKILL nobody here sent (the kernel's OOM killer, say) or a starved timeout may
+            # be another instruction's doing.
+            external = starved or (status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL)
+            if at == 0:
+                def_errors.setdefault(k, "the verifier process did not start within %.1f s" % timeout
+                                      if outcome == "timeout" else "the verifier process died before it started")
+                disturbed.add(k)  # nothing of the function ran
+                settle(worker, details, k, i)
+                k, i = k + 1, 0
             else:
-                result = worker.shm[CODES + sk * n + si]
-                if result in (CODE_TRUE, CODE_FALSE) or (result == CODE_DETAIL and (sk, si) in details):
-                    settle(worker, details, sk, si + 1)  # died after answering: keep the answer
+                sk, si = (at - 1) // (n + 1), (at - 1) % (n + 1) - 1
+                if external:
+                    disturbed.add(sk)
+                if si < 0:
+                    settle(worker, details, sk, 0)
+                    def_errors.setdefault(sk, "defining the function did not finish within %.1f s" % timeout
+                                          if outcome == "timeout" else "defining the function killed its process")
+                    k, i = sk + 1, 0
                 else:
-                    cells[sk][si] = cell
-                k, i = (sk, si + 1) if si + 1 < n else (sk + 1, 0)
-        worker.kill()
-        reap_children()
-    reap_children()
+                    settle(worker, details, sk, si)
+                    if sk not in def_errors:
+                        result = worker.shm[CODES + sk * n + si]
+                        if result in (CODE_TRUE, CODE_FALSE) or (result == CODE_DETAIL and (sk, si) in details):
+                            settle(worker, details, sk, si + 1)  # died after answering: keep the answer
+                        elif outcome == "timeout":
+                            cells[sk][si] = {"e": "timeout after %.1f s" % timeout, "to": True}
+                        else:
+                            cells[sk][si] = {"e": DIED_CELL}
+                    k, i = (sk, si + 1) if si + 1 < n else (sk + 1, 0)
+        worker.close()
+        clean_up(unit, empty_size, False)
+    for kk in range(k, count):  # the batch deadline passed before these were evaluated
+        disturbed.add(kk)
+        for ii in range(i if kk == k else 0, n):
+            cells[kk][ii] = {"e": "batch deadline exceeded", "to": True, "x": True}
+    clean_up(unit, empty_size, True)
+    rows = []
     for kk in range(count):
         if kk in def_errors:
-            rows[where[kk]] = {"definitionError": def_errors[kk], "cells": []}
-            continue
-        row_cells = cells[kk]
-        rows[where[kk]] = {"definitionError": None,
-                           "cells": "".join("T" if c is True else "F" if c is False else "?" for c in row_cells),
-                           "abstentions": {ii: c for ii, c in enumerate(row_cells) if not isinstance(c, bool)}}
+            row = {"definitionError": def_errors[kk], "cells": ""}
+        else:
+            row_cells = cells[kk]
+            row = {"definitionError": None,
+                   "cells": "".join("T" if c is True else "F" if c is False else "?" for c in row_cells),
+                   "abstentions": {str(ii): c for ii, c in enumerate(row_cells) if not isinstance(c, bool)}}
+        if kk in disturbed or any(isinstance(c, dict) and c.get("x") for c in cells[kk]):
+            row["x"] = True
+        rows.append(row)
     return rows
 
 
@@ -570,20 +763,8 @@ def fork():
         try:
             return os.fork()
         except BlockingIOError:
-            reap_children()
             time.sleep(0.02)
     return os.fork()
-
-
-def reap_children():
-    """Reaps finished or killed evaluators without waiting, so zombies do not use up the pids limit."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def write_all(fd, data):
@@ -601,76 +782,70 @@ def read_all(fd):
         chunks.append(chunk)
 
 
-def extract(path, pick):
-    """Parses the batch in a throwaway child and returns only the jobs `pick` chooses, with their
-    inputs and the batch settings: the caller never holds the whole batch, which matters because
-    every fork copies the parent's page tables (a big parent makes every evaluator slower)."""
+def survey(directory):
+    """The batch's settings and shape (functions and inputs per group, which functions are heavy),
+    read in a throwaway child: no long-lived process of the runner ever holds a function or an
+    input, so no evaluator forked from one can find another instruction's in its memory."""
     r, w = os.pipe()
     pid = fork()
     if pid == 0:
         os.close(r)
         try:
-            with open(path, "rb") as f:
-                batch = json.load(f)
-            groups = batch.pop("groups")
-            jobs = pick(groups)
-            subset = {"settings": batch, "functions_per_group": [len(g["functions"]) for g in groups],
-                      "heavy": sum(1 for g in groups for source in g["functions"] if heavy(source)),
-                      "jobs": [[g, f, groups[g]["functions"][f]] for g, f in jobs],
-                      "inputs": {str(g): groups[g]["inputs"] for g in {g for g, _ in jobs}}}
-            write_all(w, json.dumps(subset).encode())
+            with open(os.path.join(directory, "batch.json"), "rb") as f:
+                settings = json.load(f)
+            shape = []
+            for g in range(int(settings["groups"])):
+                with open(os.path.join(directory, "groups", "%d.json" % g), "rb") as f:
+                    group = json.load(f)
+                shape.append([[heavy(source) for source in group["functions"]], len(group["inputs"])])
+            write_all(w, json.dumps({"settings": settings, "shape": shape}).encode())
         finally:
             os._exit(0)
     os.close(w)
-    subset = json.loads(read_all(r))
+    info = json.loads(read_all(r))
     os.close(r)
     os.waitpid(pid, 0)
-    return subset
+    return info
 
 
 def heavy(source):
     return HEAVY_WORD.search(source) is not None
 
 
-def share(kind, w, workers):
-    """Shard w's share of the light or heavy jobs: whole instructions round-robin when there are
-    enough of them to keep every shard busy (an instruction's functions then share processes),
+def share(shape, kind, w, workers):
+    """Shard w's share of the light or heavy jobs [(g, f)]: whole instructions round-robin when there
+    are enough of them to keep every shard busy (an instruction's functions then share processes),
     single functions round-robin otherwise."""
-    def pick(groups):
-        jobs = [(g, f) for g in range(len(groups)) for f, source in enumerate(groups[g]["functions"])
-                if heavy(source) == (kind == "heavy")]
-        instructions = sorted({g for g, _ in jobs})
-        if len(instructions) < 4 * workers:
-            return jobs[w::workers]
-        mine = set(instructions[w::workers])
-        return [(g, f) for g, f in jobs if g in mine]
-    return pick
+    jobs = [(g, f) for g, (flags, _) in enumerate(shape) for f, flag in enumerate(flags) if flag == (kind == "heavy")]
+    instructions = sorted({g for g, _ in jobs})
+    if len(instructions) < 4 * workers:
+        return jobs[w::workers]
+    mine = set(instructions[w::workers])
+    return [(g, f) for g, f in jobs if g in mine]
 
 
-def shard(path, pick, deadline, out_fd, region):
-    """A pre-forked worker: announces its jobs, then evaluates them an instruction (unit) at a
-    time, reporting each unit's rows at once. `region` (shared with the main process) holds the
-    index of the job whose function runs now and the evaluator's pid, so that if a function kills
-    this shard, exactly that function is charged and its evaluator is stopped."""
-    subset = extract(path, pick)
-    batch = subset["settings"]
+def shard(directory, s, shards, jobs, shape, settings, deadline, out_fd):
+    """A pre-forked worker: evaluates its jobs an instruction (unit) at a time, reporting each unit's
+    rows at once as one frame [[g, f, row]...] in the order of `jobs`."""
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # what its evaluators leave behind stays its own
+    batch = dict(settings)
     batch["child_memory_mb"] = max(64, batch["memory_mb"] // max(1, int(batch.get("workers", 1))))
-    frame(out_fd, [[g, f] for g, f, _ in subset["jobs"]])
     snapshot = Snapshot()
     # Every object this process holds goes to a generation the collector never scans, so evaluators
     # forked from it do not copy-on-write pages just because a collection touched them; and this
     # process makes no cyclic garbage worth collecting from here on.
     gc.freeze()
     gc.disable()
-    jobs = subset["jobs"]
     start = 0
     while start < len(jobs):
         g = jobs[start][0]
         end = start
         while end < len(jobs) and jobs[end][0] == g:
             end += 1
-        rows = run_unit([(j, jobs[j][2]) for j in range(start, end)], subset["inputs"][str(g)], batch, deadline, region, snapshot)
-        frame(out_fd, [[jobs[j][0], jobs[j][1], rows[j - start]] for j in range(start, end)])
+        unit = Unit(os.path.join(directory, "groups", "%d.json" % g), g, [f for _, f in jobs[start:end]],
+                    shape[g][1], UID_BASE + g * shards + s)
+        rows = run_unit(unit, batch, deadline, snapshot)
+        frame(out_fd, [[g, f, rows[j]] for j, (_, f) in enumerate(jobs[start:end])])
         start = end
 
 
@@ -698,96 +873,147 @@ def warm(modules):
             pass
 
 
+class Tampered(Exception):
+    """A shard frame that is not exactly what that shard was asked for."""
+
+
+def valid_row(row, n):
+    if not isinstance(row, dict) or set(row) - {"definitionError", "cells", "abstentions", "x"}:
+        return False
+    error, cells = row.get("definitionError"), row.get("cells")
+    if isinstance(error, str):
+        return cells == ""
+    if error is not None or not isinstance(cells, str) or len(cells) != n or set(cells) - set("TF?"):
+        return False
+    abstentions = row.get("abstentions")
+    return isinstance(abstentions, dict) and set(abstentions) == {str(i) for i, c in enumerate(cells) if c == "?"} \
+        and all(isinstance(v, dict) for v in abstentions.values())
+
+
 def main():
-    out = os.fdopen(os.dup(1), "w")
-    path = sys.argv[1]
+    # The report channel: stdout is kept by this process alone; every other process gets /dev/null.
+    report = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited by shards: no other uid can trace or read them
+    os.umask(0o077)
+    for shared in ("/tmp", "/dev/shm"):  # closed to verifiers: each instruction has its own directory
+        try:
+            os.chmod(shared, 0o711)
+        except OSError:
+            pass
+    directory = sys.argv[1]
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     warm(LIGHT_MODULES)
-    info = extract(path, lambda groups: [])
-    deadline = time.monotonic() + info["settings"]["deadline_s"]
-    workers = max(1, int(info["settings"].get("workers", 1)))
+    info = survey(directory)
+    settings, shape = info["settings"], info["shape"]
+    deadline = time.monotonic() + settings["deadline_s"]
+    workers = max(1, int(settings.get("workers", 1)))
+    # No more shards of a kind than it has functions (a shard costs a fork), and no heavy imports
+    # at all for a batch without heavy functions (~0.3 s).
+    heavy_count = sum(sum(flags) for flags, _ in shape)
+    light_count = sum(len(flags) for flags, _ in shape) - heavy_count
+    plan = [share(shape, "light", w, min(workers, light_count)) for w in range(min(workers, light_count))]
+    heavy_plan = [share(shape, "heavy", w, min(workers, heavy_count)) for w in range(min(workers, heavy_count))]
+    shards_total = len(plan) + len(heavy_plan)
     rows = {}
-    # read end of a shard's pipe -> [pid, its jobs not yet reported (None until announced), unparsed
-    # bytes, its region, all its jobs in announced order]
-    shards = {}
+    shards = {}  # read end of a shard's pipe -> [pid, its jobs not yet reported, unparsed bytes, uids]
 
-    def spawn(pick):
-        region = mmap.mmap(-1, 8)
-        region[0:8] = struct.pack("<ii", -1, 0)
+    def spawn(jobs):
+        s = len(shards)
         r, w = os.pipe()
         pid = fork()
         if pid == 0:
-            os.close(r)
             try:
-                shard(path, pick, deadline, w, region)
+                os.close(report)
+                for fd in shards:
+                    os.close(fd)
+                os.close(r)
+                shard(directory, s, shards_total, jobs, shape, settings, deadline, w)
             finally:
                 os._exit(0)
         os.close(w)
-        shards[r] = [pid, None, b"", region, None]
+        shards[r] = [pid, collections.deque(jobs), b"", {UID_BASE + g * shards_total + s for g, _ in jobs}]
 
-    # No more shards of a kind than it has functions (a shard costs a fork and a parse of the
-    # batch), and no heavy imports at all for a batch without heavy functions (~0.3 s).
-    heavy_count = info["heavy"]
-    light_count = sum(info["functions_per_group"]) - heavy_count
-    for w in range(min(workers, light_count)):
-        spawn(share("light", w, min(workers, light_count)))
-    if heavy_count:
+    for jobs in plan:
+        spawn(jobs)
+    if heavy_plan:
         warm(HEAVY_MODULES)
-        for w in range(min(workers, heavy_count)):
-            spawn(share("heavy", w, min(workers, heavy_count)))
-    # Read all shards at once so none blocks on a full pipe. A shard can be killed by the function
-    # it runs (same uid; only PID 1, this process, is immune): that function is charged with it and
-    # a new shard takes over the rest.
-    while shards:
-        ready, _, _ = select.select(list(shards), [], [], 0.5)
-        reap_children()  # as PID 1 this process also inherits every orphan
-        for fd in ready:
-            state = shards[fd]
-            chunk = os.read(fd, 1 << 20)
-            if chunk:
+        for jobs in heavy_plan:
+            spawn(jobs)
+
+    def lose(fd, why):
+        """A shard that died or outlived the deadline: its unreported jobs are lost, and whatever
+        its evaluators left (orphaned to this process) is killed."""
+        pid, pending, _, uids = shards.pop(fd)
+        os.close(fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        for uid in uids:
+            helper = fork()
+            if helper == 0:
+                try:
+                    drop_to(uid)
+                    os.kill(-1, signal.SIGKILL)
+                finally:
+                    os._exit(0)
+        for g, f in pending:
+            rows[(g, f)] = {"definitionError": why, "cells": "", "x": True}
+
+    try:
+        while shards:
+            ready, _, _ = select.select(list(shards), [], [], 0.5)
+            while True:  # as PID 1 this process reaps every orphan
+                try:
+                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
+            for fd in ready:
+                state = shards[fd]
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    if state[1]:
+                        lose(fd, "lost: its sandbox worker process died")
+                    else:
+                        del shards[fd]
+                        os.close(fd)
+                    continue
                 state[2] += chunk
                 while len(state[2]) >= 4:
-                    (n,) = struct.unpack(">I", state[2][:4])
-                    if len(state[2]) < 4 + n:
+                    (size,) = struct.unpack(">I", state[2][:4])
+                    if len(state[2]) < 4 + size:
                         break
-                    message = json.loads(state[2][4:4 + n])
-                    state[2] = state[2][4 + n:]
-                    if state[1] is None:
-                        state[4] = [tuple(job) for job in message]
-                        state[1] = collections.deque(state[4])
-                    else:
-                        for g, f, row in message:
-                            rows[(g, f)] = row
-                            state[1].popleft()  # shards report their jobs in the order they announced them
-                continue
-            os.close(fd)
-            try:
-                os.waitpid(state[0], 0)
-            except ChildProcessError:  # already reaped as an orphan
-                pass
-            del shards[fd]
-            evaluator_pid = struct.unpack("<i", state[3][4:8])[0]
-            if evaluator_pid > 0:  # orphaned by its shard: stop it first, it has no one to report to
-                for target in (os.killpg, os.kill):
-                    try:
-                        target(evaluator_pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-            current = struct.unpack("<i", state[3][0:4])[0]
-            state[3].close()
-            if state[1]:
-                culprit = state[4][current] if 0 <= current < len(state[4]) else None
-                if culprit not in state[1]:
-                    culprit = state[1][0]
-                rows[culprit] = {"definitionError": "killed the sandbox's worker process", "cells": []}
-                remaining = [job for job in state[1] if job != culprit]
-                if remaining:
-                    spawn(lambda groups, jobs=remaining: jobs)
-    report = {"groups": [{"rows": [rows.get((g, f), {"definitionError": "lost: its shard never started", "cells": []})
-                                   for f in range(count)]}
-                         for g, count in enumerate(info["functions_per_group"])]}
-    out.write(json.dumps(report))
-    out.flush()
+                    message = json.loads(state[2][4:4 + size])
+                    state[2] = state[2][4 + size:]
+                    if not isinstance(message, list) or not message:
+                        raise Tampered("a frame that is not a list of jobs")
+                    for entry in message:
+                        if not state[1] or not isinstance(entry, list) or len(entry) != 3 or (entry[0], entry[1]) != state[1][0]:
+                            raise Tampered("a job the shard was not given, or out of order: %.80r" % (entry,))
+                        g, f, row = entry
+                        if not valid_row(row, shape[g][1]):
+                            raise Tampered("a row not in the shape of the batch for job %r" % ((g, f),))
+                        rows[(g, f)] = row
+                        state[1].popleft()
+            if time.monotonic() > deadline + 10:  # shards stop at the deadline; one that does not is stuck
+                for fd in list(shards):
+                    lose(fd, "batch deadline exceeded")
+    except (Tampered, ValueError) as e:
+        sys.stderr.write("sandbox runner: a shard sent an invalid frame: %s\n" % e)
+        sys.stderr.flush()
+        os._exit(3)
+    groups = []
+    for g, (flags, _) in enumerate(shape):
+        group_rows = [rows.get((g, f), {"definitionError": "lost: never evaluated", "cells": "", "x": True})
+                      for f in range(len(flags))]
+        groups.append({"disturbed": any(row.pop("x", False) for row in group_rows), "rows": group_rows})
+    write_all(report, json.dumps({"token": settings["token"], "groups": groups}).encode())
+    os.close(report)
 
 
 if __name__ == "__main__":

@@ -80,4 +80,18 @@ class DatasetCardTest {
         assertTrue(md.contains("Semantic preset: `paper` (the thresholds of the paper)."), md);
         assertTrue(md.contains("| supervision | `org\\|model` |"), "models fall back to the usage table: " + md);
     }
+
+    @Test
+    void endpointNotesAreStatedOnceUnderTheUsage() {
+        String note = "LLM endpoint http://x/v1 (model 'm') does not honour seed: ...";
+        List<LlmUsage> usage = List.of(
+                new LlmUsage("S2", "supervision", "m", 2, 0, 0, 2, 1, 1, null, List.of(note)),
+                new LlmUsage("S4", "supervision", "m", 1, 0, 0, 1, 1, 1, null, List.of(note)));
+        String md = new DatasetCard("c", "paper", FUNNEL, "{}", Map.of(), usage, List.of()).render();
+        assertTrue(md.contains("### Endpoint behaviour"), md);
+        assertEquals(1, md.split(java.util.regex.Pattern.quote(note), -1).length - 1, md);
+        String plain = new DatasetCard("c", "paper", FUNNEL, "{}", Map.of(),
+                List.of(new LlmUsage("S2", "supervision", "m", 1, 0, 0, 1, 1, 1, null)), List.of()).render();
+        assertFalse(plain.contains("Endpoint behaviour"), plain);
+    }
 }

@@ -80,12 +80,14 @@ class LlmGatewayTest {
         List<ChatSample> samples = gateway().samples(call(url), 4);
         assertEquals(List.of("sample 100", "sample 101", "sample 102", "sample 103"),
                 samples.stream().map(ChatSample::content).toList());
-        assertEquals(4, requests.size());
-        assertEquals(List.of(4, 3, 2, 1), requests.stream().map(r -> r.get("n").asInt()).toList());
+        // The first answer shows n is ignored: the same request (seed 100) is sent once more to check the seed.
+        assertEquals(5, requests.size());
+        assertEquals(List.of(4, 1, 3, 2, 1), requests.stream().map(r -> r.get("n").asInt()).toList());
+        assertEquals(List.of(100L, 100L, 101L, 102L, 103L), requests.stream().map(r -> r.get("seed").asLong()).toList());
 
         List<ChatSample> again = gateway().samples(call(url), 4);
         assertEquals(samples, again);
-        assertEquals(4, requests.size(), "a retried or re-run call is answered from the cache");
+        assertEquals(5, requests.size(), "a retried or re-run call is answered from the cache");
         assertFalse(requests.get(0).has("top_p"), "unset parameters are not sent");
     }
 

@@ -29,6 +29,13 @@ class LlmParsersTest {
     }
 
     @Test
+    void instructionListAlsoReadsTheStructuredOutputShape() {
+        assertEquals(List.of("Use no commas.", "End with a question."), InstructionListParser.parse(
+                "{\"instructions\": [\"Use no commas.\", \"End with a question.\", \"Use no commas.\"]}").value());
+        assertEquals("NO_LIST_ITEMS", InstructionListParser.parse("{\"instructions\": 3}").reason());
+    }
+
+    @Test
     void backTranslationFindsAListInFencesProseOrAnObject() {
         assertEquals(List.of("a", "b"), BackTranslationParser.parse("```json\n[\"a\", \"b\"]\n```").value());
         assertEquals(List.of("Answer in under 50 words"),

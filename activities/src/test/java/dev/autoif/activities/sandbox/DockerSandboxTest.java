@@ -186,8 +186,9 @@ class DockerSandboxTest {
 
     @Test
     void aFileWrittenByOneFunctionCannotShadowAModuleForAnother() {
-        String plant = "def evaluate(response):\n    open('/tmp/calendar.py', 'w').write('monthrange = None')\n    return True";
-        String victim = "import os\ndef evaluate(response):\n    os.chdir('/tmp')\n    import calendar\n"
+        String plant = "import os\ndef evaluate(response):\n"
+                + "    open(os.environ['TMPDIR'] + '/calendar.py', 'w').write('monthrange = None')\n    return True";
+        String victim = "import os, tempfile\ndef evaluate(response):\n    os.chdir(tempfile.gettempdir())\n    import calendar\n"
                 + "    return calendar.monthrange is not None";
         EvaluationResult r = run(List.of(plant, victim), INPUTS, 2);
         assertEquals(Boolean.TRUE, r.rows().get(0).cells().get(0).value(), "scratch space is writable: " + r);
@@ -225,7 +226,7 @@ class DockerSandboxTest {
     @Test
     void secretsAndHostEnvironmentAreNotVisible() {
         String snoop = "import os\ndef evaluate(response):\n"
-                + "    allowed = {'PYTHONHASHSEED', 'PYTHONDONTWRITEBYTECODE', 'HOME', 'PATH', 'LANG', 'HOSTNAME'}\n"
+                + "    allowed = {'PYTHONHASHSEED', 'PYTHONDONTWRITEBYTECODE', 'HOME', 'TMPDIR', 'PATH', 'LANG', 'HOSTNAME'}\n"
                 + "    return set(os.environ) <= allowed and os.getuid() != 0";
         String deterministic = "import random\ndef evaluate(response):\n    return random.random() == random.Random(0).random()"
                 + " and hash('autoif') == " + pythonHashOfAutoifWithSeedZero();

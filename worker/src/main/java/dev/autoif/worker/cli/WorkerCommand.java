@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run a long-lived worker against a Temporal server: polls the workflow, llm and sandbox task queues, "
-                + "serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
+        description = "Run a long-lived worker against a Temporal server: polls the task queues AUTOIF_TASK_QUEUES names "
+                + "(default all: workflows, llm, sandbox, nli, training), serves /health and /prometheus over HTTP, and shuts down gracefully on SIGTERM.")
 public class WorkerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
 
@@ -63,8 +63,14 @@ public class WorkerCommand implements Callable<Integer> {
         if (retention != null) {
             log.warn(retention);
         }
-        WorkerRuntime worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings),
-                monitoring);
+        WorkerRuntime worker;
+        try {
+            worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings), monitoring);
+        } catch (IllegalArgumentException | IllegalStateException misconfigured) {
+            System.err.println("autoif worker: " + misconfigured.getMessage());
+            connection.close();
+            return 2;
+        }
         httpServer.start();
         System.out.println("autoif worker connected to " + address + "; health and metrics on " + httpServer.getURL());
         CountDownLatch stopped = new CountDownLatch(1);

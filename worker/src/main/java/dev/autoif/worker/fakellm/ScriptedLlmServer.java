@@ -32,6 +32,8 @@ public final class ScriptedLlmServer implements AutoCloseable {
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong repeatedCompletions = new AtomicLong();
     private final ConcurrentHashMap<String, Boolean> served = new ConcurrentHashMap<>();
+    /** The seeds an {@link Faults.Mode#IGNORE_SEED} server draws from instead of the request's. */
+    private final AtomicLong unseeded = new AtomicLong(1_000_000);
 
     private final Faults faults;
     private final boolean watchDisconnects;
@@ -102,16 +104,31 @@ public final class ScriptedLlmServer implements AutoCloseable {
         return maxInFlight.get();
     }
 
-    /** Chat requests whose handler is still running (answering, or waiting out the latency). */
+    /** Chat requests being answered or waiting out the latency (an answer leaves the count as it is written). */
     public int requestsInFlight() {
         return inFlight.get();
     }
 
+    /** Whether this handler's request still counts as in flight ({@link #send} ends it before the body goes out). */
+    private final ThreadLocal<Boolean> answering = ThreadLocal.withInitial(() -> false);
+
     private void chat(HttpExchange ex) throws IOException {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        answering.set(true);
         try {
             answer(ex);
         } finally {
+            leaveFlight();
+        }
+    }
+
+    /**
+     * A request leaves the in-flight count before its answer is written: once the client has the answer it may send
+     * the next one, and that one must not find this one still counted.
+     */
+    private void leaveFlight() {
+        if (answering.get()) {
+            answering.set(false);
             inFlight.decrementAndGet();
         }
     }
@@ -146,6 +163,23 @@ public final class ScriptedLlmServer implements AutoCloseable {
             return;
         }
         long seed = request.path("seed").asLong(0);
+        long requestedSeed = seed; // what identifies the sample in the bill, even when the server ignores it
+        if (faults.has(Faults.Mode.REJECT_SCHEMA) && request.has("response_format")) {
+            sendError(ex, 400, "response_format is not supported by this server (scripted quirk)");
+            return;
+        }
+        if (faults.has(Faults.Mode.JSON_OBJECT_ONLY) && request.has("response_format")
+                && !"json_object".equals(request.path("response_format").path("type").asText())) {
+            sendError(ex, 500, "1 validation error: ('body', 'response_format', 'type'): Input should be 'text' or "
+                    + "'json_object' (scripted quirk)");
+            return;
+        }
+        if (faults.has(Faults.Mode.IGNORE_N)) {
+            n = 1;
+        }
+        if (faults.has(Faults.Mode.IGNORE_SEED)) {
+            seed = unseeded.getAndIncrement(); // every answer a fresh draw, whatever the request asked
+        }
         Faults.Mode fault = null;
         if (faults.any() || !faults.latency().isZero()) {
             String identity = prompt.hashCode() + ":" + prompt.length() + ":" + seed + ":" + n;
@@ -163,7 +197,10 @@ public final class ScriptedLlmServer implements AutoCloseable {
                     ex.close(); // the client went away: nothing more to answer
                     return;
                 }
-                out.write(json.writeValueAsString(completion(model, prompt, n, seed, null)).getBytes(StandardCharsets.UTF_8));
+                byte[] body = json.writeValueAsString(completion(model, prompt, n, seed, requestedSeed, null))
+                        .getBytes(StandardCharsets.UTF_8);
+                leaveFlight();
+                out.write(body);
                 out.close();
                 return;
             }
@@ -199,7 +236,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
                 }
             }
         }
-        send(ex, 200, completion(model, prompt, n, seed, fault));
+        send(ex, 200, completion(model, prompt, n, seed, requestedSeed, fault));
     }
 
     /** Waits {@code delay} writing a space every 250 ms; false once a write fails (the client closed the connection). */
@@ -220,7 +257,8 @@ public final class ScriptedLlmServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode completion(String model, String prompt, int n, long seed, Faults.Mode fault) {
+    /** @param requestedSeed the seed the request asked for: what identifies a sample in the bill */
+    private ObjectNode completion(String model, String prompt, int n, long seed, long requestedSeed, Faults.Mode fault) {
         int choicesToSend = fault == Faults.Mode.FEWER ? n / 2 : n;
         boolean truncate = fault == Faults.Mode.TRUNCATE;
         ObjectNode body = json.createObjectNode();
@@ -237,17 +275,22 @@ public final class ScriptedLlmServer implements AutoCloseable {
             }
             completionTokens += tokens(text);
             completions.incrementAndGet();
-            if (served.putIfAbsent(prompt.hashCode() + ":" + (seed + i), Boolean.TRUE) != null) {
+            if (served.putIfAbsent(prompt.hashCode() + ":" + (requestedSeed + i), Boolean.TRUE) != null) {
                 repeatedCompletions.incrementAndGet();
             }
             ObjectNode choice = choices.addObject();
             choice.put("index", i);
-            choice.putObject("message").put("role", "assistant").put("content", text);
-            choice.put("finish_reason", truncate ? "length" : "stop");
+            choice.putObject("message").put("role", "assistant")
+                    .put("content", faults.has(Faults.Mode.KEEP_STOP) ? text + "<|im_end|>" : text);
+            if (!faults.has(Faults.Mode.NO_FINISH_REASON)) {
+                choice.put("finish_reason", truncate ? "length" : "stop");
+            }
         }
         long promptTokens = tokens(prompt);
-        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", promptTokens + completionTokens);
+        if (!faults.has(Faults.Mode.NO_USAGE)) {
+            body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                    .put("total_tokens", promptTokens + completionTokens);
+        }
         return body;
     }
 
@@ -302,6 +345,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
 
     private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        leaveFlight();
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {

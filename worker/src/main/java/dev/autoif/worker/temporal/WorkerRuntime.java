@@ -14,64 +14,116 @@ import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Registers workflows and activities on their task queues — one worker per resource, so LLM
- * calls and sandbox containers are bounded separately — and shuts them down gracefully.
+ * calls and sandbox containers are bounded separately — and shuts them down gracefully. A process
+ * polls only the queues it is given ({@code AUTOIF_TASK_QUEUES}), so hosts can be specialised: a
+ * GPU host polls {@code autoif-training}, Docker hosts {@code autoif-sandbox}, and so on.
  */
 public final class WorkerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
 
     /** How many of each kind of activity one worker process runs at once. */
-    public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations) {}
+    public record Concurrency(int llmCalls, int sandboxContainers, int storeOperations, int nliJudgements) {}
 
     private final WorkerFactory factory;
+    private final Set<String> queues;
     private final Worker workflows;
 
-    /** @param tracing Temporal's tracing interceptor, when traces are exported */
+
+    /**
+     * @param tracing Temporal's tracing interceptor, when traces are exported
+     * @param queues  the task queues to poll (see {@link #queues(String)}); the others are left to other processes
+     */
     public WorkerRuntime(WorkflowClient client, Optional<WorkerInterceptor> tracing, Concurrency concurrency,
-                         LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
+                         Set<String> queues, LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
         this.factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
                 .setWorkerInterceptors(tracing.stream().toArray(WorkerInterceptor[]::new))
                 .build());
-        this.workflows = factory.newWorker(TaskQueues.WORKFLOWS, WorkerOptions.newBuilder()
-                .setMaxConcurrentActivityExecutionSize(concurrency.storeOperations())
-                .build());
-        WorkflowRegistration.register(workflows);
-        workflows.registerActivitiesImplementations(store);
+        this.queues = queues;
+        this.workflows = worker(TaskQueues.WORKFLOWS, slots(concurrency.storeOperations()));
+        if (workflows != null) {
+            WorkflowRegistration.register(workflows);
+            workflows.registerActivitiesImplementations(store);
+        }
+        register(TaskQueues.LLM, heartbeatingEvery(slots(concurrency.llmCalls())), llm);
+        register(TaskQueues.SANDBOX, slots(concurrency.sandboxContainers()), sandbox);
+        // The same LLM activities: on this queue they only get S5 of "onnx" campaigns (the workflow routes them here).
+        register(TaskQueues.NLI, heartbeatingEvery(slots(concurrency.nliJudgements())), llm);
+    }
 
-        factory.newWorker(TaskQueues.LLM, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(concurrency.llmCalls())
-                        // Every heartbeat of a running LLM call reaches the server: a cancellation stops it in seconds.
-                        .setMaxHeartbeatThrottleInterval(LlmActivitiesImpl.HEARTBEAT_EVERY)
-                        .build())
-                .registerActivitiesImplementations(llm);
-        factory.newWorker(TaskQueues.SANDBOX, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(concurrency.sandboxContainers())
-                        .build())
-                .registerActivitiesImplementations(sandbox);
+    /**
+     * The task queues named in {@code setting} (comma-separated), or all of them when it is blank.
+     *
+     * @throws IllegalArgumentException naming an unknown queue
+     */
+    public static Set<String> queues(String setting) {
+        if (setting == null || setting.isBlank()) {
+            return new LinkedHashSet<>(TaskQueues.ALL);
+        }
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String name : Arrays.stream(setting.split(",")).map(String::strip).filter(q -> !q.isEmpty()).toList()) {
+            if (!TaskQueues.ALL.contains(name)) {
+                throw new IllegalArgumentException("AUTOIF_TASK_QUEUES: unknown task queue '" + name + "' (known: "
+                        + String.join(", ", TaskQueues.ALL) + ")");
+            }
+            chosen.add(name);
+        }
+        return chosen;
+    }
+
+    private static WorkerOptions.Builder slots(int activities) {
+        return WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(activities);
+    }
+
+    /** Every heartbeat of a running LLM call reaches the server: a cancellation stops it in seconds. */
+    private static WorkerOptions.Builder heartbeatingEvery(WorkerOptions.Builder options) {
+        return options.setMaxHeartbeatThrottleInterval(LlmActivitiesImpl.HEARTBEAT_EVERY);
+    }
+
+    private Worker worker(String queue, WorkerOptions.Builder options) {
+        return queues.contains(queue) ? factory.newWorker(queue, options.build()) : null;
+    }
+
+    private void register(String queue, WorkerOptions.Builder options, Object activities) {
+        Worker w = worker(queue, options);
+        if (w != null) {
+            w.registerActivitiesImplementations(activities);
+        }
+    }
+
+    /** Whether this process polls {@code queue}. */
+    public boolean polls(String queue) {
+        return queues.contains(queue);
     }
 
     /**
      * Online DPO: its file store on the workflows queue, and the training command on {@link TaskQueues#TRAINING}
-     * ({@code trainingSlots} commands at once per worker; one per GPU host is usual). Call before {@link #start()}.
+     * ({@code trainingSlots} commands at once per worker; one per GPU host is usual), each where this process polls
+     * it. Call before {@link #start()}.
      */
     public void registerOnlineDpo(DpoStoreActivities store, TrainingActivities training, int trainingSlots) {
-        workflows.registerActivitiesImplementations(store);
-        factory.newWorker(TaskQueues.TRAINING, WorkerOptions.newBuilder()
-                        .setMaxConcurrentActivityExecutionSize(trainingSlots)
-                        .build())
-                .registerActivitiesImplementations(training);
+        if (workflows != null) {
+            workflows.registerActivitiesImplementations(store);
+        }
+        register(TaskQueues.TRAINING, slots(trainingSlots), training);
     }
 
     public void start() {
         factory.start();
-        log.info("worker polling {}, {}, {}, {}", TaskQueues.WORKFLOWS, TaskQueues.LLM, TaskQueues.SANDBOX,
-                TaskQueues.TRAINING);
+        List<String> polled = new ArrayList<>(TaskQueues.ALL);
+        polled.retainAll(queues);
+        log.info("worker polling {}", String.join(", ", polled));
     }
 
     /** Stops polling, lets running tasks finish for a while, then gives up on them (Temporal retries them elsewhere). */

@@ -3,6 +3,7 @@ package dev.autoif.workflows.activities;
 import dev.autoif.workflows.campaign.ModelPrice;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,7 +12,9 @@ import java.util.TreeMap;
  * What LLM calls cost for one (stage, role, model): HTTP requests actually sent, activity retries
  * (attempts beyond the first), samples answered from the durable cache, samples paid for, and the
  * tokens the endpoint reported. {@code costUsd} is filled in by the campaign from its price table
- * (null when the model has no price).
+ * (null when the model has no price). {@code endpointNotes}: what the gateway found out about the endpoint while making
+ * these calls and that a reader of the data must know (it ignores {@code n}, does not honour seeds, reports no
+ * usage, ...); empty when nothing was noticed, null in records written before the field existed.
  */
 public record LlmUsage(
         String stage,
@@ -23,10 +26,24 @@ public record LlmUsage(
         long completions,
         long promptTokens,
         long completionTokens,
-        Double costUsd) {
+        Double costUsd,
+        List<String> endpointNotes) {
+
+    public LlmUsage(String stage, String role, String model, long requests, long retries, long cacheHits, long completions,
+                    long promptTokens, long completionTokens, Double costUsd) {
+        this(stage, role, model, requests, retries, cacheHits, completions, promptTokens, completionTokens, costUsd, List.of());
+    }
 
     public static LlmUsage empty(String stage, String role, String model) {
         return new LlmUsage(stage, role, model, 0, 0, 0, 0, 0, 0, null);
+    }
+
+    /** The notes of both, each once, in first-seen order. */
+    private static List<String> union(List<String> a, List<String> b) {
+        LinkedHashSet<String> all = new LinkedHashSet<>();
+        if (a != null) all.addAll(a);
+        if (b != null) all.addAll(b);
+        return List.copyOf(all);
     }
 
     public String key() {
@@ -37,7 +54,8 @@ public record LlmUsage(
         Double cost = costUsd == null && o.costUsd == null ? null
                 : (costUsd == null ? 0 : costUsd) + (o.costUsd == null ? 0 : o.costUsd);
         return new LlmUsage(stage, role, model, requests + o.requests, retries + o.retries, cacheHits + o.cacheHits,
-                completions + o.completions, promptTokens + o.promptTokens, completionTokens + o.completionTokens, cost);
+                completions + o.completions, promptTokens + o.promptTokens, completionTokens + o.completionTokens, cost,
+                union(endpointNotes, o.endpointNotes));
     }
 
     /** This usage priced with {@code prices} (by model name); unchanged when the model has no price. */
@@ -47,7 +65,7 @@ public record LlmUsage(
             return this;
         }
         return new LlmUsage(stage, role, model, requests, retries, cacheHits, completions, promptTokens,
-                completionTokens, price.cost(promptTokens, completionTokens));
+                completionTokens, price.cost(promptTokens, completionTokens), endpointNotes);
     }
 
     /** Sums entries with the same (stage, role, model); ordered by that key. */

@@ -225,6 +225,11 @@ public record CampaignConfig(
         if (llm.maxTokens() != null && llm.maxTokens() <= 0) {
             throw new IllegalArgumentException("'" + name + ".maxTokens' must be positive, got " + llm.maxTokens());
         }
+        if (llm.structuredOutput() != null && !List.of(LlmSettings.STRUCTURED_OFF, LlmSettings.STRUCTURED_JSON_SCHEMA,
+                LlmSettings.STRUCTURED_AUTO).contains(llm.structuredOutput())) {
+            throw new IllegalArgumentException("'" + name + ".structuredOutput' must be off, json_schema or auto, got '"
+                    + llm.structuredOutput() + "'");
+        }
         return llm;
     }
 

@@ -16,6 +16,8 @@ import java.util.List;
  * @param trainingExitCode   the training command's exit status
  * @param trainingReused     true when a previous attempt had finished training and it was not run again
  * @param failures           up to 5 examples of why prompts failed
+ * @param sampledCheckpoint  the checkpoint the round's policy was trained into: the previous round's {@code checkpoint}
+ *                           (which its policy endpoint is meant to serve), null in round 1 (the endpoint's own model)
  */
 public record DpoRoundResult(
         int round,
@@ -34,4 +36,5 @@ public record DpoRoundResult(
         long trainingSeconds,
         boolean trainingReused,
         List<String> failures,
-        List<LlmUsage> llmUsage) {}
+        List<LlmUsage> llmUsage,
+        String sampledCheckpoint) {}

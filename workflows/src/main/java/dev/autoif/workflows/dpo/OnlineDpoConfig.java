@@ -55,7 +55,7 @@ public record OnlineDpoConfig(String campaignDir, String outputDir, List<LlmSett
             int round = i + 1;
             LlmSettings resolved = new LlmSettings(p.baseUrl(), p.model(), p.apiKeyEnv(),
                     p.temperature() != null ? p.temperature() : temperature, p.topP(), p.maxTokens(),
-                    p.seed() != null ? p.seed() : seed + round * ROUND_SEED_STRIDE);
+                    p.seed() != null ? p.seed() : seed + round * ROUND_SEED_STRIDE, p.structuredOutput());
             for (int j = 0; j < policies.size(); j++) {
                 LlmSettings q = policies.get(j);
                 if (Objects.equals(q.baseUrl(), resolved.baseUrl()) && Objects.equals(q.model(), resolved.model())

@@ -154,7 +154,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
         DpoRoundResult result = new DpoRoundResult(task.round(), task.policy().baseUrl(), task.policy().model(),
                 c.prompts(), c.promptsFailed(), c.responses(), c.truncatedResponses(), c.promptsWithPairs(),
                 pairsFile.pairs(), pairsFile.path(), trained.checkpoint(), trained.exitCode(), trained.logFile(),
-                trained.seconds(), trained.reused(), c.failures(), c.llmUsage());
+                trained.seconds(), trained.reused(), c.failures(), c.llmUsage(), task.previousCheckpoint());
         store.recordRound(task.roundDir(), result);
         progress = new DpoRoundProgress(task.round(), "done", c.prompts(), c.pairs());
         report(progress);

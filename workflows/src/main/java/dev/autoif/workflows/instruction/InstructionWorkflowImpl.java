@@ -49,8 +49,24 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * the campaign for S1.
      */
     public static LlmActivities llm(int llmRetryInitialIntervalMillis) {
+        return llm(llmRetryInitialIntervalMillis, TaskQueues.LLM);
+    }
+
+    /**
+     * S5's judge. Campaigns with consistency "onnx" judge on {@link TaskQueues#NLI}, so the CPU-heavy model can run on
+     * hosts of its own; histories from before that change (no "onnx-s5-queue" marker) replay on the LLM queue.
+     */
+    private static LlmActivities consistencyJudge(InstructionTask task) {
+        if (CampaignConfig.CONSISTENCY_ONNX.equals(task.consistency())
+                && Workflow.getVersion("onnx-s5-queue", Workflow.DEFAULT_VERSION, 1) >= 1) {
+            return llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
+        }
+        return llm(task);
+    }
+
+    private static LlmActivities llm(int llmRetryInitialIntervalMillis, String taskQueue) {
         return Workflow.newActivityStub(LlmActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.LLM)
+                .setTaskQueue(taskQueue)
                 .setStartToCloseTimeout(Duration.ofMinutes(15))
                 // The activity heartbeats every 5 s: a killed worker's call is retried after 30 s, not 15 min.
                 .setHeartbeatTimeout(Duration.ofSeconds(30))
@@ -197,7 +213,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         List<NliJudgement> judgements = List.of();
         if (!hypotheses.isEmpty()) {
             stage("S5");
-            ConsistencyJudgements judged = llm(task).judgeConsistency(new ConsistencyRequest(task.campaignId(),
+            ConsistencyJudgements judged = consistencyJudge(task).judgeConsistency(new ConsistencyRequest(task.campaignId(),
                     task.consistency(), task.instruction(), hypotheses, task.judge()));
             llmUsage = LlmUsage.merge(llmUsage, judged.usage());
             judgements = judged.judgements();

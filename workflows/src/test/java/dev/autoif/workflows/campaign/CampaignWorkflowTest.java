@@ -96,6 +96,7 @@ class CampaignWorkflowTest {
         WorkflowRegistration.register(workflows, RUN_LENGTH);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
+        env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(new FakeSandbox(maxConcurrentBatches));
         env.start();
     }
