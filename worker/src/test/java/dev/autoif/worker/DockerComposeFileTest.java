@@ -76,8 +76,7 @@ class DockerComposeFileTest {
         String[] temporalAddress = workerEnv.get("TEMPORAL_ADDRESS").split(":");
         assertEquals("temporal", temporalAddress[0]);
         assertTrue(ports(services.get("temporal")).contains(temporalAddress[1]), "temporal publishes " + temporalAddress[1]);
-        // The HTTP port the worker listens on is the one published.
-        assertTrue(ports(services.get("worker")).contains(workerEnv.get("AUTOIF_HTTP_PORT")));
+        assertScalable(services.get("worker"), workerEnv.get("AUTOIF_HTTP_PORT"));
         assertEquals("autoif/verifier:1", workerEnv.get("AUTOIF_VERIFIER_IMAGE"));
         assertEquals("autoif/verifier:1", services.get("verifier-image").get("image"));
         String ui = environment(services.get("temporal-ui")).get("TEMPORAL_ADDRESS");
@@ -93,7 +92,22 @@ class DockerComposeFileTest {
     }
 
     /**
-     * Prometheus scrapes the worker's metrics port and path; Grafana gets the Prometheus datasource and the dashboard
+     * {@code docker compose up --scale worker=3} needs a worker without a fixed host port or container name (the second
+     * container could not bind or be named); its HTTP port is exposed on the compose network instead, and the scaled
+     * workers share one named volume as their data directory (they write one campaign's files between them).
+     */
+    static void assertScalable(Map<String, Object> worker, String httpPort) {
+        assertTrue(ports(worker).isEmpty(), "worker publishes a host port, which blocks --scale: " + worker.get("ports"));
+        assertTrue(!worker.containsKey("container_name"), "a container_name blocks --scale");
+        assertEquals(List.of(httpPort), ((List<?>) worker.get("expose")).stream().map(String::valueOf).toList());
+        Map<String, String> env = environment(worker);
+        assertTrue(Integer.parseInt(env.get("AUTOIF_LLM_GLOBAL_CONCURRENCY")) > 0, "scaled workers share one LLM cap");
+        assertTrue(String.valueOf(worker.get("volumes")).contains("autoif-data:" + env.get("AUTOIF_DATA_DIR")),
+                "the data directory is not the shared volume: " + worker.get("volumes"));
+    }
+
+    /**
+     * Prometheus scrapes every worker's metrics port and path (one DNS A record per scaled container); Grafana gets the Prometheus datasource and the dashboard
      * from files that exist, mounted where its provisioning looks for them.
      */
     @SuppressWarnings("unchecked")
@@ -102,8 +116,11 @@ class DockerComposeFileTest {
         Map<String, Object> prometheus = new Yaml().load(Files.readString(root.resolve("deploy/prometheus/prometheus.yml")));
         Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).get(0);
         assertEquals("/prometheus", job.get("metrics_path"));
-        List<String> targets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
-        assertEquals(List.of("worker:" + workerPort), targets);
+        assertTrue(!job.containsKey("static_configs"), "a static target would scrape one of the scaled workers only");
+        Map<String, Object> dns = ((List<Map<String, Object>>) job.get("dns_sd_configs")).get(0);
+        assertEquals(List.of("worker"), dns.get("names"));
+        assertEquals("A", dns.get("type"));
+        assertEquals(workerPort, String.valueOf(dns.get("port")));
         assertTrue(String.valueOf(services.get("prometheus").get("volumes")).contains("prometheus.yml"));
 
         Map<String, Object> datasources = new Yaml().load(Files.readString(
