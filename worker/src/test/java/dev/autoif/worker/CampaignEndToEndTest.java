@@ -2,6 +2,7 @@ package dev.autoif.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -479,6 +480,44 @@ class CampaignEndToEndTest {
     }
 
     /**
+     * approveBeforeStage2 through the CLI, with the update names the README gives: the campaign waits after Stage 1 with
+     * verifiers.jsonl written and no Stage 2 response sampled; approve is refused before that and accepted then, a
+     * second approve is refused, and Stage 2 runs.
+     */
+    @Test
+    void approvalGateThroughTheCli() throws Exception {
+        String id = "gate-" + UUID.randomUUID();
+        var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(demoInput(4).toFile());
+        campaign.put("approveBeforeStage2", true);
+        Path input = dataDir.resolve("gated-campaign.json");
+        Files.writeString(input, JSON.writeValueAsString(campaign));
+        startWithCli(id, input);
+        CliResult early = cliResult("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.APPROVE);
+        assertTrue(early.exit() != 0 && early.output().contains("approve is only valid while the campaign waits for approval"),
+                early.output());
+
+        JsonNode waiting = awaitProgress(id, p -> "WAITING_FOR_APPROVAL".equals(p.path("approval").asText()));
+        assertEquals(4, waiting.get("done").asInt(), waiting.toString());
+        assertEquals(0, waiting.get("responses").asInt(), "no Stage 2 response before approval: " + waiting);
+        Path out = dataDir.resolve("campaigns").resolve(id); // the worker's data directory; the ID has no odd character
+        List<JsonNode> verifiers = jsonl(out.resolve("verifiers.jsonl"));
+        assertEquals(waiting.get("kept").asInt(), verifiers.size(), "Stage 1's verifiers are there to read");
+        Path sft = out.resolve("sft_messages.jsonl");
+        assertTrue(!Files.exists(sft) || jsonl(sft).isEmpty(), "no Stage 2 row before approval");
+
+        assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.APPROVE)
+                .contains("approved: Stage 2 runs for the " + waiting.get("kept").asInt() + " kept instructions"));
+        CliResult twice = cliResult("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.REJECT);
+        assertTrue(twice.exit() != 0 && twice.output().contains("reject is only valid while"), twice.output());
+        CampaignResult result = awaitResult(id);
+        assertNull(result.funnel().stopReason());
+        assertEquals(4, result.funnel().finished());
+        assertTrue(result.funnel().responses().responses() > 0, result.funnel().toString());
+        assertEquals(out.toString(), result.outputDir());
+        assertEquals(result.funnel().responses().sftRows(), jsonl(out.resolve("sft_messages.jsonl")).size());
+    }
+
+    /**
      * {@code temporal workflow cancel}: within seconds no instruction child runs and no verifier container of the
      * campaign is left running; starting the same campaign again finishes it from what was recorded.
      */
@@ -505,6 +544,32 @@ class CampaignEndToEndTest {
         int instructions = 10;
         assertEquals(instructions, result.funnel().finished());
         assertEquals(instructions, result.funnel().kept() + result.funnel().dropped());
+    }
+
+    /**
+     * {@code temporal workflow cancel} aborts the LLM requests in flight: against a model that takes a minute per call
+     * (a server that notices a closed connection), no request is still open on it within seconds of the cancel.
+     * Without the abort, each would stay open until the server answered, a minute later.
+     */
+    @Test
+    void cancelLeavesNoRequestOpenOnTheModelServer() throws Exception {
+        try (ScriptedLlmServer slow = ScriptedLlmServer.watchingDisconnects("127.0.0.1", 0, FixtureBook.load(),
+                dev.autoif.worker.fakellm.Faults.none().withLatency(Duration.ofSeconds(60)))) {
+            var campaign = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(demoInput(4).toFile());
+            campaign.putObject("supervision").put("baseUrl", slow.baseUrl()).put("temperature", 0.61);
+            Path input = dataDir.resolve("slow-campaign.json");
+            Files.writeString(input, JSON.writeValueAsString(campaign));
+            String id = "cancel-slow-" + UUID.randomUUID();
+            startWithCli(id, input);
+            for (int i = 0; i < 120 && slow.requestsInFlight() < 4; i++) Thread.sleep(250);
+            assertEquals(4, slow.requestsInFlight(), "one S2 request per instruction open before the cancel");
+            cli("workflow", "cancel", "--workflow-id", id);
+            long cancelled = System.nanoTime();
+            for (int i = 0; i < 60 && slow.requestsInFlight() > 0; i++) Thread.sleep(250);
+            assertEquals(0, slow.requestsInFlight(), "LLM requests still open on the server 15 s after the cancel");
+            System.out.printf("cancel: the %d open requests closed within %.1f s%n", 4,
+                    (System.nanoTime() - cancelled) / 1e9);
+        }
     }
 
     static JsonNode progress(String id) throws Exception {

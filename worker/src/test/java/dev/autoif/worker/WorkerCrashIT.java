@@ -250,7 +250,7 @@ class WorkerCrashIT {
         return new CampaignInput(seeds, null, null, K, "reference", null, 4, 5,
                 null, null, null, null, null, null, null, null,
                 QUERIES.toString(), QUERIES_PER_INSTRUCTION, MAX_QUERY_USES, null, null, RESPONSES_PER_QUERY,
-                null, JUDGE_SAMPLES, null, null, null, null, null, null, null, null);
+                null, JUDGE_SAMPLES, null, null, null, null, null, null, null, null, null);
     }
 
     /**

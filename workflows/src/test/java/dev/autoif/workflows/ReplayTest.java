@@ -51,6 +51,11 @@ class ReplayTest {
             "instruction-56f1ade-dropped.json.gz",
             "campaign-live-control-demo.json.gz",
             "instruction-live-control-kept-stage2.json.gz",
+            "campaign-approval-gate-stage1.json.gz",
+            "campaign-approval-gate-stage2.json.gz",
+            "instruction-approval-gate-stage2-only.json.gz",
+            "online-dpo-one-round.json.gz",
+            "online-dpo-round.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));

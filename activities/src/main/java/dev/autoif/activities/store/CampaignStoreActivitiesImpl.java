@@ -185,12 +185,27 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
 
     @Override
     public void recordInstruction(String outputDir, InstructionRecord record) {
-        Path file = Path.of(outputDir, ITEMS, String.format("%06d-%s.json", record.index(), record.instructionId()));
+        Path file = itemFile(outputDir, record.index(), record.instructionId());
         try {
             AtomicFiles.write(file, json.writeValueAsString(record));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
+        Path file = itemFile(outputDir, index, instructionId);
+        try {
+            return json.readValue(file.toFile(), InstructionRecord.class);
+        } catch (IOException e) {
+            throw ApplicationFailure.newFailure("cannot read the record of instruction " + index + " (" + file + "): "
+                    + e.getMessage(), FailureTypes.STORAGE);
+        }
+    }
+
+    private static Path itemFile(String outputDir, int index, String instructionId) {
+        return Path.of(outputDir, ITEMS, String.format("%06d-%s.json", index, instructionId));
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
     private final AtomicLong unseeded = new AtomicLong(1_000_000);
 
     private final Faults faults;
+    private final boolean watchDisconnects;
     private final AtomicLong lostCompletions = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> occurrences = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Faults.Mode, AtomicLong> faultCounts = new ConcurrentHashMap<>();
@@ -46,6 +47,23 @@ public final class ScriptedLlmServer implements AutoCloseable {
 
     /** A server that misbehaves as {@code faults} says (see {@link Faults}); {@link Faults#none()} is the plain server. */
     public ScriptedLlmServer(String host, int port, FixtureBook book, Faults faults) throws IOException {
+        this(host, port, book, faults, false);
+    }
+
+    /**
+     * A server whose {@code faults} latency is spent with the response already started (status 200, chunked) and a
+     * space written every 250 ms ahead of the JSON body, so that it notices within a moment when the client closes the
+     * connection and stops there: {@link #requestsInFlight()} then counts the requests a client still holds open.
+     * Not for faults that answer with an error status, nor for tests of the client's timeout (the headers come at once).
+     */
+    public static ScriptedLlmServer watchingDisconnects(String host, int port, FixtureBook book, Faults faults)
+            throws IOException {
+        return new ScriptedLlmServer(host, port, book, faults, true);
+    }
+
+    private ScriptedLlmServer(String host, int port, FixtureBook book, Faults faults, boolean watchDisconnects)
+            throws IOException {
+        this.watchDisconnects = watchDisconnects;
         this.book = book;
         this.faults = faults;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
@@ -84,6 +102,11 @@ public final class ScriptedLlmServer implements AutoCloseable {
 
     public int maxConcurrentRequests() {
         return maxInFlight.get();
+    }
+
+    /** Chat requests being answered or waiting out the latency (an answer leaves the count as it is written). */
+    public int requestsInFlight() {
+        return inFlight.get();
     }
 
     /** Whether this handler's request still counts as in flight ({@link #send} ends it before the body goes out). */
@@ -165,7 +188,23 @@ public final class ScriptedLlmServer implements AutoCloseable {
             if (fault != null) {
                 faultCounts.computeIfAbsent(fault, k -> new AtomicLong()).incrementAndGet();
             }
-            sleep(faults.latency().plus(fault == Faults.Mode.SLOW ? faults.slowDelay() : java.time.Duration.ZERO));
+            java.time.Duration delay = faults.latency().plus(fault == Faults.Mode.SLOW ? faults.slowDelay() : java.time.Duration.ZERO);
+            if (watchDisconnects && fault == null) {
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, 0); // chunked: the body follows the spaces
+                OutputStream out = ex.getResponseBody();
+                if (!trickle(out, delay)) {
+                    ex.close(); // the client went away: nothing more to answer
+                    return;
+                }
+                byte[] body = json.writeValueAsString(completion(model, prompt, n, seed, requestedSeed, null))
+                        .getBytes(StandardCharsets.UTF_8);
+                leaveFlight();
+                out.write(body);
+                out.close();
+                return;
+            }
+            sleep(delay);
             if (fault != null) {
                 switch (fault) {
                     case RATE_LIMIT -> {
@@ -197,6 +236,29 @@ public final class ScriptedLlmServer implements AutoCloseable {
                 }
             }
         }
+        send(ex, 200, completion(model, prompt, n, seed, requestedSeed, fault));
+    }
+
+    /** Waits {@code delay} writing a space every 250 ms; false once a write fails (the client closed the connection). */
+    private static boolean trickle(OutputStream out, java.time.Duration delay) {
+        long end = System.nanoTime() + delay.toNanos();
+        try {
+            while (System.nanoTime() < end) {
+                out.write(' ');
+                out.flush();
+                Thread.sleep(Math.max(1, Math.min(250, (end - System.nanoTime()) / 1_000_000)));
+            }
+            return true;
+        } catch (IOException gone) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** @param requestedSeed the seed the request asked for: what identifies a sample in the bill */
+    private ObjectNode completion(String model, String prompt, int n, long seed, long requestedSeed, Faults.Mode fault) {
         int choicesToSend = fault == Faults.Mode.FEWER ? n / 2 : n;
         boolean truncate = fault == Faults.Mode.TRUNCATE;
         ObjectNode body = json.createObjectNode();
@@ -229,7 +291,7 @@ public final class ScriptedLlmServer implements AutoCloseable {
             body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
                     .put("total_tokens", promptTokens + completionTokens);
         }
-        send(ex, 200, body);
+        return body;
     }
 
     private void stats(HttpExchange ex) throws IOException {

@@ -129,6 +129,10 @@ class OnlineDpoWorkflowTest {
 
     /** prompts.jsonl as the campaign writes it, {@code n} prompts. */
     void writePrompts(int n) throws IOException {
+        writePrompts(campaignDir, n);
+    }
+
+    static void writePrompts(Path campaignDir, int n) throws IOException {
         StringBuilder rows = new StringBuilder();
         for (int i = 0; i < n; i++) {
             Map<String, Object> row = new HashMap<>();

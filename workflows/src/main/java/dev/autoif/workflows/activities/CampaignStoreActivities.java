@@ -30,6 +30,10 @@ public interface CampaignStoreActivities {
     @ActivityMethod(name = "RecordInstruction")
     void recordInstruction(String outputDir, InstructionRecord record);
 
+    /** The record {@link #recordInstruction} stored for an instruction: Stage 2 after an approval gate starts from it. */
+    @ActivityMethod(name = "ReadInstruction")
+    InstructionRecord readInstruction(String outputDir, int index, String instructionId);
+
     /**
      * S6: reads the user's query file (streamed), keeps the first user turn of each record inside the length window,
      * drops exact duplicates, and writes the pool to the campaign directory. Malformed records are counted and named,

@@ -37,7 +37,8 @@ public record CampaignConfig(
         Integer targetDpoPairs,
         Long budgetTokens,
         Double budgetUsd,
-        long seed) {
+        long seed,
+        boolean approveBeforeStage2) {
 
     /** S4/S5 with an LLM entailment judge; {@link #CONSISTENCY_NONE} skips both. */
     public static final String CONSISTENCY_LLM = "llm";
@@ -160,7 +161,7 @@ public record CampaignConfig(
         } else {
             for (var stage2 : new Object[][] {{"queriesPerInstruction", in.queriesPerInstruction()},
                     {"responsesPerQuery", in.responsesPerQuery()}, {"targetSftRows", in.targetSftRows()},
-                    {"targetDpoPairs", in.targetDpoPairs()}}) {
+                    {"targetDpoPairs", in.targetDpoPairs()}, {"approveBeforeStage2", Boolean.TRUE.equals(in.approveBeforeStage2()) ? true : null}}) {
                 if (stage2[1] != null) {
                     throw new IllegalArgumentException("'" + stage2[0] + "' needs 'queryFile': Stage 2 samples responses "
                             + "to real user queries");
@@ -181,7 +182,8 @@ public record CampaignConfig(
         return new CampaignConfig(in.seedInstructions(), file ? in.seedFile() : null, llm, k, preset,
                 in.outputDir(), window, timeout, judge, policy, Boolean.TRUE.equals(in.keepTruncated()), prices, retryMillis,
                 selfInstructCalls, nearDuplicate, consistency, consistencyJudge, queries ? in.queryFile() : null,
-                minChars, maxChars, responseStage, targetSft, targetDpo, in.budgetTokens(), in.budgetUsd(), seed);
+                minChars, maxChars, responseStage, targetSft, targetDpo, in.budgetTokens(), in.budgetUsd(), seed,
+                Boolean.TRUE.equals(in.approveBeforeStage2()));
     }
 
     private static int nonNegative(String field, Integer value, int dflt) {

@@ -54,6 +54,9 @@ import java.util.Map;
  * @param budgetTokens              stop drawing instructions once the LLM calls used this many tokens
  * @param budgetUsd                 stop drawing instructions once the priced LLM calls cost this much (needs prices)
  * @param seed                      seeds every sampled choice of the campaign (queries, DPO pairs); default 0
+ * @param approveBeforeStage2       after Stage 1 (S1 to S5, verifiers.jsonl exported) wait for the update
+ *                                  {@code approve} or {@code reject} before any Stage 2 call (needs queryFile);
+ *                                  default false
  * @param resume                    internal: set by continue-as-new (carrying the frozen settings and the position);
  *                                  a campaign started with it fails naming it
  */
@@ -90,6 +93,7 @@ public record CampaignInput(
         Long budgetTokens,
         Double budgetUsd,
         Long seed,
+        Boolean approveBeforeStage2,
         @JsonDeserialize(using = CampaignCheckpoint.Tolerant.class) CampaignCheckpoint resume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
@@ -97,7 +101,7 @@ public record CampaignInput(
                          Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds, CampaignCheckpoint resume) {
         this(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
                 maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, resume);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, resume);
     }
 
     /** The same campaign, continuing from {@code checkpoint}. */
@@ -107,6 +111,6 @@ public record CampaignInput(
                 llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, consistency, queryFile,
                 queriesPerInstruction, maxQueryUses, queryMinChars, queryMaxChars, responsesPerQuery, minResponsePassRate,
                 judgeSamples, minJudgeScore, instructionLevelPairs, targetSftRows, targetDpoPairs, budgetTokens, budgetUsd,
-                seed, checkpoint);
+                seed, approveBeforeStage2, checkpoint);
     }
 }

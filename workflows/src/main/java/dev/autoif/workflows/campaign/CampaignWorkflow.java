@@ -20,6 +20,8 @@ public interface CampaignWorkflow {
     String SET_MAX_CONCURRENT_INSTRUCTIONS = "setMaxConcurrentInstructions";
     String STOP_DRAWING = "stopDrawing";
     String PROGRESS = "progress";
+    String APPROVE = "approve";
+    String REJECT = "reject";
 
     @WorkflowMethod(name = TYPE)
     CampaignResult run(CampaignInput input);
@@ -52,4 +54,18 @@ public interface CampaignWorkflow {
 
     @UpdateValidatorMethod(updateName = STOP_DRAWING)
     void validateStopDrawing();
+
+    /** A campaign with approveBeforeStage2 waiting after Stage 1: run Stage 2. */
+    @UpdateMethod(name = APPROVE)
+    String approve();
+
+    @UpdateValidatorMethod(updateName = APPROVE)
+    void validateApprove();
+
+    /** A campaign with approveBeforeStage2 waiting after Stage 1: finish with Stage 1's outputs, no Stage 2. */
+    @UpdateMethod(name = REJECT)
+    String reject();
+
+    @UpdateValidatorMethod(updateName = REJECT)
+    void validateReject();
 }

@@ -38,6 +38,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     /** Instructions per run before continue-as-new: about 10 events each keeps a run far below the limits. */
     public static final int CHILDREN_PER_RUN = 1000;
     static final int PAGE_SIZE = 100;
+    /** Workflow.getVersion change ID of the approval gate before Stage 2 (README, "For contributors"). */
+    static final String APPROVAL_GATE_CHANGE = "approval-gate-before-stage2";
     private static final int SUMMARY_CHARS = 200;
 
     private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class,
@@ -120,6 +122,12 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         int next = checkpoint.nextIndex();
         int stopAt = Math.min(count, next + childrenPerRun);
 
+        // With the approval gate the instructions run twice: Stage 1 alone (S1 to S5), then, once approved, Stage 2
+        // alone from the stored records. Only campaigns asking for the gate reach the marker: the command sequence of
+        // every other campaign (and of the recorded histories) is unchanged.
+        boolean gated = config.approveBeforeStage2()
+                && Workflow.getVersion(APPROVAL_GATE_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
+        boolean stage2Wave = gated && CampaignControl.APPROVED.equals(control.approval());
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();
         while ((next < stopAt && funnel.stopReason() == null) || !inFlight.isEmpty()) {
             while (inFlight.size() < control.window(config) && next < stopAt && !control.paused()
@@ -127,7 +135,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 if (!page.hasNext()) {
                     page = store.readInstructions(outputDir, next, Math.min(PAGE_SIZE, stopAt - next)).iterator();
                 }
-                inFlight.add(startChild(campaignId, outputDir, config, page.next()));
+                inFlight.add(startChild(campaignId, outputDir, config, page.next(), gated, stage2Wave));
                 next++;
             }
             if (inFlight.isEmpty() && !control.paused()) {
@@ -145,7 +153,9 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     it.remove();
                     // A child fails only for campaign-fatal causes (bad endpoint, missing image): fail loudly.
                     InstructionOutcome outcome = p.get();
-                    funnel = outcome.kept() ? funnel.withKept() : funnel.withDropped(outcome.dropReason());
+                    if (!stage2Wave) { // the Stage 1 wave counted the instruction already
+                        funnel = outcome.kept() ? funnel.withKept() : funnel.withDropped(outcome.dropReason());
+                    }
                     funnel = funnel.withUsage(outcome.llmUsage(), config.prices()).withResponses(outcome.responses());
                 }
             }
@@ -156,12 +166,35 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     checkpoint.queryPool(), control, config, thresholds));
             Workflow.continueAsNew(continued);
         }
+        if (gated && !stage2Wave && funnel.stopReason() == null) {
+            awaitApproval(campaignId, outputDir);
+            if (CampaignControl.APPROVED.equals(control.approval())) {
+                // Stage 2 starts over at the first instruction in a fresh run: its history is Stage 2's alone.
+                Workflow.continueAsNew(input.resumedAt(new CampaignCheckpoint(outputDir, count, 0, funnel,
+                        checkpoint.queryPool(), control, config, thresholds)));
+            }
+        }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
             funnel = funnel.stoppedBecause(missedTarget(config));
         }
         ExportedFiles files = store.export(new ExportRequest(outputDir, campaignId, funnel, config));
         return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files(),
                 checkpoint.queryPool());
+    }
+
+    /**
+     * The approval gate: Stage 1's outputs are exported for the operator to read (verifiers.jsonl, funnel.json), and
+     * the campaign waits, paying for no Stage 2 call, until {@code approve} or {@code reject} (or {@code stopDrawing},
+     * which rejects too).
+     */
+    private void awaitApproval(String campaignId, String outputDir) {
+        store.export(new ExportRequest(outputDir, campaignId, funnel, config));
+        control = control.withApproval(CampaignControl.WAITING);
+        CampaignMetrics.publish(campaignId, funnel);
+        Workflow.await(() -> !control.waitingForApproval() || funnel.stopReason() != null);
+        if (control.waitingForApproval()) {
+            control = control.withApproval(CampaignControl.REJECTED);
+        }
     }
 
     /**
@@ -218,23 +251,28 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         return texts;
     }
 
+    /**
+     * @param gated      the campaign has the approval gate: Stage 1 and Stage 2 run in separate children
+     * @param stage2Wave the gate was passed: the child runs Stage 2 alone
+     */
     private Promise<InstructionOutcome> startChild(String campaignId, String outputDir, CampaignConfig config,
-                                                   InstructionRef ref) {
+                                                   InstructionRef ref, boolean gated, boolean stage2Wave) {
         String text = ref.text();
         InstructionWorkflow child = Workflow.newChildWorkflowStub(InstructionWorkflow.class, ChildWorkflowOptions.newBuilder()
-                .setWorkflowId(InstructionWorkflow.workflowId(campaignId, ref.id()))
+                .setWorkflowId(stage2Wave ? InstructionWorkflow.stage2WorkflowId(campaignId, ref.id())
+                        : InstructionWorkflow.workflowId(campaignId, ref.id()))
                 .setTaskQueue(TaskQueues.WORKFLOWS)
                 .setStaticSummary(text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text)
                 .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder()
                         .set(SearchAttributes.CAMPAIGN, campaignId)
-                        .set(SearchAttributes.STAGE, "S2")
+                        .set(SearchAttributes.STAGE, stage2Wave ? "S6-S8" : "S2")
                         .build())
                 .build());
         InstructionTask task = new InstructionTask(campaignId, outputDir, ref.index(), ref.id(), text,
                 config.supervision(), config.verifiersPerInstruction(), config.preset().wireName(),
                 thresholds, config.evaluationTimeoutSeconds(), config.keepTruncated(),
                 config.llmRetryInitialIntervalMillis(), config.consistency(), config.consistencyJudge(),
-                config.responseStage());
+                gated && !stage2Wave ? null : config.responseStage(), stage2Wave);
         return Async.function(child::run, task);
     }
 
@@ -292,6 +330,39 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         funnel = funnel.stoppedBecause("STOPPED_BY_OPERATOR: stopDrawing after " + funnel.finished() + " of "
                 + funnel.instructions() + " instructions finished, " + inFlight.size() + " in flight");
         return funnel.stopReason() + "; they finish, then the campaign exports";
+    }
+
+    @Override
+    public void validateApprove() {
+        requireWaitingForApproval("approve");
+    }
+
+    @Override
+    public String approve() {
+        control = control.withApproval(CampaignControl.APPROVED);
+        return "approved: Stage 2 runs for the " + funnel.kept() + " kept instructions";
+    }
+
+    @Override
+    public void validateReject() {
+        requireWaitingForApproval("reject");
+    }
+
+    @Override
+    public String reject() {
+        funnel = funnel.stoppedBecause("REJECTED_BY_OPERATOR: Stage 2 rejected after Stage 1 (" + funnel.kept()
+                + " of " + funnel.instructions() + " instructions kept)");
+        control = control.withApproval(CampaignControl.REJECTED);
+        return funnel.stopReason() + "; the campaign finishes with Stage 1's outputs";
+    }
+
+    private void requireWaitingForApproval(String update) {
+        if (control == null || !control.waitingForApproval() || funnel.stopReason() != null) {
+            throw new IllegalStateException(update + " is only valid while the campaign waits for approval before "
+                    + "Stage 2 (campaign setting approveBeforeStage2); it is "
+                    + (control == null ? "starting" : control.approval() != null ? control.approval().toLowerCase()
+                    : config != null && config.approveBeforeStage2() ? "still in Stage 1" : "not gated"));
+        }
     }
 
     /** An update that arrives before run() has read its input waits for it (run() sets the state it changes). */

@@ -18,4 +18,9 @@ public interface InstructionWorkflow {
     static String workflowId(String campaignId, String instructionId) {
         return campaignId + "/instruction-" + instructionId;
     }
+
+    /** The child that runs Stage 2 alone after the campaign's approval gate ({@link InstructionTask#stage2Only()}). */
+    static String stage2WorkflowId(String campaignId, String instructionId) {
+        return workflowId(campaignId, instructionId) + "/stage2";
+    }
 }

@@ -111,6 +111,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
+        if (task.stage2Only()) {
+            return runStage2(task);
+        }
         // The campaign starts the child with stage S2 set: upserting it again would only add an event.
         VerifierCompletions completions;
         try {
@@ -164,12 +167,30 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 reason == null ? null : reason.name(), detail, backTranslations);
         ResponseFunnel responses = ResponseFunnel.empty();
         if (reason == null && task.responseStage() != null) {
-            ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, store, InstructionWorkflowImpl::stage,
-                    InstructionWorkflowImpl::failFastOrDescribe);
-            responses = stage2.run(record);
-            llmUsage = LlmUsage.merge(llmUsage, stage2.usage());
+            responses = responseStage(task, record);
         }
         return finish(task, record, reason, cv.keptFunctions().size(), cv.keptCases().size(), responses);
+    }
+
+    private ResponseFunnel responseStage(InstructionTask task, InstructionRecord record) {
+        ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, store, InstructionWorkflowImpl::stage,
+                InstructionWorkflowImpl::failFastOrDescribe);
+        ResponseFunnel responses = stage2.run(record);
+        llmUsage = LlmUsage.merge(llmUsage, stage2.usage());
+        return responses;
+    }
+
+    /**
+     * Stage 2 after the campaign's approval gate: the instruction's Stage 1 record is already stored (and counted by
+     * the campaign); a kept instruction runs S6 to D1 from it, a dropped one has nothing to do.
+     */
+    private InstructionOutcome runStage2(InstructionTask task) {
+        InstructionRecord record = store.readInstruction(task.outputDir(), task.index(), task.instructionId());
+        DropReason reason = record.dropReason() == null ? null : DropReason.valueOf(record.dropReason());
+        ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
+        stage("done");
+        return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
+                responses);
     }
 
     /**

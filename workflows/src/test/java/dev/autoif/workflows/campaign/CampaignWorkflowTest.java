@@ -407,6 +407,96 @@ class CampaignWorkflowTest {
         assertTrue(store.lastExport.config().hasQueries());
     }
 
+    private static final String GATED = ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+            + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4, "
+            + "\"maxConcurrentInstructions\": 2, \"approveBeforeStage2\": true}";
+
+    private WorkflowStub untyped(String id) {
+        return env.getWorkflowClient().newUntypedWorkflowStub(CampaignWorkflow.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage();
+    }
+
+    /**
+     * approveBeforeStage2: Stage 1 of all 9 instructions runs (across continue-as-new, 7 per run here) without a single
+     * Stage 2 call, Stage 1 is exported and progress says the campaign waits; approve is refused during Stage 1. After
+     * approve, Stage 2 runs from the stored records (none recorded twice, none counted twice) and yields what the
+     * ungated campaign yields: 2 SFT rows and 8 DPO pairs per instruction.
+     */
+    @Test
+    void approvalGateHoldsStageTwoUntilApproved() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("gate");
+        stub.start(json("{" + seeds(9) + GATED));
+        waitFor(() -> progress(stub).inFlight() == 2);
+        var early = assertThrows(WorkflowUpdateException.class, () -> stub.update(CampaignWorkflow.APPROVE, String.class));
+        assertTrue(rootMessage(early).contains("approve is only valid while the campaign waits for approval before "
+                + "Stage 2 (campaign setting approveBeforeStage2); it is still in Stage 1"), rootMessage(early));
+        llm.gate.release(1000);
+
+        waitFor(() -> CampaignControl.WAITING.equals(progress(stub).approval()));
+        CampaignProgress waiting = progress(stub);
+        assertEquals(9, waiting.done());
+        assertEquals(9, waiting.kept());
+        assertEquals(0, waiting.responses());
+        assertNull(waiting.etaSeconds(), "no ETA while waiting for a person");
+        assertEquals(0, llm.sampled.get(), "no Stage 2 call before approval");
+        assertEquals(1, store.exports.get(), "Stage 1 exported for inspection");
+        assertEquals(9, store.lastExport.funnel().kept());
+        assertEquals(9, store.records.size());
+
+        String approved = stub.update(CampaignWorkflow.APPROVE, String.class);
+        assertEquals("approved: Stage 2 runs for the 9 kept instructions", approved);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(9, result.funnel().finished());
+        assertEquals(9, result.funnel().kept(), "the Stage 2 wave does not count the instructions again");
+        assertEquals(18, result.funnel().responses().sftRows());
+        assertEquals(72, result.funnel().responses().dpoPairs());
+        assertEquals(9, store.responses.size());
+        assertNull(result.funnel().stopReason());
+        assertEquals(2, store.exports.get());
+    }
+
+    /** reject finishes the campaign with Stage 1's outputs and says so; a second reject is refused. */
+    @Test
+    void rejectingTheGateFinishesWithStageOneOutputs() {
+        WorkflowStub stub = untyped("gate-rejected");
+        stub.start(json("{" + seeds(3) + GATED));
+        waitFor(() -> CampaignControl.WAITING.equals(progress(stub).approval()));
+        String rejected = stub.update(CampaignWorkflow.REJECT, String.class);
+        assertEquals("REJECTED_BY_OPERATOR: Stage 2 rejected after Stage 1 (3 of 3 instructions kept); the campaign "
+                + "finishes with Stage 1's outputs", rejected);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertTrue(result.funnel().stopReason().startsWith("REJECTED_BY_OPERATOR"), result.funnel().stopReason());
+        assertEquals(3, result.funnel().kept());
+        assertEquals(0, result.funnel().responses().responses());
+        assertEquals(0, llm.sampled.get());
+        assertEquals(2, store.exports.get());
+        assertTrue(store.lastExport.funnel().stopReason().startsWith("REJECTED_BY_OPERATOR"));
+
+        var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
+                + ", \"approveBeforeStage2\": true}")));
+        assertTrue(bad.getMessage().contains("'approveBeforeStage2' needs 'queryFile'"), bad.getMessage());
+    }
+
+    /** Without the setting, approve and reject are refused: there is nothing to approve. */
+    @Test
+    void approveAndRejectAreRefusedWithoutTheGate() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("ungated");
+        stub.start(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4}"));
+        waitFor(() -> progress(stub).inFlight() == 2);
+        var e = assertThrows(WorkflowUpdateException.class, () -> stub.update(CampaignWorkflow.REJECT, String.class));
+        assertTrue(rootMessage(e).contains("it is not gated"), rootMessage(e));
+        llm.gate.release(1000);
+        assertNull(stub.getResult(CampaignResult.class).funnel().stopReason());
+        assertNull(progress(stub).approval());
+    }
+
     /** The paper's instruction-level pairs: the instruction as prompt, a test case all kept functions accept vs one they reject. */
     @Test
     void instructionLevelPairsComeFromTheKeptTestCases() {
@@ -466,6 +556,8 @@ class CampaignWorkflowTest {
     /** Three identical perfect verifiers and one that inverts every label; "unparseable" ones yield nothing. */
     static final class FakeLlm implements LlmActivities {
         final AtomicInteger calls = new AtomicInteger();
+        /** Stage 2 sampling calls (S6): none may happen before an approval gate is passed. */
+        final AtomicInteger sampled = new AtomicInteger();
         final Queue<String> backTranslated = new ConcurrentLinkedQueue<>();
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
@@ -533,6 +625,7 @@ class CampaignWorkflowTest {
         @Override
         public ResponseSamples sampleResponses(ResponseRequest request) {
             calls.incrementAndGet();
+            sampled.incrementAndGet();
             List<ResponseSample> out = new ArrayList<>();
             for (int i = 0; i < request.samples(); i++) {
                 out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
@@ -611,6 +704,15 @@ class CampaignWorkflowTest {
                 page.add(new InstructionRef(i, "id" + i, all.get(i)));
             }
             return page;
+        }
+
+        @Override
+        public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
+            InstructionRecord r = records.get(index);
+            if (r == null || !r.instructionId().equals(instructionId)) {
+                throw new AssertionError("instruction " + index + " (" + instructionId + ") was never recorded");
+            }
+            return r;
         }
 
         @Override
