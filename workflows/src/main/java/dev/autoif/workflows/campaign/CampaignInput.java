@@ -1,5 +1,6 @@
 package dev.autoif.workflows.campaign;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.autoif.workflows.UserInput;
 import java.util.List;
@@ -60,6 +61,9 @@ import java.util.Map;
  * @param resume                    internal: set by continue-as-new (carrying the frozen settings and the position);
  *                                  a campaign started with it fails naming it
  */
+// Unset fields are not sent: a campaign started by a newer client reaches an older, strict worker as the user wrote
+// it, instead of failing there on a field (null) that worker does not know yet.
+@JsonInclude(JsonInclude.Include.NON_NULL)
 @UserInput
 public record CampaignInput(
         List<String> seedInstructions,

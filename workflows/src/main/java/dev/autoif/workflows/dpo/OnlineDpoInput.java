@@ -1,5 +1,6 @@
 package dev.autoif.workflows.dpo;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.autoif.workflows.UserInput;
 import java.util.List;
 
@@ -30,6 +31,9 @@ import java.util.List;
  *                               progress and of workflow history
  * @param llmRetryInitialIntervalMillis first back-off of a failed LLM call (default 1000)
  */
+// Unset fields are not sent: a campaign started by a newer client reaches an older, strict worker as the user wrote
+// it, instead of failing there on a field (null) that worker does not know yet.
+@JsonInclude(JsonInclude.Include.NON_NULL)
 @UserInput
 public record OnlineDpoInput(
         String campaignDir,
