@@ -1,0 +1,51 @@
+package dev.autoif.activities.artifacts;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Opens a store from a location string: {@code s3://bucket/prefix} goes to the backend registered for "s3",
+ * anything else is a filesystem path. Campaign records carry locations, not store objects, so any worker can
+ * open the same campaign.
+ */
+public final class ArtifactStores {
+    private final Map<String, Function<String, ArtifactStore>> byScheme;
+
+    /** @param byScheme URI scheme ("s3") to a factory taking the whole location string */
+    public ArtifactStores(Map<String, Function<String, ArtifactStore>> byScheme) {
+        this.byScheme = Map.copyOf(byScheme);
+    }
+
+    /** Filesystem locations only. */
+    public static ArtifactStores filesystemOnly() {
+        return new ArtifactStores(Map.of());
+    }
+
+    public ArtifactStore open(String location) {
+        if (location == null || location.isBlank()) {
+            throw new IllegalArgumentException("no artifact store location given");
+        }
+        String scheme = scheme(location);
+        if (scheme == null || scheme.equals("file")) {
+            return new FileSystemArtifactStore(scheme == null ? Path.of(location) : Path.of(java.net.URI.create(location)));
+        }
+        Function<String, ArtifactStore> factory = byScheme.get(scheme);
+        if (factory == null) {
+            throw new IllegalArgumentException("artifact store '" + location + "': no backend for '" + scheme
+                    + "://' in this worker (known: file paths" + (byScheme.isEmpty() ? "" : ", " + String.join(", ", byScheme.keySet().stream().map(s -> s + "://").toList())) + ")");
+        }
+        return factory.apply(location);
+    }
+
+    /** "s3" for "s3://b/p"; null for a path (including a Windows-style "C:\x", whose "scheme" is one letter). */
+    static String scheme(String location) {
+        int colon = location.indexOf("://");
+        if (colon < 2) {
+            return null;
+        }
+        String scheme = location.substring(0, colon);
+        return scheme.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.')
+                ? scheme.toLowerCase(java.util.Locale.ROOT) : null;
+    }
+}
