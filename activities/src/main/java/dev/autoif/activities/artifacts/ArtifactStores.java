@@ -38,6 +38,29 @@ public final class ArtifactStores {
         return factory.apply(location);
     }
 
+    /**
+     * One object named by its full location, as campaign inputs are referenced ("s3://bucket/prefix/inputs/x.jsonl",
+     * "/data/seeds.jsonl", "seeds.jsonl"): its parent opened as a store, its last segment as the key.
+     */
+    public StoredObject object(String location) {
+        if (location == null || location.isBlank() || location.endsWith("/")) {
+            throw new IllegalArgumentException("'" + location + "' does not name a file or an object");
+        }
+        int slash = location.lastIndexOf('/');
+        String parent = slash < 0 ? "." : slash == 0 ? "/" : location.substring(0, slash);
+        if (scheme(location) != null && slash < location.indexOf("://") + 3 + 1) {
+            throw new IllegalArgumentException("'" + location + "' names a bucket, not an object in it");
+        }
+        return new StoredObject(open(parent), location.substring(slash + 1));
+    }
+
+    /** An object and the store that holds it; see {@link #object(String)}. */
+    public record StoredObject(ArtifactStore store, String key) {
+        public String location() {
+            return store.location(key);
+        }
+    }
+
     /** "s3" for "s3://b/p"; null for a path (including a Windows-style "C:\x", whose "scheme" is one letter). */
     static String scheme(String location) {
         int colon = location.indexOf("://");

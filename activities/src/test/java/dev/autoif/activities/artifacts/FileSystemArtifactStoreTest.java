@@ -51,4 +51,17 @@ class FileSystemArtifactStoreTest extends ArtifactStoreContract {
         assertNull(ArtifactStores.scheme("C:\\data"));
         assertEquals("s3", ArtifactStores.scheme("S3://b/p"));
     }
+
+    @Test
+    void anObjectIsOpenedByItsFullLocation() {
+        ArtifactStores stores = ArtifactStores.filesystemOnly();
+        new FileSystemArtifactStore(dir).writeString("inputs/seeds.jsonl", "{}");
+        ArtifactStores.StoredObject seeds = stores.object(dir.resolve("inputs/seeds.jsonl").toString());
+        assertEquals("seeds.jsonl", seeds.key());
+        assertEquals("{}", seeds.store().readString(seeds.key()));
+        assertEquals(dir.resolve("inputs/seeds.jsonl").toAbsolutePath().normalize().toString(), seeds.location());
+        assertEquals(Path.of("x.jsonl").toAbsolutePath().toString(), stores.object("x.jsonl").location());
+        assertThrows(IllegalArgumentException.class, () -> stores.object(dir + "/"));
+        assertThrows(IllegalArgumentException.class, () -> stores.object("s3://bucket"));
+    }
 }
