@@ -2,6 +2,7 @@ package dev.autoif.worker.cli;
 
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.worker.telemetry.Monitoring;
@@ -33,6 +34,9 @@ public class WorkerCommand implements Callable<Integer> {
     AutoifSettings settings;
 
     @Inject
+    StoreSettings store;
+
+    @Inject
     EmbeddedServer httpServer;
 
     @Inject
@@ -50,7 +54,7 @@ public class WorkerCommand implements Callable<Integer> {
         String address = temporalAddress != null ? temporalAddress
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
         // Fail in seconds, naming what is missing, rather than retrying activities against it for hours.
-        var checks = Preflight.all(settings, address);
+        var checks = Preflight.all(settings, store, address);
         Preflight.Check problem = Preflight.firstFailure(checks);
         if (problem != null) {
             System.err.println("autoif: " + problem.line());
