@@ -355,7 +355,9 @@ class WorkerCrashIT {
             pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", temporal.address(), "TEMPORAL_NAMESPACE", NAMESPACE,
                     "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
                     "AUTOIF_DATA_DIR", dataDir.toString(), "AUTOIF_HTTP_PORT", Integer.toString(port),
-                    "AUTOIF_LLM_CONCURRENCY", Integer.toString(LLM_CONCURRENCY), "AUTOIF_SANDBOX_CONTAINERS", "1"));
+                    "AUTOIF_LLM_CONCURRENCY", Integer.toString(LLM_CONCURRENCY), "AUTOIF_SANDBOX_CONTAINERS", "1",
+                    // one host: its data directory is every worker's (read by this build, ignored by the upgrade's earlier one)
+                    "AUTOIF_STORE_SHARED", "true"));
             Process worker = pb.start();
             workers.add(worker);
             for (int i = 0; i < 240; i++) {

@@ -60,6 +60,8 @@ public final class Preflight {
      */
     public static List<Check> all(AutoifSettings s, StoreSettings store, String temporalAddress) {
         List<Check> checks = new ArrayList<>();
+        // First: a mis-deployment is known without asking any server.
+        checks.add(sharedByEveryWorker(store, s.llmCacheJdbcUrl(), temporalAddress));
         checks.add(temporalAddress == null ? embeddedTemporal() : temporal(temporalAddress, s.temporalNamespace()));
         checks.addAll(sandbox(s.verifierImage()));
         checks.add(s.llmBaseUrl() == null
@@ -67,7 +69,6 @@ public final class Preflight {
                 : llm("LLM endpoint", s.llmBaseUrl(), s.llmApiKey(), s.llmModel()));
         checks.add(store(store));
         checks.add(completionCache(s.llmCacheJdbcUrl()));
-        checks.add(sharedByEveryWorker(store, s.llmCacheJdbcUrl(), temporalAddress));
         return checks;
     }
 
