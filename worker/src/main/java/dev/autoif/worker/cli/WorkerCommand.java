@@ -53,6 +53,12 @@ public class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
+        // A mis-deployment (state only this host sees) is known without asking any server: refused at once.
+        Preflight.Check deployment = Preflight.sharedByEveryWorker(store, settings.llmCacheJdbcUrl(), address);
+        if (deployment.failed()) {
+            System.err.println("autoif: " + deployment.line());
+            return 3;
+        }
         // Fail in seconds, naming what is missing, rather than retrying activities against it for hours.
         var checks = Preflight.all(settings, store, address);
         Preflight.Check problem = Preflight.firstFailure(checks);
