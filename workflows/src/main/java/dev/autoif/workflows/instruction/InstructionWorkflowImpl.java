@@ -1,5 +1,6 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
@@ -27,12 +28,9 @@ import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,15 +39,7 @@ import java.util.stream.Collectors;
 public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     private static LlmActivities llm(InstructionTask task) {
-        return llm(task.llmRetryInitialIntervalMillis());
-    }
-
-    /**
-     * LLM calls: Temporal is the only retry layer; the first back-off is the campaign's (default 1 s). Also used by
-     * the campaign for S1.
-     */
-    public static LlmActivities llm(int llmRetryInitialIntervalMillis) {
-        return llm(llmRetryInitialIntervalMillis, TaskQueues.LLM);
+        return ActivityStubs.llm(task.llmRetryInitialIntervalMillis());
     }
 
     /**
@@ -59,25 +49,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private static LlmActivities consistencyJudge(InstructionTask task) {
         if (CampaignConfig.CONSISTENCY_ONNX.equals(task.consistency())
                 && Workflow.getVersion("onnx-s5-queue", Workflow.DEFAULT_VERSION, 1) >= 1) {
-            return llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
+            return ActivityStubs.llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
         }
         return llm(task);
-    }
-
-    private static LlmActivities llm(int llmRetryInitialIntervalMillis, String taskQueue) {
-        return Workflow.newActivityStub(LlmActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The activity heartbeats every 5 s: a killed worker's call is retried after 30 s, not 15 min.
-                .setHeartbeatTimeout(Duration.ofSeconds(30))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofMillis(llmRetryInitialIntervalMillis > 0
-                                ? llmRetryInitialIntervalMillis : 1000))
-                        .setBackoffCoefficient(2.0)
-                        .setMaximumInterval(Duration.ofMinutes(2))
-                        .setMaximumAttempts(20)
-                        .build())
-                .build());
     }
 
     /** S4: how many kept functions are back-translated per instruction (the method's "up to 3"). */
@@ -86,28 +60,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     /** What the LLM calls of this instruction cost, returned to the campaign in the outcome. */
     private List<LlmUsage> llmUsage = List.of();
 
-    private final SandboxActivities sandbox = sandbox();
+    private final SandboxActivities sandbox = ActivityStubs.sandbox();
 
-    /** Verifier batches in the sandbox. Also used by online DPO to score the policy's responses. */
-    public static SandboxActivities sandbox() {
-        return Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.SANDBOX)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The sandbox heartbeats every 5 s: a killed worker's batch is retried after 20 s.
-                .setHeartbeatTimeout(Duration.ofSeconds(20))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(2))
-                        .setMaximumInterval(Duration.ofMinutes(1))
-                        .setMaximumAttempts(10)
-                        .build())
-                .build());
-    }
-
-    // Writes of one instruction's files take milliseconds: a short timeout retries one lost with a killed worker fast.
-    private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class, ActivityOptions.newBuilder()
-            .setTaskQueue(TaskQueues.WORKFLOWS)
-            .setStartToCloseTimeout(Duration.ofSeconds(20))
-            .build());
+    private final CampaignStoreActivities store = ActivityStubs.instructionStore();
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
