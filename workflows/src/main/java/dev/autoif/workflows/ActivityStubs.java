@@ -114,9 +114,8 @@ public final class ActivityStubs {
                 .setRetryOptions(RetryOptions.newBuilder()
                         .setInitialInterval(Duration.ofSeconds(10))
                         .setMaximumAttempts(3)
-                        .setDoNotRetry(TrainingActivities.TRAINING_COMMAND_FAILED,
-                                TrainingActivities.TRAINING_COMMAND_NOT_FOUND, TrainingActivities.TRAINING_TIMED_OUT,
-                                TrainingActivities.TRAINING_NO_CHECKPOINT)
+                        .setDoNotRetry(FailureTypes.TRAINING_COMMAND_FAILED, FailureTypes.TRAINING_COMMAND_NOT_FOUND,
+                                FailureTypes.TRAINING_TIMED_OUT, FailureTypes.TRAINING_NO_CHECKPOINT)
                         .build())
                 .build();
     }

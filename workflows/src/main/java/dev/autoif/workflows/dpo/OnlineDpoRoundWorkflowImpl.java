@@ -132,7 +132,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                             + "(%d responses scored, %d truncated, %d prompts failed%s): no prompt had both a response "
                             + "with pass rate >= %.1f and one with pass rate 0", task.round(), c.prompts(), c.responses(),
                     c.truncatedResponses(), c.promptsFailed(), c.failures().isEmpty() ? "" : ", e.g. " + c.failures().get(0),
-                    DpoPairs.CHOSEN_MIN_PASS_RATE), "NoDpoPairs");
+                    DpoPairs.CHOSEN_MIN_PASS_RATE), FailureTypes.NO_DPO_PAIRS);
         }
         DpoPairsFile pairsFile = store.assemblePairs(task.roundDir(), c.pages());
 
@@ -165,7 +165,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                 throw ApplicationFailure.newNonRetryableFailure("training failed: " + af.getOriginalMessage(), af.getType());
             }
             throw ApplicationFailure.newNonRetryableFailure("training failed: "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), "TrainingFailed");
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), FailureTypes.TRAINING_FAILED);
         }
     }
 
