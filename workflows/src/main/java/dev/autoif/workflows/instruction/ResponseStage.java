@@ -203,7 +203,7 @@ final class ResponseStage {
             }
             c.verdicts = verdicts;
             c.passRate = functions.isEmpty() ? 0.0 : (double) passed / functions.size();
-            if (!(c.passRate > settings.minPassRate())) {
+            if (!(c.passRate > settings.passRateAbove())) {
                 c.reason = ResponseDropReason.BELOW_PASS_RATE.name();
             }
         }
@@ -230,7 +230,7 @@ final class ResponseStage {
             c.judge = verdicts.verdicts().get(i);
             if (c.judge.scores().isEmpty()) {
                 c.reason = ResponseDropReason.JUDGE_NO_SCORE.name();
-            } else if (!(c.judge.mean() > settings.minJudgeScore())) {
+            } else if (!(c.judge.mean() > settings.judgeScoreAbove())) {
                 c.reason = ResponseDropReason.BELOW_JUDGE_SCORE.name();
             }
         }

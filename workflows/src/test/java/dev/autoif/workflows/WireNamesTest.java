@@ -1,0 +1,26 @@
+package dev.autoif.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.workflows.instruction.ResponseStageSettings;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fields renamed in Java keep the JSON names that recorded histories and earlier workers use: a payload written
+ * before the rename reads the same, and one written now is read by an older worker.
+ */
+class WireNamesTest {
+    private final ObjectMapper wire = WireFormat.internalObjectMapper();
+
+    @Test
+    void responseStageBarsKeepTheirWireNames() throws Exception {
+        ResponseStageSettings old = wire.readValue("{\"queriesPerInstruction\": 16, \"minPassRate\": 0.5, "
+                + "\"minJudgeScore\": 8.0}", ResponseStageSettings.class);
+        assertEquals(0.5, old.passRateAbove());
+        assertEquals(8.0, old.judgeScoreAbove());
+        String written = wire.writeValueAsString(old);
+        assertTrue(written.contains("\"minPassRate\":0.5") && written.contains("\"minJudgeScore\":8.0"), written);
+    }
+}
