@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.instruction.ResponseStageSettings;
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +24,13 @@ class WireNamesTest {
         assertEquals(8.0, old.judgeScoreAbove());
         String written = wire.writeValueAsString(old);
         assertTrue(written.contains("\"minPassRate\":0.5") && written.contains("\"minJudgeScore\":8.0"), written);
+    }
+
+    @Test
+    void nliLabelsCrossTheWireAsTheStringsTheyWere() throws Exception {
+        NliJudgement old = wire.readValue("{\"hypothesis\": \"h\", \"label\": \"CONTRADICTION\"}", NliJudgement.class);
+        assertEquals(NliLabel.CONTRADICTION, old.label());
+        assertEquals("{\"hypothesis\":\"h\",\"label\":\"NEUTRAL\",\"note\":null}",
+                wire.writeValueAsString(new NliJudgement("h", NliLabel.NEUTRAL, null)));
     }
 }

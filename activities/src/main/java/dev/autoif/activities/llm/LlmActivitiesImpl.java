@@ -141,7 +141,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         Map<String, EntailmentJudge.Verdict> verdicts = new HashMap<>();
         for (String hypothesis : request.hypotheses()) {
             EntailmentJudge.Verdict v = verdicts.computeIfAbsent(hypothesis, h -> judge.judge(request.premise(), h));
-            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+            judgements.add(new NliJudgement(hypothesis, v.label(), v.note()));
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per pair.
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
@@ -169,7 +169,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<NliJudgement> judgements = new ArrayList<>();
         for (String hypothesis : request.hypotheses()) {
             EntailmentJudge.Verdict v = byHypothesis.get(hypothesis);
-            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+            judgements.add(new NliJudgement(hypothesis, v.label(), v.note()));
         }
         return new ConsistencyJudgements(judgements, List.of());
     }

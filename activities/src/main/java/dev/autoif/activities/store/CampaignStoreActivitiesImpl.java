@@ -349,7 +349,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         ArrayNode stated = row.putArray("back_translated_instructions");
         b.instructions().forEach(stated::add);
         ArrayNode labels = row.putArray("nli_labels");
-        b.judgements().forEach(j -> labels.add(j.label()));
+        b.judgements().forEach(j -> labels.add(j.label().name()));
         if (b.judgements().stream().anyMatch(j -> j.note() != null)) {
             // The ONNX judge's probabilities, or why an LLM judge's label is a fallback.
             ArrayNode notes = row.putArray("nli_notes");

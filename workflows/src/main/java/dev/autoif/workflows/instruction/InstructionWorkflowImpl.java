@@ -18,6 +18,7 @@ import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRecord;
@@ -111,7 +112,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 detail = "S4/S5 consistency check failed: " + failFastOrDescribe(e);
             }
             List<String> contradicting = backTranslations.stream().flatMap(b -> b.judgements().stream())
-                    .filter(j -> NliJudgement.CONTRADICTION.equals(j.label())).map(NliJudgement::hypothesis).toList();
+                    .filter(j -> j.label() == NliLabel.CONTRADICTION).map(NliJudgement::hypothesis).toList();
             if (!contradicting.isEmpty()) {
                 reason = DropReason.BACK_TRANSLATION_CONTRADICTION;
                 detail += "; back-translation contradicts the instruction: " + String.join(" | ", contradicting);

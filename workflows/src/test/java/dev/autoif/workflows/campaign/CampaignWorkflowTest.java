@@ -14,6 +14,7 @@ import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryDraw;
 import dev.autoif.workflows.activities.QueryPool;
@@ -139,7 +140,7 @@ class CampaignWorkflowTest {
         assertEquals(1, store.exports.get());
         assertEquals(22 * 3, llm.backTranslated.size(), "S4 for the three kept functions of each kept instruction");
         assertEquals(22, llm.judged.size(), "one S5 call per kept instruction");
-        assertEquals(List.of(NliJudgement.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
+        assertEquals(List.of(NliLabel.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
                 .map(NliJudgement::label).toList());
     }
 
@@ -161,10 +162,10 @@ class CampaignWorkflowTest {
                 entailed.backTranslations().stream().map(b -> b.func()).toList(), "best 3 in stable order");
         InstructionRecord contradicted = store.records.get(1);
         assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), contradicted.dropReason());
-        assertEquals(List.of("ENTAILMENT", "CONTRADICTION", "ENTAILMENT"), labels(contradicted));
+        assertEquals(List.of(NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.ENTAILMENT), labels(contradicted));
         assertTrue(contradicted.detail().contains("restated contradicted b"), contradicted.detail());
         assertNull(store.records.get(2).dropReason());
-        assertEquals(List.of("NEUTRAL", "NEUTRAL", "NEUTRAL"), labels(store.records.get(2)));
+        assertEquals(List.of(NliLabel.NEUTRAL, NliLabel.NEUTRAL, NliLabel.NEUTRAL), labels(store.records.get(2)));
         InstructionRecord untranslatable = store.records.get(3);
         assertNull(untranslatable.dropReason());
         assertEquals(3, untranslatable.backTranslations().size());
@@ -208,7 +209,7 @@ class CampaignWorkflowTest {
         assertTrue(bad.getMessage().contains("\"llm\", \"onnx\" or \"none\""), bad.getMessage());
     }
 
-    private static List<String> labels(InstructionRecord r) {
+    private static List<NliLabel> labels(InstructionRecord r) {
         return r.backTranslations().stream().flatMap(b -> b.judgements().stream()).map(NliJudgement::label).toList();
     }
 
@@ -614,8 +615,8 @@ class CampaignWorkflowTest {
             judged.add(request.premise());
             List<NliJudgement> out = new ArrayList<>();
             for (int h = 0; h < request.hypotheses().size(); h++) {
-                String label = request.premise().startsWith("contradicted") && h == 1 ? NliJudgement.CONTRADICTION
-                        : request.premise().startsWith("neutral") ? NliJudgement.NEUTRAL : NliJudgement.ENTAILMENT;
+                NliLabel label = request.premise().startsWith("contradicted") && h == 1 ? NliLabel.CONTRADICTION
+                        : request.premise().startsWith("neutral") ? NliLabel.NEUTRAL : NliLabel.ENTAILMENT;
                 out.add(new NliJudgement(request.hypotheses().get(h), label, null));
             }
             return new ConsistencyJudgements(out, List.of());
