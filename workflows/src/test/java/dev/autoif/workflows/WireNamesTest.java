@@ -1,11 +1,14 @@
 package dev.autoif.workflows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.workflows.activities.NliJudgement;
 import dev.autoif.workflows.activities.NliLabel;
+import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.ResponseStageSettings;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +35,13 @@ class WireNamesTest {
         assertEquals(NliLabel.CONTRADICTION, old.label());
         assertEquals("{\"hypothesis\":\"h\",\"label\":\"NEUTRAL\",\"note\":null}",
                 wire.writeValueAsString(new NliJudgement("h", NliLabel.NEUTRAL, null)));
+    }
+
+    @Test
+    void consistencyModesCrossTheWireAsTheLowerCaseStringsTheyWere() throws Exception {
+        InstructionTask old = wire.readValue("{\"instruction\": \"i\", \"consistency\": \"onnx\"}", InstructionTask.class);
+        assertEquals(ConsistencyMode.ONNX, old.consistency());
+        assertNull(wire.readValue("{\"instruction\": \"i\"}", InstructionTask.class).consistency());
+        assertEquals("\"none\"", wire.writeValueAsString(ConsistencyMode.NONE));
     }
 }

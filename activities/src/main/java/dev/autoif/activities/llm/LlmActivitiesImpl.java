@@ -21,7 +21,7 @@ import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.campaign.LlmSettings;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -115,10 +115,10 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
-        if (CampaignConfig.CONSISTENCY_ONNX.equals(request.judgeKind())) {
+        if (request.judgeKind() == ConsistencyMode.ONNX) {
             return judgeWithOnnx(request);
         }
-        if (!CampaignConfig.CONSISTENCY_LLM.equals(request.judgeKind())) {
+        if (request.judgeKind() != ConsistencyMode.LLM) {
             throw ApplicationFailure.newNonRetryableFailure("unknown entailment judge '" + request.judgeKind() + "'",
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
         }

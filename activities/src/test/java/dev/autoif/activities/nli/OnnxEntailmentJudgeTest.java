@@ -19,7 +19,7 @@ import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.NliJudgement;
 import dev.autoif.workflows.activities.NliLabel;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -176,7 +176,7 @@ class OnnxEntailmentJudgeTest {
     void theActivityJudgesWithTheWorkersModelAndBooksNoUsage() {
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(tiny)) {
             LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
-            ConsistencyJudgements out = activities.judgeConsistency(new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX,
+            ConsistencyJudgements out = activities.judgeConsistency(new ConsistencyRequest("c", ConsistencyMode.ONNX,
                     PREMISE, List.of(CONTRADICTING, ENTAILED, CONTRADICTING, NEUTRAL), null));
             assertEquals(List.of(NliLabel.CONTRADICTION, NliLabel.ENTAILMENT, NliLabel.CONTRADICTION,
                     NliLabel.NEUTRAL), out.judgements().stream().map(NliJudgement::label).toList());
@@ -191,7 +191,7 @@ class OnnxEntailmentJudgeTest {
     void theActivityWithoutAModelFailsNonRetryablyNamingTheSetting() {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null);
         ApplicationFailure e = assertThrows(ApplicationFailure.class, () -> activities.judgeConsistency(
-                new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX, PREMISE, List.of(NEUTRAL), null)));
+                new ConsistencyRequest("c", ConsistencyMode.ONNX, PREMISE, List.of(NEUTRAL), null)));
         assertTrue(e.isNonRetryable());
         assertEquals(FailureTypes.NLI_MODEL_UNAVAILABLE, e.getType());
         assertTrue(FailureTypes.FATAL_FOR_CAMPAIGN.contains(e.getType()));
@@ -204,7 +204,7 @@ class OnnxEntailmentJudgeTest {
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(dir)) {
             LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
             ApplicationFailure e = assertThrows(ApplicationFailure.class, () -> activities.judgeConsistency(
-                    new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX, PREMISE, List.of(NEUTRAL), null)));
+                    new ConsistencyRequest("c", ConsistencyMode.ONNX, PREMISE, List.of(NEUTRAL), null)));
             assertTrue(e.isNonRetryable());
             assertEquals(FailureTypes.NLI_MODEL_UNAVAILABLE, e.getType());
             assertTrue(e.getOriginalMessage().contains("AUTOIF_NLI_MODEL_DIR=" + dir)

@@ -24,7 +24,7 @@ import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
@@ -48,7 +48,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * hosts of its own; histories from before that change (no "onnx-s5-queue" marker) replay on the LLM queue.
      */
     private static LlmActivities consistencyJudge(InstructionTask task) {
-        if (CampaignConfig.CONSISTENCY_ONNX.equals(task.consistency())
+        if (task.consistency() == ConsistencyMode.ONNX
                 && Workflow.getVersion("onnx-s5-queue", Workflow.DEFAULT_VERSION, 1) >= 1) {
             return ActivityStubs.llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
         }
@@ -104,7 +104,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 pool.cases().size(), cv.keptCases().size(), cv.keptFunctions().size());
         DropReason reason = cv.dropReason();
         List<BackTranslationRecord> backTranslations = List.of();
-        if (cv.kept() && !CampaignConfig.CONSISTENCY_NONE.equals(task.consistency())) {
+        if (cv.kept() && task.consistency() != ConsistencyMode.NONE) {
             try {
                 backTranslations = checkConsistency(task, verifiers);
             } catch (ActivityFailure e) {

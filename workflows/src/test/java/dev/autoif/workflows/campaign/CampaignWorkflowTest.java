@@ -196,13 +196,13 @@ class CampaignWorkflowTest {
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("set AUTOIF_NLI_MODEL_DIR"), root.getMessage());
-        assertTrue(llm.judgedKinds.contains(CampaignConfig.CONSISTENCY_ONNX), llm.judgedKinds.toString());
+        assertTrue(llm.judgedKinds.contains(ConsistencyMode.ONNX), llm.judgedKinds.toString());
         assertTrue(store.records.isEmpty(), "no instruction recorded as dropped: " + store.records.size());
     }
 
     @Test
     void consistencyAcceptsLlmOnnxAndNoneOnly() {
-        assertEquals(CampaignConfig.CONSISTENCY_ONNX, CampaignConfig.from(json("{" + seeds(1)
+        assertEquals(ConsistencyMode.ONNX, CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"onnx\"}")).consistency());
         var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"nli\"}")));
@@ -563,7 +563,7 @@ class CampaignWorkflowTest {
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
         volatile ApplicationFailure judgeFailWith;
-        final Queue<String> judgedKinds = new ConcurrentLinkedQueue<>();
+        final Queue<ConsistencyMode> judgedKinds = new ConcurrentLinkedQueue<>();
         /** When set, each S2 call waits for a permit: a test holds instructions in flight with it. */
         volatile Semaphore gate;
 
