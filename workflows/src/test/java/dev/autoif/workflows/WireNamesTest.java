@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.ResponseRecord;
 import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.instruction.InstructionTask;
@@ -43,5 +45,15 @@ class WireNamesTest {
         assertEquals(ConsistencyMode.ONNX, old.consistency());
         assertNull(wire.readValue("{\"instruction\": \"i\"}", InstructionTask.class).consistency());
         assertEquals("\"none\"", wire.writeValueAsString(ConsistencyMode.NONE));
+    }
+
+    @Test
+    void dropReasonsInRecordsAreTheNamesTheyWere() throws Exception {
+        assertEquals(DropReason.TOO_FEW_CASES, wire.readValue("{\"dropReason\": \"TOO_FEW_CASES\"}",
+                InstructionRecord.class).dropReason());
+        ResponseRecord response = wire.readValue("{\"text\": \"t\", \"dropReason\": \"BELOW_PASS_RATE\"}",
+                ResponseRecord.class);
+        assertEquals(ResponseDropReason.BELOW_PASS_RATE, response.dropReason());
+        assertTrue(wire.writeValueAsString(response).contains("\"dropReason\":\"BELOW_PASS_RATE\""));
     }
 }

@@ -310,7 +310,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
                 ObjectNode row = json.createObjectNode();
                 row.put("instruction", r.instruction());
                 row.put("instruction_id", r.instructionId());
-                row.put("reason", r.dropReason());
+                row.put("reason", r.dropReason().name());
                 row.put("detail", r.detail());
                 dropped.append(row).append('\n');
             }
@@ -358,7 +358,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         if (b.parseError() != null) {
             row.put("parse_error", b.parseError());
         }
-        row.put("reason", r.dropReason());
+        row.put("reason", r.dropReason() == null ? null : r.dropReason().name());
         return row;
     }
 

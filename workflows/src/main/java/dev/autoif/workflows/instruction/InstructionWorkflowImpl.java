@@ -120,7 +120,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         }
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, verifiers, caseRecords, pool.inputs(), matrix.rows(),
-                reason == null ? null : reason.name(), detail, backTranslations);
+                reason, detail, backTranslations);
         ResponseFunnel responses = ResponseFunnel.empty();
         if (reason == null && task.responseStage() != null) {
             responses = responseStage(task, record);
@@ -142,7 +142,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      */
     private InstructionOutcome runStage2(InstructionTask task) {
         InstructionRecord record = store.readInstruction(task.outputDir(), task.index(), task.instructionId());
-        DropReason reason = record.dropReason() == null ? null : DropReason.valueOf(record.dropReason());
+        DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
         stage("done");
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
@@ -189,7 +189,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private InstructionOutcome drop(InstructionTask task, List<VerifierSample> samples,
                                       DropReason reason, String detail) {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
-                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail, List.of());
+                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason, detail, List.of());
         return finish(task, record, reason, 0, 0, ResponseFunnel.empty());
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
@@ -161,7 +162,7 @@ class CampaignWorkflowTest {
         assertEquals(entailed.verifiers().subList(0, 3).stream().map(v -> v.func()).toList(),
                 entailed.backTranslations().stream().map(b -> b.func()).toList(), "best 3 in stable order");
         InstructionRecord contradicted = store.records.get(1);
-        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), contradicted.dropReason());
+        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION, contradicted.dropReason());
         assertEquals(List.of(NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.ENTAILMENT), labels(contradicted));
         assertTrue(contradicted.detail().contains("restated contradicted b"), contradicted.detail());
         assertNull(store.records.get(2).dropReason());
@@ -397,9 +398,9 @@ class CampaignWorkflowTest {
         assertEquals(List.of(true, true, true), prompt.responses().get(0).verdicts());
         assertEquals(1.0, prompt.responses().get(0).passRate(), 1e-9);
         assertTrue(prompt.responses().get(0).kept());
-        assertEquals("BELOW_PASS_RATE", prompt.responses().get(1).dropReason());
+        assertEquals(ResponseDropReason.BELOW_PASS_RATE, prompt.responses().get(1).dropReason());
         assertNull(prompt.responses().get(1).judge(), "a response that fails S7 never reaches the judge");
-        assertEquals("BELOW_JUDGE_SCORE", prompt.responses().get(2).dropReason());
+        assertEquals(ResponseDropReason.BELOW_JUDGE_SCORE, prompt.responses().get(2).dropReason());
         assertEquals(4, prompt.pairs().size());
         for (PreferencePair pair : prompt.pairs()) {
             assertTrue(pair.chosen().startsWith("yes") && pair.rejected().startsWith("no"), pair.toString());
