@@ -314,11 +314,6 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
                 byLabel[NliLabel.CONTRADICTION.ordinal()]));
     }
 
-    /** The model directory, for logs. */
-    public Path dir() {
-        return dir;
-    }
-
     @Override
     public void close() {
         tokenizer.close();

@@ -51,10 +51,6 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     private Thresholds thresholds;
     private final List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
 
-    public CampaignWorkflowImpl() {
-        this(CHILDREN_PER_RUN);
-    }
-
     /** Tests use a small run length to exercise continue-as-new. */
     public CampaignWorkflowImpl(int childrenPerRun) {
         this.childrenPerRun = childrenPerRun;

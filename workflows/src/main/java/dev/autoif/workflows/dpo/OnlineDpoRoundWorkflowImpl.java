@@ -49,10 +49,6 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
 
     private final DpoStoreActivities store = ActivityStubs.dpoStore();
 
-    public OnlineDpoRoundWorkflowImpl() {
-        this(PAGES_PER_RUN);
-    }
-
     public OnlineDpoRoundWorkflowImpl(int pagesPerRun) {
         this.pagesPerRun = Math.max(1, pagesPerRun);
     }

@@ -28,12 +28,4 @@ public record InstructionTask(
         ConsistencyMode consistency,
         LlmSettings judge,
         ResponseStageSettings responseStage,
-        boolean stage2Only) {
-
-    public InstructionTask(String campaignId, String outputDir, int index, String instructionId, String instruction,
-                           LlmSettings supervision, int verifiersPerInstruction, String preset, Thresholds thresholds,
-                           int evaluationTimeoutSeconds) {
-        this(campaignId, outputDir, index, instructionId, instruction, supervision, verifiersPerInstruction, preset,
-                thresholds, evaluationTimeoutSeconds, false, 1000, ConsistencyMode.NONE, null, null, false);
-    }
-}
+        boolean stage2Only) {}
