@@ -28,9 +28,9 @@ public final class StoreSettings implements AutoCloseable {
     public StoreSettings(@Value("${autoif.store.location:}") String location,
                          @Value("${autoif.store.shared:false}") boolean shared,
                          @Value("${autoif.data-dir:autoif-data}") String dataDir,
-                         @Value("${autoif.store.s3.endpoint:}") String s3Endpoint,
-                         @Value("${autoif.store.s3.region:}") String s3Region,
-                         @Value("${autoif.store.s3.path-style:false}") boolean s3PathStyle) {
+                         @Value("${autoif.s3.endpoint:}") String s3Endpoint,
+                         @Value("${autoif.s3.region:}") String s3Region,
+                         @Value("${autoif.s3.path-style:false}") boolean s3PathStyle) {
         this(location, shared, Path.of(dataDir), new S3Connection(s3Endpoint, s3Region, s3PathStyle));
     }
 

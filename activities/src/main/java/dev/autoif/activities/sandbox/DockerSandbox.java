@@ -207,22 +207,22 @@ public final class DockerSandbox {
             output.awaitCompletion(30, TimeUnit.SECONDS);
             if (output.overflowed()) {
                 throw ApplicationFailure.newFailure("sandbox runner printed more than " + settings.maxOutputBytes()
-                        + " bytes", "SandboxOutputTooLarge");
+                        + " bytes", FailureTypes.SANDBOX_OUTPUT_TOO_LARGE);
             }
             if (exit != 0) {
                 throw ApplicationFailure.newFailure("sandbox runner exited with " + exit + (exit == 137 ? " (killed: memory limit?)" : "")
-                        + ": " + output.stderrTail(), "SandboxRunnerFailed");
+                        + ": " + output.stderrTail(), FailureTypes.SANDBOX_RUNNER_FAILED);
             }
             try {
                 return readReport(output.stdout(), groups, token);
             } catch (IOException | RuntimeException e) {
                 throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
                         + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
-                        + "; stderr: " + output.stderrTail(), "SandboxRunnerFailed");
+                        + "; stderr: " + output.stderrTail(), FailureTypes.SANDBOX_RUNNER_FAILED);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", "SandboxInterrupted");
+            throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", FailureTypes.SANDBOX_INTERRUPTED);
         }
     }
 
@@ -280,7 +280,7 @@ public final class DockerSandbox {
             }
             if (System.nanoTime() > deadline) {
                 throw ApplicationFailure.newFailure("sandbox batch exceeded its deadline of "
-                        + settings.batchDeadline().toSeconds() + " s", "SandboxDeadlineExceeded");
+                        + settings.batchDeadline().toSeconds() + " s", FailureTypes.SANDBOX_DEADLINE_EXCEEDED);
             }
             Thread.sleep(pause);
             pause = Math.min(250, pause * 2);

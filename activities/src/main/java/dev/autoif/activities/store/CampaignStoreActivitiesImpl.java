@@ -310,7 +310,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
                 ObjectNode row = json.createObjectNode();
                 row.put("instruction", r.instruction());
                 row.put("instruction_id", r.instructionId());
-                row.put("reason", r.dropReason());
+                row.put("reason", r.dropReason().name());
                 row.put("detail", r.detail());
                 dropped.append(row).append('\n');
             }
@@ -349,7 +349,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         ArrayNode stated = row.putArray("back_translated_instructions");
         b.instructions().forEach(stated::add);
         ArrayNode labels = row.putArray("nli_labels");
-        b.judgements().forEach(j -> labels.add(j.label()));
+        b.judgements().forEach(j -> labels.add(j.label().name()));
         if (b.judgements().stream().anyMatch(j -> j.note() != null)) {
             // The ONNX judge's probabilities, or why an LLM judge's label is a fallback.
             ArrayNode notes = row.putArray("nli_notes");
@@ -358,7 +358,7 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         if (b.parseError() != null) {
             row.put("parse_error", b.parseError());
         }
-        row.put("reason", r.dropReason());
+        row.put("reason", r.dropReason() == null ? null : r.dropReason().name());
         return row;
     }
 

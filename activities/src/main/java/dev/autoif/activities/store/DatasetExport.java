@@ -146,7 +146,7 @@ final class DatasetExport {
             }
         }
         row.put("kept", response.kept());
-        row.put("reason", response.dropReason());
+        row.put("reason", response.kept() ? null : response.dropReason().name());
         return row;
     }
 

@@ -25,7 +25,6 @@ import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.TrainingActivities;
 import dev.autoif.workflows.campaign.LlmSettings;
 import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.dpo.DpoRoundResult;
@@ -302,7 +301,7 @@ class OnlineDpoWorkflowTest {
         var e = assertThrows(WorkflowFailedException.class, () -> stub("dpo-fail").run(
                 input(List.of(policy(policyA)), List.of("bash", train.toString()), dir.resolve("online"))));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
-        assertEquals(TrainingActivities.TRAINING_COMMAND_FAILED, cause.getType());
+        assertEquals(FailureTypes.TRAINING_COMMAND_FAILED, cause.getType());
         String message = cause.getOriginalMessage();
         assertTrue(message.startsWith("round 1: training failed: the training command exited with code 3"), message);
         assertTrue(message.contains("CUDA out of memory at step 3"), message);
@@ -310,7 +309,7 @@ class OnlineDpoWorkflowTest {
         var missing = assertThrows(WorkflowFailedException.class, () -> stub("dpo-missing").run(
                 input(List.of(policy(policyA)), List.of("/no/such/trainer", "--flag"), dir.resolve("online-2"))));
         ApplicationFailure notFound = assertInstanceOf(ApplicationFailure.class, missing.getCause());
-        assertEquals(TrainingActivities.TRAINING_COMMAND_NOT_FOUND, notFound.getType());
+        assertEquals(FailureTypes.TRAINING_COMMAND_NOT_FOUND, notFound.getType());
         assertTrue(notFound.getOriginalMessage().contains("/no/such/trainer"), notFound.getOriginalMessage());
     }
 

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.campaign;
 
+import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
@@ -17,14 +18,11 @@ import dev.autoif.workflows.crossval.Thresholds;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
-import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
-import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,11 +40,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     static final String APPROVAL_GATE_CHANGE = "approval-gate-before-stage2";
     private static final int SUMMARY_CHARS = 200;
 
-    private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class,
-            ActivityOptions.newBuilder()
-                    .setTaskQueue(TaskQueues.WORKFLOWS)
-                    .setStartToCloseTimeout(Duration.ofMinutes(10))
-                    .build());
+    private final CampaignStoreActivities store = ActivityStubs.campaignStore();
 
     private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
@@ -56,10 +50,6 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     /** S3 rules every instruction of this campaign gets: resolved once, at the start, like the config. */
     private Thresholds thresholds;
     private final List<Promise<InstructionOutcome>> inFlight = new ArrayList<>();
-
-    public CampaignWorkflowImpl() {
-        this(CHILDREN_PER_RUN);
-    }
 
     /** Tests use a small run length to exercise continue-as-new. */
     public CampaignWorkflowImpl(int childrenPerRun) {
@@ -88,7 +78,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             if (config.selfInstructCalls() > 0) {
                 // S1: new instructions from the seeds, merged with them before any instruction workflow starts.
                 List<String> seeds = instructionTexts(prepared);
-                SelfInstructCompletions generated = InstructionWorkflowImpl.llm(config.llmRetryInitialIntervalMillis())
+                SelfInstructCompletions generated = ActivityStubs.llm(config.llmRetryInitialIntervalMillis())
                         .selfInstruct(new SelfInstructRequest(campaignId, seeds, config.supervision(), config.selfInstructCalls()));
                 selfInstructUsage = generated.usage();
                 prepared = store.mergeInstructions(prepared.outputDir(), seeds, generated.instructions(),

@@ -61,7 +61,7 @@ public class OnlineDpoWorkflowImpl implements OnlineDpoWorkflow {
                             af.getType());
                 }
                 throw ApplicationFailure.newNonRetryableFailure("round " + i + ": "
-                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), "OnlineDpoRoundFailed");
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), FailureTypes.ONLINE_DPO_ROUND_FAILED);
             }
             results.add(result);
             pairs = result.pairs();

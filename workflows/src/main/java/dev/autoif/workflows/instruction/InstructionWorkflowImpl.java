@@ -1,5 +1,6 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
@@ -17,22 +18,20 @@ import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,15 +40,7 @@ import java.util.stream.Collectors;
 public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     private static LlmActivities llm(InstructionTask task) {
-        return llm(task.llmRetryInitialIntervalMillis());
-    }
-
-    /**
-     * LLM calls: Temporal is the only retry layer; the first back-off is the campaign's (default 1 s). Also used by
-     * the campaign for S1.
-     */
-    public static LlmActivities llm(int llmRetryInitialIntervalMillis) {
-        return llm(llmRetryInitialIntervalMillis, TaskQueues.LLM);
+        return ActivityStubs.llm(task.llmRetryInitialIntervalMillis());
     }
 
     /**
@@ -57,27 +48,11 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * hosts of its own; histories from before that change (no "onnx-s5-queue" marker) replay on the LLM queue.
      */
     private static LlmActivities consistencyJudge(InstructionTask task) {
-        if (CampaignConfig.CONSISTENCY_ONNX.equals(task.consistency())
+        if (task.consistency() == ConsistencyMode.ONNX
                 && Workflow.getVersion("onnx-s5-queue", Workflow.DEFAULT_VERSION, 1) >= 1) {
-            return llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
+            return ActivityStubs.llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
         }
         return llm(task);
-    }
-
-    private static LlmActivities llm(int llmRetryInitialIntervalMillis, String taskQueue) {
-        return Workflow.newActivityStub(LlmActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The activity heartbeats every 5 s: a killed worker's call is retried after 30 s, not 15 min.
-                .setHeartbeatTimeout(Duration.ofSeconds(30))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofMillis(llmRetryInitialIntervalMillis > 0
-                                ? llmRetryInitialIntervalMillis : 1000))
-                        .setBackoffCoefficient(2.0)
-                        .setMaximumInterval(Duration.ofMinutes(2))
-                        .setMaximumAttempts(20)
-                        .build())
-                .build());
     }
 
     /** S4: how many kept functions are back-translated per instruction (the method's "up to 3"). */
@@ -86,28 +61,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     /** What the LLM calls of this instruction cost, returned to the campaign in the outcome. */
     private List<LlmUsage> llmUsage = List.of();
 
-    private final SandboxActivities sandbox = sandbox();
+    private final SandboxActivities sandbox = ActivityStubs.sandbox();
 
-    /** Verifier batches in the sandbox. Also used by online DPO to score the policy's responses. */
-    public static SandboxActivities sandbox() {
-        return Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.SANDBOX)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The sandbox heartbeats every 5 s: a killed worker's batch is retried after 20 s.
-                .setHeartbeatTimeout(Duration.ofSeconds(20))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(2))
-                        .setMaximumInterval(Duration.ofMinutes(1))
-                        .setMaximumAttempts(10)
-                        .build())
-                .build());
-    }
-
-    // Writes of one instruction's files take milliseconds: a short timeout retries one lost with a killed worker fast.
-    private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class, ActivityOptions.newBuilder()
-            .setTaskQueue(TaskQueues.WORKFLOWS)
-            .setStartToCloseTimeout(Duration.ofSeconds(20))
-            .build());
+    private final CampaignStoreActivities store = ActivityStubs.instructionStore();
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
@@ -148,7 +104,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 pool.cases().size(), cv.keptCases().size(), cv.keptFunctions().size());
         DropReason reason = cv.dropReason();
         List<BackTranslationRecord> backTranslations = List.of();
-        if (cv.kept() && !CampaignConfig.CONSISTENCY_NONE.equals(task.consistency())) {
+        if (cv.kept() && task.consistency() != ConsistencyMode.NONE) {
             try {
                 backTranslations = checkConsistency(task, verifiers);
             } catch (ActivityFailure e) {
@@ -156,7 +112,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 detail = "S4/S5 consistency check failed: " + failFastOrDescribe(e);
             }
             List<String> contradicting = backTranslations.stream().flatMap(b -> b.judgements().stream())
-                    .filter(j -> NliJudgement.CONTRADICTION.equals(j.label())).map(NliJudgement::hypothesis).toList();
+                    .filter(j -> j.label() == NliLabel.CONTRADICTION).map(NliJudgement::hypothesis).toList();
             if (!contradicting.isEmpty()) {
                 reason = DropReason.BACK_TRANSLATION_CONTRADICTION;
                 detail += "; back-translation contradicts the instruction: " + String.join(" | ", contradicting);
@@ -164,7 +120,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         }
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, verifiers, caseRecords, pool.inputs(), matrix.rows(),
-                reason == null ? null : reason.name(), detail, backTranslations);
+                reason, detail, backTranslations);
         ResponseFunnel responses = ResponseFunnel.empty();
         if (reason == null && task.responseStage() != null) {
             responses = responseStage(task, record);
@@ -186,7 +142,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      */
     private InstructionOutcome runStage2(InstructionTask task) {
         InstructionRecord record = store.readInstruction(task.outputDir(), task.index(), task.instructionId());
-        DropReason reason = record.dropReason() == null ? null : DropReason.valueOf(record.dropReason());
+        DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
         stage("done");
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
@@ -233,7 +189,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private InstructionOutcome drop(InstructionTask task, List<VerifierSample> samples,
                                       DropReason reason, String detail) {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
-                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail, List.of());
+                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason, detail, List.of());
         return finish(task, record, reason, 0, 0, ResponseFunnel.empty());
     }
 

@@ -77,7 +77,7 @@ final class ResponseStage {
         List<Boolean> verdicts = List.of();
         Double passRate;
         JudgeVerdict judge;
-        String reason;
+        ResponseDropReason reason;
 
         Candidate(ResponseSample sample) {
             this.sample = sample;
@@ -134,7 +134,7 @@ final class ResponseStage {
             if (c.reason == null) {
                 rows++;
             } else {
-                dropped.merge(c.reason, 1L, Long::sum);
+                dropped.merge(c.reason.name(), 1L, Long::sum);
             }
         }
         // D1 pairs responses to SFT prompts only: a prompt without a single accepted response is not trained on.
@@ -168,9 +168,9 @@ final class ResponseStage {
         for (ResponseSample s : samples.samples()) {
             Candidate c = new Candidate(s);
             if (s.truncated() && !task.keepTruncated()) {
-                c.reason = ResponseDropReason.TRUNCATED.name();
+                c.reason = ResponseDropReason.TRUNCATED;
             } else if (!seen.add(s.text())) {
-                c.reason = ResponseDropReason.DUPLICATE.name();
+                c.reason = ResponseDropReason.DUPLICATE;
             }
             candidates.add(c);
         }
@@ -189,7 +189,7 @@ final class ResponseStage {
                     alive.stream().map(c -> c.sample.text()).toList(), task.evaluationTimeoutSeconds()));
         } catch (ActivityFailure e) {
             String why = "S7 scoring failed: " + describe.apply(e);
-            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
             throw new StageFailure(why);
         }
         for (int column = 0; column < alive.size(); column++) {
@@ -203,8 +203,8 @@ final class ResponseStage {
             }
             c.verdicts = verdicts;
             c.passRate = functions.isEmpty() ? 0.0 : (double) passed / functions.size();
-            if (!(c.passRate > settings.minPassRate())) {
-                c.reason = ResponseDropReason.BELOW_PASS_RATE.name();
+            if (!(c.passRate > settings.passRateAbove())) {
+                c.reason = ResponseDropReason.BELOW_PASS_RATE;
             }
         }
     }
@@ -221,7 +221,7 @@ final class ResponseStage {
                     alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples()));
         } catch (ActivityFailure failure) {
             String why = "S8 judging failed: " + describe.apply(failure);
-            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
             throw new StageFailure(why);
         }
         usage = LlmUsage.merge(usage, verdicts.usage());
@@ -229,9 +229,9 @@ final class ResponseStage {
             Candidate c = alive.get(i);
             c.judge = verdicts.verdicts().get(i);
             if (c.judge.scores().isEmpty()) {
-                c.reason = ResponseDropReason.JUDGE_NO_SCORE.name();
-            } else if (!(c.judge.mean() > settings.minJudgeScore())) {
-                c.reason = ResponseDropReason.BELOW_JUDGE_SCORE.name();
+                c.reason = ResponseDropReason.JUDGE_NO_SCORE;
+            } else if (!(c.judge.mean() > settings.judgeScoreAbove())) {
+                c.reason = ResponseDropReason.BELOW_JUDGE_SCORE;
             }
         }
     }

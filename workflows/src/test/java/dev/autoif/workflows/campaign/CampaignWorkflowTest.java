@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryDraw;
 import dev.autoif.workflows.activities.QueryPool;
@@ -139,7 +141,7 @@ class CampaignWorkflowTest {
         assertEquals(1, store.exports.get());
         assertEquals(22 * 3, llm.backTranslated.size(), "S4 for the three kept functions of each kept instruction");
         assertEquals(22, llm.judged.size(), "one S5 call per kept instruction");
-        assertEquals(List.of(NliJudgement.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
+        assertEquals(List.of(NliLabel.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
                 .map(NliJudgement::label).toList());
     }
 
@@ -160,11 +162,11 @@ class CampaignWorkflowTest {
         assertEquals(entailed.verifiers().subList(0, 3).stream().map(v -> v.func()).toList(),
                 entailed.backTranslations().stream().map(b -> b.func()).toList(), "best 3 in stable order");
         InstructionRecord contradicted = store.records.get(1);
-        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), contradicted.dropReason());
-        assertEquals(List.of("ENTAILMENT", "CONTRADICTION", "ENTAILMENT"), labels(contradicted));
+        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION, contradicted.dropReason());
+        assertEquals(List.of(NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.ENTAILMENT), labels(contradicted));
         assertTrue(contradicted.detail().contains("restated contradicted b"), contradicted.detail());
         assertNull(store.records.get(2).dropReason());
-        assertEquals(List.of("NEUTRAL", "NEUTRAL", "NEUTRAL"), labels(store.records.get(2)));
+        assertEquals(List.of(NliLabel.NEUTRAL, NliLabel.NEUTRAL, NliLabel.NEUTRAL), labels(store.records.get(2)));
         InstructionRecord untranslatable = store.records.get(3);
         assertNull(untranslatable.dropReason());
         assertEquals(3, untranslatable.backTranslations().size());
@@ -195,20 +197,20 @@ class CampaignWorkflowTest {
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("set AUTOIF_NLI_MODEL_DIR"), root.getMessage());
-        assertTrue(llm.judgedKinds.contains(CampaignConfig.CONSISTENCY_ONNX), llm.judgedKinds.toString());
+        assertTrue(llm.judgedKinds.contains(ConsistencyMode.ONNX), llm.judgedKinds.toString());
         assertTrue(store.records.isEmpty(), "no instruction recorded as dropped: " + store.records.size());
     }
 
     @Test
     void consistencyAcceptsLlmOnnxAndNoneOnly() {
-        assertEquals(CampaignConfig.CONSISTENCY_ONNX, CampaignConfig.from(json("{" + seeds(1)
+        assertEquals(ConsistencyMode.ONNX, CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"onnx\"}")).consistency());
         var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"nli\"}")));
         assertTrue(bad.getMessage().contains("\"llm\", \"onnx\" or \"none\""), bad.getMessage());
     }
 
-    private static List<String> labels(InstructionRecord r) {
+    private static List<NliLabel> labels(InstructionRecord r) {
         return r.backTranslations().stream().flatMap(b -> b.judgements().stream()).map(NliJudgement::label).toList();
     }
 
@@ -396,9 +398,9 @@ class CampaignWorkflowTest {
         assertEquals(List.of(true, true, true), prompt.responses().get(0).verdicts());
         assertEquals(1.0, prompt.responses().get(0).passRate(), 1e-9);
         assertTrue(prompt.responses().get(0).kept());
-        assertEquals("BELOW_PASS_RATE", prompt.responses().get(1).dropReason());
+        assertEquals(ResponseDropReason.BELOW_PASS_RATE, prompt.responses().get(1).dropReason());
         assertNull(prompt.responses().get(1).judge(), "a response that fails S7 never reaches the judge");
-        assertEquals("BELOW_JUDGE_SCORE", prompt.responses().get(2).dropReason());
+        assertEquals(ResponseDropReason.BELOW_JUDGE_SCORE, prompt.responses().get(2).dropReason());
         assertEquals(4, prompt.pairs().size());
         for (PreferencePair pair : prompt.pairs()) {
             assertTrue(pair.chosen().startsWith("yes") && pair.rejected().startsWith("no"), pair.toString());
@@ -562,7 +564,7 @@ class CampaignWorkflowTest {
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
         volatile ApplicationFailure judgeFailWith;
-        final Queue<String> judgedKinds = new ConcurrentLinkedQueue<>();
+        final Queue<ConsistencyMode> judgedKinds = new ConcurrentLinkedQueue<>();
         /** When set, each S2 call waits for a permit: a test holds instructions in flight with it. */
         volatile Semaphore gate;
 
@@ -614,8 +616,8 @@ class CampaignWorkflowTest {
             judged.add(request.premise());
             List<NliJudgement> out = new ArrayList<>();
             for (int h = 0; h < request.hypotheses().size(); h++) {
-                String label = request.premise().startsWith("contradicted") && h == 1 ? NliJudgement.CONTRADICTION
-                        : request.premise().startsWith("neutral") ? NliJudgement.NEUTRAL : NliJudgement.ENTAILMENT;
+                NliLabel label = request.premise().startsWith("contradicted") && h == 1 ? NliLabel.CONTRADICTION
+                        : request.premise().startsWith("neutral") ? NliLabel.NEUTRAL : NliLabel.ENTAILMENT;
                 out.add(new NliJudgement(request.hypotheses().get(h), label, null));
             }
             return new ConsistencyJudgements(out, List.of());
