@@ -37,16 +37,24 @@ final class WorkerVariables {
         }
         try (ApplicationContext plain = ApplicationContext.builder(Environment.CLI).start();
              ApplicationContext set = ApplicationContext.builder(Environment.CLI).properties(asVariableWouldBe).start()) {
-            return !describe(plain.getBean(AutoifSettings.class)).equals(describe(set.getBean(AutoifSettings.class)));
+            return !describe(plain).equals(describe(set));
         } catch (RuntimeException e) {
             return false; // the value does not convert to the key's type
         }
     }
 
-    private static List<String> describe(AutoifSettings s) {
-        return Arrays.stream(AutoifSettings.class.getMethods())
-                .filter(m -> m.getParameterCount() == 0 && m.getDeclaringClass() == AutoifSettings.class
-                        && !Modifier.isStatic(m.getModifiers()))
+    /** The worker's settings as bound: AutoifSettings and the store's, which live in a class of their own. */
+    private static List<String> describe(ApplicationContext context) {
+        return java.util.stream.Stream.concat(describe(context.getBean(AutoifSettings.class), AutoifSettings.class),
+                describe(context.getBean(StoreSettings.class), StoreSettings.class)).toList();
+    }
+
+    private static java.util.stream.Stream<String> describe(Object s, Class<?> type) {
+        return Arrays.stream(type.getMethods())
+                .filter(m -> m.getParameterCount() == 0 && m.getDeclaringClass() == type
+                        && !Modifier.isStatic(m.getModifiers())
+                        // not the stores StoreSettings opens: values only
+                        && !m.getReturnType().getPackageName().startsWith("dev.autoif.activities.artifacts"))
                 .sorted(Comparator.comparing(Method::getName))
                 .map(m -> {
                     try {
@@ -54,7 +62,7 @@ final class WorkerVariables {
                     } catch (ReflectiveOperationException e) {
                         throw new IllegalStateException(e);
                     }
-                }).toList();
+                });
     }
 
     private static String applicationYml() {
