@@ -28,6 +28,7 @@ import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
@@ -678,7 +679,7 @@ class CampaignWorkflowTest {
         }
     }
 
-    static final class FakeStore implements CampaignStoreActivities {
+    static final class FakeStore implements CampaignStoreActivities, ExportActivities {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
