@@ -77,5 +77,6 @@ public final class ExportRunner {
         System.out.println("maxMemory=" + Runtime.getRuntime().maxMemory());
         System.out.println("heartbeats=" + run.heartbeats() + " last=" + run.lastHeartbeatInstruction());
         System.out.println("files=" + run.files().files().size());
+        System.exit(0); // the test environment leaves non-daemon threads behind
     }
 }
