@@ -74,7 +74,7 @@ class SmallHeapExportIT {
             }
         }
 
-        Path log = dir.resolveSibling(dir.getFileName() + "-export.log");
+        Path log = dir.resolve("export.log"); // removed with the directory
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
                 "-cp", System.getProperty("java.class.path"), ExportRunner.class.getName(), dir.toString(),
                 String.valueOf(CAMPAIGN.instructions()), String.valueOf(CAMPAIGN.promptsPerInstruction()),
