@@ -19,7 +19,9 @@ import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.activities.training.TrainingActivitiesImpl;
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.telemetry.Monitoring;
@@ -132,7 +134,8 @@ public final class WorkerAssembly {
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
                 new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
                 new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
-                new CampaignStoreActivitiesImpl(s.dataDir()));
+                new CampaignStoreActivitiesImpl(s.dataDir()),
+                new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
         runtime.start();
         return runtime;

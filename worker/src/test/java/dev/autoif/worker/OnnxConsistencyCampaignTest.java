@@ -17,7 +17,9 @@ import dev.autoif.activities.llm.OpenAiChatClient;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.activities.nli.TinyNliModel;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.SearchAttributes;
@@ -72,7 +74,8 @@ class OnnxConsistencyCampaignTest {
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(workflows);
-        workflows.registerActivitiesImplementations(new CampaignStoreActivitiesImpl(dir.resolve("data")));
+        workflows.registerActivitiesImplementations(new CampaignStoreActivitiesImpl(dir.resolve("data")),
+                new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
         LlmDefaults defaults = new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(30));

@@ -2,6 +2,7 @@ package dev.autoif.workflows;
 
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
@@ -67,7 +68,7 @@ public final class ActivityStubs {
         return Workflow.newActivityStub(SandboxActivities.class, SANDBOX);
     }
 
-    /** The campaign's store activities (preparing, paging, exporting): minutes for the large ones. */
+    /** The campaign's store activities (preparing, paging): minutes for the large ones. */
     public static final ActivityOptions CAMPAIGN_STORE = ActivityOptions.newBuilder()
             .setTaskQueue(TaskQueues.WORKFLOWS)
             .setStartToCloseTimeout(Duration.ofMinutes(10))
@@ -75,6 +76,20 @@ public final class ActivityStubs {
 
     public static CampaignStoreActivities campaignStore() {
         return Workflow.newActivityStub(CampaignStoreActivities.class, CAMPAIGN_STORE);
+    }
+
+    /**
+     * The export streams the whole campaign: hours for a large one, so no tight start-to-close; a heartbeat per few
+     * records shows it is alive, and a worker lost mid-export is noticed within the heartbeat timeout.
+     */
+    public static final ActivityOptions EXPORT = ActivityOptions.newBuilder()
+            .setTaskQueue(TaskQueues.WORKFLOWS)
+            .setStartToCloseTimeout(Duration.ofHours(12))
+            .setHeartbeatTimeout(Duration.ofMinutes(2))
+            .build();
+
+    public static ExportActivities exporter() {
+        return Workflow.newActivityStub(ExportActivities.class, EXPORT);
     }
 
     /**

@@ -6,14 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.BackTranslationRecord;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.activities.queries.QueryImporter;
 import dev.autoif.activities.queries.QuerySampler;
-import dev.autoif.activities.report.CampaignReport;
-import dev.autoif.workflows.activities.ExportRequest;
-import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.QueryDraw;
 import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryPool;
@@ -23,7 +19,6 @@ import dev.autoif.workflows.activities.InstructionRef;
 import dev.autoif.workflows.activities.PreparedCampaign;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.VerifierRecord;
-import dev.autoif.workflows.campaign.Funnel;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,9 +51,11 @@ import java.util.stream.Stream;
  *   items/NNNNNN-ID/prompt-QQQ.json Stage 2: one record per prompt (responses, verdicts, judge, pairs)
  *   responses.jsonl          every sampled response with its pass rate, judge scores and fate
  *   prompts.jsonl            every SFT prompt with the instruction's kept functions (the online DPO input)
- *   sft_*.json[l], dpo_*.json[l], dataset_info.json, DATASET_CARD.md   the datasets (see DatasetWriter)
+ *   sft_*&#47;part-NNNNN.json[l], dpo_*&#47;part-NNNNN.json[l], dataset_parts.json, dataset_info.json, DATASET_CARD.md
+ *                            the datasets, in parts (see DatasetWriter)
  *   report.html              charts and tables of all of the above (see CampaignReport)
  * </pre>
+ * The files from verifiers.jsonl on are written by the export ({@link ExportActivitiesImpl}).
  */
 public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     public static final String INSTRUCTIONS = "instructions.jsonl";
@@ -278,96 +275,6 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public ExportedFiles export(ExportRequest request) {
-        String outputDir = request.outputDir();
-        Funnel funnel = request.funnel();
-        String campaignId = request.campaignId();
-        String preset = request.config().preset().wireName();
-        Path dir = Path.of(outputDir);
-        StringBuilder kept = new StringBuilder();
-        StringBuilder dropped = new StringBuilder();
-        StringBuilder backTranslations = new StringBuilder();
-        List<Path> items;
-        try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
-            items = files.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".json")
-                    && !p.toString().endsWith(RESPONSES_SUFFIX)).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        for (Path item : items) {
-            InstructionRecord r;
-            try {
-                r = json.readValue(item.toFile(), InstructionRecord.class);
-            } catch (IOException e) {
-                throw new UncheckedIOException("unreadable record " + item, e);
-            }
-            if (r.dropReason() == null) {
-                kept.append(verifierRow(r)).append('\n');
-            } else {
-                ObjectNode row = json.createObjectNode();
-                row.put("instruction", r.instruction());
-                row.put("instruction_id", r.instructionId());
-                row.put("reason", r.dropReason().name());
-                row.put("detail", r.detail());
-                dropped.append(row).append('\n');
-            }
-            for (BackTranslationRecord b : r.backTranslations() == null ? List.<BackTranslationRecord>of() : r.backTranslations()) {
-                backTranslations.append(backTranslationRow(r, b)).append('\n');
-            }
-        }
-        AtomicFiles.write(dir.resolve(VERIFIERS), kept.toString());
-        AtomicFiles.write(dir.resolve(DROPPED), dropped.toString());
-        if (!backTranslations.isEmpty()) {
-            AtomicFiles.write(dir.resolve(BACK_TRANSLATIONS), backTranslations.toString());
-        }
-        ObjectNode summary = json.createObjectNode();
-        summary.put("campaign", campaignId);
-        summary.put("preset", preset);
-        summary.set("funnel", json.valueToTree(funnel));
-        AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
-        List<String> written = new ArrayList<>(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, BACK_TRANSLATIONS,
-                        QUERY_IMPORT, FUNNEL)
-                .map(dir::resolve).filter(Files::exists).map(f -> f.toAbsolutePath().toString()).toList());
-        if (request.config().hasQueries()) {
-            written.addAll(new DatasetExport(json, dir).export(request));
-        }
-        // Last: the page charts the files written above.
-        written.add(CampaignReport.write(dir).toAbsolutePath().toString());
-        return new ExportedFiles(written);
-    }
-
-    /** One back-translated function: what S4 said it checks and S5's label for each statement. */
-    private ObjectNode backTranslationRow(InstructionRecord r, BackTranslationRecord b) {
-        ObjectNode row = json.createObjectNode();
-        row.put("instruction", r.instruction());
-        row.put("instruction_id", r.instructionId());
-        row.put("function", b.func());
-        row.put("accuracy", b.accuracy());
-        ArrayNode stated = row.putArray("back_translated_instructions");
-        b.instructions().forEach(stated::add);
-        ArrayNode labels = row.putArray("nli_labels");
-        b.judgements().forEach(j -> labels.add(j.label().name()));
-        if (b.judgements().stream().anyMatch(j -> j.note() != null)) {
-            // The ONNX judge's probabilities, or why an LLM judge's label is a fallback.
-            ArrayNode notes = row.putArray("nli_notes");
-            b.judgements().forEach(j -> notes.add(j.note()));
-        }
-        if (b.parseError() != null) {
-            row.put("parse_error", b.parseError());
-        }
-        row.put("reason", r.dropReason() == null ? null : r.dropReason().name());
-        return row;
-    }
-
-    /** The reference cross_validation.jsonl row plus the instruction's ID and the preset. */
-    private ObjectNode verifierRow(InstructionRecord r) {
-        ObjectNode row = referenceRow(json, r.instruction(), r.verifiers(), r.cases());
-        row.put("instruction_id", r.instructionId());
-        row.put("preset", r.preset());
-        return row;
     }
 
     /** A row of the reference's cross_validation.jsonl: instruction, eval_func [[func, acc]], cases [[input, label]]. */

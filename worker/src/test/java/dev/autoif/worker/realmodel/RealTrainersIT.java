@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real trainers on the files the product exports, loaded exactly as the README tells users: TRL's DPOTrainer on
- * dpo_trl.jsonl and SFTTrainer on sft_messages.jsonl (SmolLM2's chat template, from the checkpoint's tokenizer), via
+ * dpo_trl/ and SFTTrainer on sft_messages/ (directories of parts) (SmolLM2's chat template, from the checkpoint's tokenizer), via
  * deploy/training/trl_train.py; {@code llamafactory-cli train} with deploy/training/llamafactory-{sft,dpo}.yaml, the
  * campaign directory as dataset_dir and our dataset_info.json. Two steps each on SmolLM2-135M, CPU, one thread.
  */

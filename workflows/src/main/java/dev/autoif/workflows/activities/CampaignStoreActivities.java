@@ -54,7 +54,5 @@ public interface CampaignStoreActivities {
     @ActivityMethod(name = "RecordResponses")
     void recordResponses(String outputDir, ResponseStageRecord record);
 
-    /** Assembles the per-instruction records into the campaign's JSONL files and datasets, in instruction order. */
-    @ActivityMethod(name = "ExportCampaign")
-    ExportedFiles export(ExportRequest request);
+    // The export ("ExportCampaign") is ExportActivities: long, heartbeating, with its own timeouts.
 }

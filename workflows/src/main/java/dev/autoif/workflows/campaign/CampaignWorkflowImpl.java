@@ -5,6 +5,7 @@ import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
 import dev.autoif.workflows.activities.InstructionRef;
@@ -41,6 +42,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     private static final int SUMMARY_CHARS = 200;
 
     private final CampaignStoreActivities store = ActivityStubs.campaignStore();
+    private final ExportActivities exporter = ActivityStubs.exporter();
 
     private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
@@ -167,7 +169,12 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         if (funnel.stopReason() == null && missedTarget(config) != null) {
             funnel = funnel.stoppedBecause(missedTarget(config));
         }
-        ExportedFiles files = store.export(new ExportRequest(outputDir, campaignId, funnel, config));
+        // Every instruction before `next` finished: its records are stored. Stage 2 ran for them unless this is the
+        // Stage 1 wave of a gated campaign (rejected), whose Stage 2 never ran.
+        int instructionsRecorded = stage2Wave ? count : next;
+        int responsesRecorded = gated && !stage2Wave ? 0 : next;
+        ExportedFiles files = exporter.export(new ExportRequest(outputDir, campaignId, funnel, config,
+                instructionsRecorded, responsesRecorded));
         return new CampaignResult(campaignId, config.preset().wireName(), outputDir, funnel, files.files(),
                 checkpoint.queryPool());
     }
@@ -178,7 +185,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
      * which rejects too).
      */
     private void awaitApproval(String campaignId, String outputDir) {
-        store.export(new ExportRequest(outputDir, campaignId, funnel, config));
+        // Stage 1 ran for every instruction (the gate is reached only without a stop); Stage 2 for none yet.
+        exporter.export(new ExportRequest(outputDir, campaignId, funnel, config, funnel.instructions(), 0));
         control = control.withApproval(CampaignControl.WAITING);
         CampaignMetrics.publish(campaignId, funnel);
         Workflow.await(() -> !control.waitingForApproval() || funnel.stopReason() != null);

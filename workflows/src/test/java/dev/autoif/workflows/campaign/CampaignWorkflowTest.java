@@ -30,6 +30,7 @@ import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
 import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
@@ -449,6 +450,8 @@ class CampaignWorkflowTest {
         assertEquals(0, llm.sampled.get(), "no Stage 2 call before approval");
         assertEquals(1, store.exports.get(), "Stage 1 exported for inspection");
         assertEquals(9, store.lastExport.funnel().kept());
+        assertEquals(9, store.lastExport.instructionsRecorded(), "every instruction has its Stage 1 record");
+        assertEquals(0, store.lastExport.responsesRecorded(), "and none its Stage 2 records yet");
         assertEquals(9, store.records.size());
 
         String approved = stub.update(CampaignWorkflow.APPROVE, String.class);
@@ -461,6 +464,7 @@ class CampaignWorkflowTest {
         assertEquals(9, store.responses.size());
         assertNull(result.funnel().stopReason());
         assertEquals(2, store.exports.get());
+        assertEquals(9, store.lastExport.responsesRecorded(), "after approval Stage 2 ran for all 9");
     }
 
     /** reject finishes the campaign with Stage 1's outputs and says so; a second reject is refused. */
@@ -479,6 +483,7 @@ class CampaignWorkflowTest {
         assertEquals(0, llm.sampled.get());
         assertEquals(2, store.exports.get());
         assertTrue(store.lastExport.funnel().stopReason().startsWith("REJECTED_BY_OPERATOR"));
+        assertEquals(0, store.lastExport.responsesRecorded(), "a rejected campaign has no Stage 2 record to export");
 
         var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
                 + ", \"approveBeforeStage2\": true}")));
@@ -523,6 +528,8 @@ class CampaignWorkflowTest {
         assertEquals(2, result.funnel().finished(), "one instruction at a time: the second one reaches 4 >= 3 rows");
         assertEquals("TARGET_REACHED: 4 SFT rows for a target of 3", result.funnel().stopReason());
         assertEquals(3, store.lastExport.config().targetSftRows(), "the export cuts to exactly the target");
+        assertEquals(2, store.lastExport.instructionsRecorded(), "the export reads the records of the instructions that ran");
+        assertEquals(2, store.lastExport.responsesRecorded());
     }
 
     @Test
@@ -680,7 +687,7 @@ class CampaignWorkflowTest {
         }
     }
 
-    static final class FakeStore implements CampaignStoreActivities {
+    static final class FakeStore implements CampaignStoreActivities, ExportActivities {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
