@@ -3,7 +3,7 @@ package dev.autoif.worker.temporal;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.DpoStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
@@ -107,7 +108,7 @@ class OnlineDpoWorkflowTest {
         // As WorkflowRegistration does, but one page per run so that every page continues as new.
         OnlineDpoWorkflows.register(workflows, WorkflowImplementationOptions.newBuilder()
                 .setFailWorkflowExceptionTypes(DataConverterException.class).build(), 1);
-        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl());
+        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway,

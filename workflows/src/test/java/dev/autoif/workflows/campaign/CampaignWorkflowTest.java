@@ -27,7 +27,16 @@ import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.ImportQueriesRequest;
+import dev.autoif.workflows.activities.store.InstructionPage;
+import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
+import dev.autoif.workflows.activities.store.PositionalCampaignStore;
+import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
@@ -678,45 +687,47 @@ class CampaignWorkflowTest {
         }
     }
 
-    static final class FakeStore implements CampaignStoreActivities {
+    static final class FakeStore extends PositionalCampaignStore {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
 
         @Override
-        public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
-            List<String> distinct = seeds.inline().stream().distinct().toList();
-            instructions.put(campaignId, distinct);
-            return new PreparedCampaign(campaignId, distinct.size(), seeds.inline().size() - distinct.size());
+        public PreparedCampaign prepare(PrepareCampaignRequest request) {
+            List<String> distinct = request.seeds().inline().stream().distinct().toList();
+            instructions.put(request.campaignId(), distinct);
+            return new PreparedCampaign(request.campaignId(), distinct.size(),
+                    request.seeds().inline().size() - distinct.size());
         }
 
         @Override
-        public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
-                                                  double nearDuplicateThreshold) {
+        public PreparedCampaign mergeInstructions(MergeInstructionsRequest request) {
             throw new UnsupportedOperationException("S1 is tested end to end with the real store");
         }
 
         @Override
-        public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
-            List<String> all = instructions.get(outputDir);
+        public InstructionPage readInstructions(ReadInstructionsRequest request) {
+            List<String> all = instructions.get(request.outputDir());
             List<InstructionRef> page = new ArrayList<>();
-            for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+            for (int i = request.offset(); i < Math.min(all.size(), request.offset() + request.limit()); i++) {
                 page.add(new InstructionRef(i, "id" + i, all.get(i)));
             }
-            return page;
+            return new InstructionPage(page);
         }
 
         @Override
-        public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
-            InstructionRecord r = records.get(index);
-            if (r == null || !r.instructionId().equals(instructionId)) {
-                throw new AssertionError("instruction " + index + " (" + instructionId + ") was never recorded");
+        public InstructionRecord readInstruction(ReadInstructionRequest request) {
+            InstructionRecord r = records.get(request.index());
+            if (r == null || !r.instructionId().equals(request.instructionId())) {
+                throw new AssertionError("instruction " + request.index() + " (" + request.instructionId()
+                        + ") was never recorded");
             }
             return r;
         }
 
         @Override
-        public void recordInstruction(String outputDir, InstructionRecord record) {
+        public void recordInstruction(RecordInstructionRequest request) {
+            InstructionRecord record = request.record();
             if (records.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("instruction " + record.index() + " recorded twice");
             }
@@ -727,7 +738,8 @@ class CampaignWorkflowTest {
 
         /** A pool of 100 queries; instruction i draws "query i-0", "query i-1", ... */
         @Override
-        public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
+        public QueryPool importQueries(ImportQueriesRequest request) {
+            String queryFile = request.queryFile();
             return queryFile.equals("empty.jsonl")
                     ? new QueryPool(queryFile, 3, 0, 1, 0, 2, 0, 0, List.of("line 2: not valid JSON"))
                     : new QueryPool(queryFile, 100, 100, 0, 0, 0, 0, 0, List.of());
@@ -743,7 +755,8 @@ class CampaignWorkflowTest {
         final Map<String, PromptRecord> prompts = new ConcurrentHashMap<>();
 
         @Override
-        public void recordPrompt(String outputDir, PromptRecord record) {
+        public void recordPrompt(RecordPromptRequest request) {
+            PromptRecord record = request.record();
             if (prompts.putIfAbsent(record.instructionIndex() + "/" + record.promptIndex(), record) != null) {
                 throw new AssertionError("prompt " + record.promptIndex() + " of instruction " + record.instructionIndex()
                         + " recorded twice");
@@ -751,7 +764,8 @@ class CampaignWorkflowTest {
         }
 
         @Override
-        public void recordResponses(String outputDir, ResponseStageRecord record) {
+        public void recordResponses(RecordResponsesRequest request) {
+            ResponseStageRecord record = request.record();
             if (responses.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("responses of instruction " + record.index() + " recorded twice");
             }
