@@ -10,9 +10,14 @@ import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.DpoPairsFile;
 import dev.autoif.workflows.activities.DpoPrompt;
 import dev.autoif.workflows.activities.DpoPromptPage;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
+import dev.autoif.workflows.activities.dpostore.PositionalDpoStore;
+import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import io.temporal.failure.ApplicationFailure;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -31,7 +36,7 @@ import java.util.List;
  * Online DPO's files, at locations any worker opens through {@link ArtifactStores} (a directory or an
  * {@code s3://} prefix): prompts.jsonl read page by page, pair pages, the TRL pairs file, round.json.
  */
-public class DpoStoreActivitiesImpl implements DpoStoreActivities {
+public class DpoStoreActivitiesImpl extends PositionalDpoStore {
     static final String PROMPTS_FILE = "prompts.jsonl";
     static final String PAIRS_FILE = "dpo_pairs.jsonl";
     static final String ROUND_FILE = "round.json";
@@ -52,17 +57,19 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
     }
 
     @Override
-    public DpoPromptPage readPrompts(String campaignDir, long byteOffset, long line, int limit) {
+    public DpoPromptPage readPrompts(ReadDpoPromptsRequest request) {
+        String campaignDir = request.campaignDir();
+        long byteOffset = request.byteOffset();
         ArtifactStore campaign = open(campaignDir, "campaignDir");
         String where = campaign.location(PROMPTS_FILE);
         List<DpoPrompt> prompts = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(campaign.open(PROMPTS_FILE), 1 << 16)) {
             in.skipNBytes(byteOffset);
             long offset = byteOffset;
-            long lineNo = line;
+            long lineNo = request.line();
             ByteArrayOutputStream buffer = new ByteArrayOutputStream();
             boolean eof = false;
-            while (prompts.size() < limit && !eof) {
+            while (prompts.size() < request.limit() && !eof) {
                 buffer.reset();
                 int b;
                 while ((b = in.read()) != -1) {
@@ -131,21 +138,21 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
     }
 
     @Override
-    public void writePairsPage(String roundDir, int page, List<PreferencePair> pairs) {
+    public void writePairsPage(WriteDpoPairsPageRequest request) {
         StringBuilder out = new StringBuilder();
-        for (PreferencePair p : pairs) {
+        for (PreferencePair p : request.pairs()) {
             out.append(json(p)).append('\n');
         }
-        open(roundDir, "roundDir").writeString(pageKey(page), out.toString());
+        open(request.roundDir(), "roundDir").writeString(pageKey(request.page()), out.toString());
     }
 
     @Override
-    public DpoPairsFile assemblePairs(String roundDir, int pages) {
-        ArtifactStore round = open(roundDir, "roundDir");
+    public DpoPairsFile assemblePairs(AssembleDpoPairsRequest request) {
+        ArtifactStore round = open(request.roundDir(), "roundDir");
         long rows = 0;
         try (ArtifactStore.ArtifactOutput out = round.create(PAIRS_FILE)) {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
-            for (int page = 0; page < pages; page++) {
+            for (int page = 0; page < request.pages(); page++) {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(round.open(pageKey(page)), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         if (line.isBlank()) continue;
@@ -167,18 +174,18 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
     }
 
     @Override
-    public void recordRound(String roundDir, DpoRoundResult result) {
+    public void recordRound(RecordDpoRoundRequest request) {
         try {
-            open(roundDir, "roundDir").writeString(ROUND_FILE,
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
+            open(request.roundDir(), "roundDir").writeString(ROUND_FILE,
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(request.result()) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     @Override
-    public DpoRoundResult readRound(String roundDir) {
-        ArtifactStore round = open(roundDir, "roundDir");
+    public DpoRoundResult readRound(ReadDpoRoundRequest request) {
+        ArtifactStore round = open(request.roundDir(), "roundDir");
         byte[] recorded = round.find(ROUND_FILE).orElse(null);
         if (recorded == null) {
             return null;

@@ -20,6 +20,11 @@ import dev.autoif.workflows.activities.QueryDraw;
 import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.ResponseStageRecord;
 import dev.autoif.workflows.activities.SeedSource;
+import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
 import dev.autoif.workflows.activities.store.ImportQueriesRequest;
 import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
 import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
@@ -29,7 +34,7 @@ import dev.autoif.workflows.activities.store.RecordInstructionRequest;
 import dev.autoif.workflows.activities.store.RecordPromptRequest;
 import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -162,27 +167,27 @@ class StoreActivitiesAcrossWorkersTest {
         stores.open(campaign).writeString("prompts.jsonl", prompts.toString());
         String roundDir = stores.open(campaign).under("online-dpo/round-1").location();
 
-        DpoPromptPage first = new DpoStoreActivitiesImpl(stores).readPrompts(campaign, 0, 1, 3);
+        DpoPromptPage first = new DpoStoreActivitiesImpl(stores).readPrompts(new ReadDpoPromptsRequest(campaign, 0, 1, 3));
         assertEquals(List.of("i0", "i1", "i2"), first.prompts().stream().map(p -> p.instructionId()).toList());
         assertFalse(first.eof());
-        DpoPromptPage rest = new DpoStoreActivitiesImpl(stores).readPrompts(campaign, first.nextByteOffset(),
-                first.nextLine(), 3);
+        DpoPromptPage rest = new DpoStoreActivitiesImpl(stores).readPrompts(new ReadDpoPromptsRequest(campaign,
+                first.nextByteOffset(), first.nextLine(), 3));
         assertEquals(List.of("i3", "i4"), rest.prompts().stream().map(p -> p.instructionId()).toList());
         assertTrue(rest.eof());
         assertEquals(prompts.length(), rest.nextByteOffset());
 
         PreferencePair pair = new PreferencePair("i0", "p0", "good", "bad", 1.0, 0.0, PreferencePair.RESPONSE_LEVEL);
-        new DpoStoreActivitiesImpl(stores).writePairsPage(roundDir, 0, List.of(pair));
-        new DpoStoreActivitiesImpl(stores).writePairsPage(roundDir, 1, List.of(pair, pair));
-        DpoPairsFile pairs = new DpoStoreActivitiesImpl(stores).assemblePairs(roundDir, 2);
+        new DpoStoreActivitiesImpl(stores).writePairsPage(new WriteDpoPairsPageRequest(roundDir, 0, List.of(pair)));
+        new DpoStoreActivitiesImpl(stores).writePairsPage(new WriteDpoPairsPageRequest(roundDir, 1, List.of(pair, pair)));
+        DpoPairsFile pairs = new DpoStoreActivitiesImpl(stores).assemblePairs(new AssembleDpoPairsRequest(roundDir, 2));
         assertEquals(3, pairs.pairs());
         assertEquals(stores.open(roundDir).location("dpo_pairs.jsonl"), pairs.path());
 
-        assertNull(new DpoStoreActivitiesImpl(stores).readRound(roundDir));
+        assertNull(new DpoStoreActivitiesImpl(stores).readRound(new ReadDpoRoundRequest(roundDir)));
         DpoRoundResult result = new DpoRoundResult(1, "http://policy", "m", 5, 0, 10, 0, 1, 3, pairs.path(), "ckpt", 0,
                 "log", 1, false, List.of(), List.of(), null);
-        new DpoStoreActivitiesImpl(stores).recordRound(roundDir, result);
-        assertEquals(result, new DpoStoreActivitiesImpl(stores).readRound(roundDir));
+        new DpoStoreActivitiesImpl(stores).recordRound(new RecordDpoRoundRequest(roundDir, result));
+        assertEquals(result, new DpoStoreActivitiesImpl(stores).readRound(new ReadDpoRoundRequest(roundDir)));
     }
 
     private void assertWorkersWroteNothingLocally() throws IOException {

@@ -4,7 +4,7 @@ import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;

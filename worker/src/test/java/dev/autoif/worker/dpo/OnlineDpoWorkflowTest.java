@@ -29,7 +29,7 @@ import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.TrainingActivities;
 import dev.autoif.workflows.campaign.LlmSettings;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.dpo.DpoRoundSpec;
 import dev.autoif.workflows.dpo.OnlineDpoInput;
 import dev.autoif.workflows.dpo.OnlineDpoProgress;
