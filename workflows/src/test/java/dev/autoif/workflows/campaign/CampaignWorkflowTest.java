@@ -27,6 +27,9 @@ import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
 import dev.autoif.workflows.activities.store.ImportQueriesRequest;
 import dev.autoif.workflows.activities.store.InstructionPage;
 import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
@@ -57,8 +60,10 @@ import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
+import io.temporal.activity.ActivityMethod;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -66,17 +71,21 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -381,6 +390,38 @@ class CampaignWorkflowTest {
      * accept exactly the "yes" responses (pass rate 1, the others 0); the judge gives 9 to "yes 0" only. So each
      * prompt yields one SFT row and 2 x 2 DPO pairs, and every other response is dropped with its reason.
      */
+    /**
+     * A new campaign takes the request branch of "store-request-records": its histories (the campaign's and a Stage 2
+     * instruction's) hold the marker and only the ...V2 store types, and replay against the current code.
+     */
+    @Test
+    void newRunsScheduleTheRequestStoreTypesAndReplay() throws Exception {
+        campaign("v2").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+                + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}"));
+        Set<String> storeTypes = Arrays.stream(CampaignStoreActivities.class.getMethods())
+                .map(m -> m.getAnnotation(ActivityMethod.class).name()).collect(Collectors.toSet());
+        TestWorkflowEnvironment replayOnly = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .build());
+        Worker replayer = replayOnly.newWorker(TaskQueues.WORKFLOWS);
+        WorkflowRegistration.register(replayer, RUN_LENGTH);
+        for (String id : List.of("v2", InstructionWorkflow.workflowId("v2", "id0"))) {
+            WorkflowExecutionHistory history = env.getWorkflowClient().fetchHistory(id);
+            List<String> scheduled = history.getEvents().stream()
+                    .filter(e -> e.hasActivityTaskScheduledEventAttributes())
+                    .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+                    .filter(storeTypes::contains).distinct().toList();
+            assertEquals(id.equals("v2") ? List.of("PrepareCampaignV2", "ImportQueriesV2", "ReadInstructionsV2",
+                    "ExportCampaign") : List.of("DrawQueries", "RecordPromptV2", "RecordResponsesV2", "RecordInstructionV2"),
+                    scheduled, id);
+            assertTrue(history.getEvents().stream().anyMatch(e -> e.hasMarkerRecordedEventAttributes()
+                    && e.getMarkerRecordedEventAttributes().getDetailsMap().toString()
+                    .contains(CampaignStoreCalls.CHANGE_ID)), id + " records the marker");
+            WorkflowReplayer.replayWorkflowExecution(history, replayer);
+        }
+        replayOnly.close();
+    }
+
     @Test
     void stageTwoKeepsVerifiedJudgedResponsesAndPairsTheRest() {
         CampaignResult result = campaign("s2").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
