@@ -358,7 +358,8 @@ class WorkerCrashIT {
                     "AUTOIF_LLM_CONCURRENCY", Integer.toString(LLM_CONCURRENCY), "AUTOIF_SANDBOX_CONTAINERS", "1"));
             Process worker = pb.start();
             workers.add(worker);
-            for (int i = 0; i < 240; i++) {
+            // Up to 5 min: on a loaded machine (load 33 on 2 cores was seen) a shaded worker jar took over a minute to start.
+            for (int i = 0; i < 1200; i++) {
                 if (Files.readString(log).substring((int) logged).contains("autoif worker connected")) {
                     return worker;
                 }
