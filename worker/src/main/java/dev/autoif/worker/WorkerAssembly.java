@@ -1,5 +1,6 @@
 package dev.autoif.worker;
 
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.CompletionCache;
@@ -134,9 +135,9 @@ public final class WorkerAssembly {
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
                 new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
                 new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
-                new CampaignStoreActivitiesImpl(s.dataDir()),
+                new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), s.dataDir().toString()),
                 new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
-        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
+        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(ArtifactStores.filesystemOnly()), new TrainingActivitiesImpl(), 1);
         runtime.start();
         return runtime;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
 import dev.autoif.activities.llm.EndpointLimiters;
@@ -74,7 +75,8 @@ class OnnxConsistencyCampaignTest {
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(workflows);
-        workflows.registerActivitiesImplementations(new CampaignStoreActivitiesImpl(dir.resolve("data")),
+        workflows.registerActivitiesImplementations(
+                new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), dir.resolve("data").toString()),
                 new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));

@@ -1,7 +1,7 @@
 package dev.autoif.workflows;
 
-import dev.autoif.workflows.activities.CampaignStoreActivities;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
 import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;

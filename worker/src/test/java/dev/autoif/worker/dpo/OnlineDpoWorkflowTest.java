@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
@@ -27,7 +28,7 @@ import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.campaign.LlmSettings;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.dpo.DpoRoundSpec;
 import dev.autoif.workflows.dpo.OnlineDpoInput;
 import dev.autoif.workflows.dpo.OnlineDpoProgress;
@@ -106,7 +107,7 @@ class OnlineDpoWorkflowTest {
         // As WorkflowRegistration does, but one page per run so that every page continues as new.
         OnlineDpoWorkflows.register(workflows, WorkflowImplementationOptions.newBuilder()
                 .setFailWorkflowExceptionTypes(DataConverterException.class).build(), 1);
-        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl());
+        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway,

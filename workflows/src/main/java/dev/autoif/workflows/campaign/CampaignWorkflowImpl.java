@@ -4,7 +4,6 @@ import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.ExportedFiles;
@@ -15,6 +14,12 @@ import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.activities.store.ImportQueriesRequest;
+import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
+import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
 import dev.autoif.workflows.crossval.Thresholds;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
@@ -43,6 +48,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     private final CampaignStoreActivities store = ActivityStubs.campaignStore();
     private final ExportActivities exporter = ActivityStubs.exporter();
+    private CampaignStoreCalls storeCalls;
 
     private final int childrenPerRun;
     private Funnel funnel = Funnel.start(0);
@@ -60,6 +66,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
 
     @Override
     public CampaignResult run(CampaignInput input) {
+        storeCalls = CampaignStoreCalls.decide(store);
         CampaignCheckpoint checkpoint = input.resume();
         if (checkpoint != null && Workflow.getInfo().getContinuedExecutionRunId().isEmpty()) {
             throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: 'resume' is set by the campaign "
@@ -74,8 +81,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
         String campaignId = Workflow.getInfo().getWorkflowId();
 
         if (checkpoint == null) {
-            PreparedCampaign prepared = store.prepare(campaignId,
-                    new SeedSource(config.seedInstructions(), config.seedFile()), config.outputDir());
+            PreparedCampaign prepared = storeCalls.prepare(new PrepareCampaignRequest(campaignId,
+                    new SeedSource(config.seedInstructions(), config.seedFile()), config.outputDir()));
             List<LlmUsage> selfInstructUsage = List.of();
             if (config.selfInstructCalls() > 0) {
                 // S1: new instructions from the seeds, merged with them before any instruction workflow starts.
@@ -83,13 +90,13 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 SelfInstructCompletions generated = ActivityStubs.llm(config.llmRetryInitialIntervalMillis())
                         .selfInstruct(new SelfInstructRequest(campaignId, seeds, config.supervision(), config.selfInstructCalls()));
                 selfInstructUsage = generated.usage();
-                prepared = store.mergeInstructions(prepared.outputDir(), seeds, generated.instructions(),
-                        config.nearDuplicateThreshold());
+                prepared = storeCalls.mergeInstructions(new MergeInstructionsRequest(prepared.outputDir(), seeds,
+                        generated.instructions(), config.nearDuplicateThreshold()));
             }
             QueryPool queries = null;
             if (config.hasQueries()) {
-                queries = store.importQueries(prepared.outputDir(), config.queryFile(), config.queryMinChars(),
-                        config.queryMaxChars());
+                queries = storeCalls.importQueries(new ImportQueriesRequest(prepared.outputDir(), config.queryFile(),
+                        config.queryMinChars(), config.queryMaxChars()));
                 if (queries.queries() == 0) {
                     throw ApplicationFailure.newNonRetryableFailure(String.format("no usable query in %s: %d records, "
                             + "%d malformed, %d without a user turn, %d too short, %d too long (window %d < length < %d)%s",
@@ -125,7 +132,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             while (inFlight.size() < control.window(config) && next < stopAt && !control.paused()
                     && !drawingStopped(config)) {
                 if (!page.hasNext()) {
-                    page = store.readInstructions(outputDir, next, Math.min(PAGE_SIZE, stopAt - next)).iterator();
+                    page = storeCalls.readInstructions(new ReadInstructionsRequest(outputDir, next,
+                            Math.min(PAGE_SIZE, stopAt - next))).iterator();
                 }
                 inFlight.add(startChild(campaignId, outputDir, config, page.next(), gated, stage2Wave));
                 next++;
@@ -244,7 +252,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     private List<String> instructionTexts(PreparedCampaign prepared) {
         List<String> texts = new ArrayList<>();
         while (texts.size() < prepared.instructionCount()) {
-            store.readInstructions(prepared.outputDir(), texts.size(), PAGE_SIZE).forEach(ref -> texts.add(ref.text()));
+            storeCalls.readInstructions(new ReadInstructionsRequest(prepared.outputDir(), texts.size(), PAGE_SIZE))
+                    .forEach(ref -> texts.add(ref.text()));
         }
         return texts;
     }

@@ -1,11 +1,18 @@
 package dev.autoif.workflows.dpo;
 
 import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.DpoPairsFile;
 import dev.autoif.workflows.activities.DpoPrompt;
 import dev.autoif.workflows.activities.DpoPromptPage;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
+import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.DpoStoreCalls;
+import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.LlmActivities;
@@ -48,6 +55,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
     private DpoRoundProgress progress = new DpoRoundProgress(0, "starting", 0, 0);
 
     private final DpoStoreActivities store = ActivityStubs.dpoStore();
+    private DpoStoreCalls storeCalls;
 
     public OnlineDpoRoundWorkflowImpl(int pagesPerRun) {
         this.pagesPerRun = Math.max(1, pagesPerRun);
@@ -59,9 +67,10 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
 
     @Override
     public DpoRoundResult run(DpoRoundTask task) {
+        storeCalls = DpoStoreCalls.decide(store);
         DpoRoundCursor c = task.cursor();
         if (c == null) {
-            DpoRoundResult recorded = store.readRound(task.roundDir());
+            DpoRoundResult recorded = storeCalls.readRound(new ReadDpoRoundRequest(task.roundDir()));
             if (recorded != null) {
                 report(new DpoRoundProgress(task.round(), "done", recorded.prompts(), recorded.pairs()));
                 return recorded;
@@ -77,7 +86,8 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
             if (pagesThisRun == pagesPerRun) {
                 Workflow.continueAsNew(task.at(c));
             }
-            DpoPromptPage page = store.readPrompts(task.campaignDir(), c.byteOffset(), c.line(), task.promptsPerPage());
+            DpoPromptPage page = storeCalls.readPrompts(new ReadDpoPromptsRequest(task.campaignDir(), c.byteOffset(), c.line(),
+                    task.promptsPerPage()));
             List<Promise<PromptOutcome>> outcomes = new ArrayList<>();
             for (DpoPrompt prompt : page.prompts()) {
                 window.acquire();
@@ -111,7 +121,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
             // An empty page (only blank lines were left) adds no file, except as page 0 of an empty round.
             boolean wrote = !page.prompts().isEmpty() || c.pages() == 0;
             if (wrote) {
-                store.writePairsPage(task.roundDir(), c.pages(), pagePairs);
+                storeCalls.writePairsPage(new WriteDpoPairsPageRequest(task.roundDir(), c.pages(), pagePairs));
             }
             c = new DpoRoundCursor(page.nextByteOffset(), page.nextLine(), page.eof(), c.pages() + (wrote ? 1 : 0),
                     c.prompts() + page.prompts().size(), failed, responses, truncated, withPairs,
@@ -130,7 +140,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                     c.truncatedResponses(), c.promptsFailed(), c.failures().isEmpty() ? "" : ", e.g. " + c.failures().get(0),
                     DpoPairs.CHOSEN_MIN_PASS_RATE), FailureTypes.NO_DPO_PAIRS);
         }
-        DpoPairsFile pairsFile = store.assemblePairs(task.roundDir(), c.pages());
+        DpoPairsFile pairsFile = storeCalls.assemblePairs(new AssembleDpoPairsRequest(task.roundDir(), c.pages()));
 
         progress = new DpoRoundProgress(task.round(), "training", c.prompts(), c.pairs());
         report(progress);
@@ -140,7 +150,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                 c.prompts(), c.promptsFailed(), c.responses(), c.truncatedResponses(), c.promptsWithPairs(),
                 pairsFile.pairs(), pairsFile.path(), trained.checkpoint(), trained.exitCode(), trained.logFile(),
                 trained.seconds(), trained.reused(), c.failures(), c.llmUsage(), task.previousCheckpoint());
-        store.recordRound(task.roundDir(), result);
+        storeCalls.recordRound(new RecordDpoRoundRequest(task.roundDir(), result));
         progress = new DpoRoundProgress(task.round(), "done", c.prompts(), c.pairs());
         report(progress);
         return result;

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.dpo;
 
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;

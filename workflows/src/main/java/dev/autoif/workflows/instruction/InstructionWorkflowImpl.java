@@ -8,7 +8,6 @@ import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRecord;
 import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
@@ -25,6 +24,11 @@ import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
@@ -64,9 +68,11 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private final SandboxActivities sandbox = ActivityStubs.sandbox();
 
     private final CampaignStoreActivities store = ActivityStubs.instructionStore();
+    private CampaignStoreCalls storeCalls;
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
+        storeCalls = CampaignStoreCalls.decide(store);
         if (task.stage2Only()) {
             return runStage2(task);
         }
@@ -129,7 +135,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     }
 
     private ResponseFunnel responseStage(InstructionTask task, InstructionRecord record) {
-        ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, store, InstructionWorkflowImpl::stage,
+        ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, storeCalls, InstructionWorkflowImpl::stage,
                 InstructionWorkflowImpl::failFastOrDescribe);
         ResponseFunnel responses = stage2.run(record);
         llmUsage = LlmUsage.merge(llmUsage, stage2.usage());
@@ -141,7 +147,8 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * the campaign); a kept instruction runs S6 to D1 from it, a dropped one has nothing to do.
      */
     private InstructionOutcome runStage2(InstructionTask task) {
-        InstructionRecord record = store.readInstruction(task.outputDir(), task.index(), task.instructionId());
+        InstructionRecord record = storeCalls.readInstruction(new ReadInstructionRequest(task.outputDir(), task.index(),
+                task.instructionId()));
         DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
         stage("done");
@@ -195,7 +202,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     private InstructionOutcome finish(InstructionTask task, InstructionRecord record, DropReason reason,
                                       int functionsKept, int casesKept, ResponseFunnel responses) {
-        store.recordInstruction(task.outputDir(), record);
+        storeCalls.recordInstruction(new RecordInstructionRequest(task.outputDir(), record));
         Workflow.upsertTypedSearchAttributes(
                 SearchAttributes.STAGE.valueSet("done"),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),

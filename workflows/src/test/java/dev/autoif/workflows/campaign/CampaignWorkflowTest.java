@@ -29,8 +29,20 @@ import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
+import dev.autoif.workflows.activities.store.ImportQueriesRequest;
+import dev.autoif.workflows.activities.store.InstructionPage;
+import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
+import dev.autoif.workflows.activities.store.PositionalCampaignStore;
+import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
@@ -51,8 +63,10 @@ import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
+import io.temporal.activity.ActivityMethod;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -60,17 +74,21 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -368,6 +386,38 @@ class CampaignWorkflowTest {
         List<String> quoted = new ArrayList<>();
         for (int i = 0; i < n; i++) quoted.add("\"instruction " + i + "\"");
         return "\"seedInstructions\": [" + String.join(", ", quoted) + "]";
+    }
+
+    /**
+     * A new campaign takes the request branch of "store-request-records": its histories (the campaign's and a Stage 2
+     * instruction's) hold the marker and only the ...V2 store types, and replay against the current code.
+     */
+    @Test
+    void newRunsScheduleTheRequestStoreTypesAndReplay() throws Exception {
+        campaign("v2").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+                + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}"));
+        Set<String> storeTypes = Arrays.stream(CampaignStoreActivities.class.getMethods())
+                .map(m -> m.getAnnotation(ActivityMethod.class).name()).collect(Collectors.toSet());
+        TestWorkflowEnvironment replayOnly = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .build());
+        Worker replayer = replayOnly.newWorker(TaskQueues.WORKFLOWS);
+        WorkflowRegistration.register(replayer, RUN_LENGTH);
+        for (String id : List.of("v2", InstructionWorkflow.workflowId("v2", "id0"))) {
+            WorkflowExecutionHistory history = env.getWorkflowClient().fetchHistory(id);
+            List<String> scheduled = history.getEvents().stream()
+                    .filter(e -> e.hasActivityTaskScheduledEventAttributes())
+                    .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+                    .filter(storeTypes::contains).distinct().toList();
+            assertEquals(id.equals("v2") ? List.of("PrepareCampaignV2", "ImportQueriesV2", "ReadInstructionsV2")
+                    : List.of("DrawQueries", "RecordPromptV2", "RecordResponsesV2", "RecordInstructionV2"),
+                    scheduled, id);
+            assertTrue(history.getEvents().stream().anyMatch(e -> e.hasMarkerRecordedEventAttributes()
+                    && e.getMarkerRecordedEventAttributes().getDetailsMap().toString()
+                    .contains(CampaignStoreCalls.CHANGE_ID)), id + " records the marker");
+            WorkflowReplayer.replayWorkflowExecution(history, replayer);
+        }
+        replayOnly.close();
     }
 
     /**
@@ -687,45 +737,47 @@ class CampaignWorkflowTest {
         }
     }
 
-    static final class FakeStore implements CampaignStoreActivities, ExportActivities {
+    static final class FakeStore extends PositionalCampaignStore implements ExportActivities {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
 
         @Override
-        public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
-            List<String> distinct = seeds.inline().stream().distinct().toList();
-            instructions.put(campaignId, distinct);
-            return new PreparedCampaign(campaignId, distinct.size(), seeds.inline().size() - distinct.size());
+        public PreparedCampaign prepare(PrepareCampaignRequest request) {
+            List<String> distinct = request.seeds().inline().stream().distinct().toList();
+            instructions.put(request.campaignId(), distinct);
+            return new PreparedCampaign(request.campaignId(), distinct.size(),
+                    request.seeds().inline().size() - distinct.size());
         }
 
         @Override
-        public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
-                                                  double nearDuplicateThreshold) {
+        public PreparedCampaign mergeInstructions(MergeInstructionsRequest request) {
             throw new UnsupportedOperationException("S1 is tested end to end with the real store");
         }
 
         @Override
-        public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
-            List<String> all = instructions.get(outputDir);
+        public InstructionPage readInstructions(ReadInstructionsRequest request) {
+            List<String> all = instructions.get(request.outputDir());
             List<InstructionRef> page = new ArrayList<>();
-            for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+            for (int i = request.offset(); i < Math.min(all.size(), request.offset() + request.limit()); i++) {
                 page.add(new InstructionRef(i, "id" + i, all.get(i)));
             }
-            return page;
+            return new InstructionPage(page);
         }
 
         @Override
-        public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
-            InstructionRecord r = records.get(index);
-            if (r == null || !r.instructionId().equals(instructionId)) {
-                throw new AssertionError("instruction " + index + " (" + instructionId + ") was never recorded");
+        public InstructionRecord readInstruction(ReadInstructionRequest request) {
+            InstructionRecord r = records.get(request.index());
+            if (r == null || !r.instructionId().equals(request.instructionId())) {
+                throw new AssertionError("instruction " + request.index() + " (" + request.instructionId()
+                        + ") was never recorded");
             }
             return r;
         }
 
         @Override
-        public void recordInstruction(String outputDir, InstructionRecord record) {
+        public void recordInstruction(RecordInstructionRequest request) {
+            InstructionRecord record = request.record();
             if (records.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("instruction " + record.index() + " recorded twice");
             }
@@ -736,7 +788,8 @@ class CampaignWorkflowTest {
 
         /** A pool of 100 queries; instruction i draws "query i-0", "query i-1", ... */
         @Override
-        public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
+        public QueryPool importQueries(ImportQueriesRequest request) {
+            String queryFile = request.queryFile();
             return queryFile.equals("empty.jsonl")
                     ? new QueryPool(queryFile, 3, 0, 1, 0, 2, 0, 0, List.of("line 2: not valid JSON"))
                     : new QueryPool(queryFile, 100, 100, 0, 0, 0, 0, 0, List.of());
@@ -752,7 +805,8 @@ class CampaignWorkflowTest {
         final Map<String, PromptRecord> prompts = new ConcurrentHashMap<>();
 
         @Override
-        public void recordPrompt(String outputDir, PromptRecord record) {
+        public void recordPrompt(RecordPromptRequest request) {
+            PromptRecord record = request.record();
             if (prompts.putIfAbsent(record.instructionIndex() + "/" + record.promptIndex(), record) != null) {
                 throw new AssertionError("prompt " + record.promptIndex() + " of instruction " + record.instructionIndex()
                         + " recorded twice");
@@ -760,7 +814,8 @@ class CampaignWorkflowTest {
         }
 
         @Override
-        public void recordResponses(String outputDir, ResponseStageRecord record) {
+        public void recordResponses(RecordResponsesRequest request) {
+            ResponseStageRecord record = request.record();
             if (responses.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("responses of instruction " + record.index() + " recorded twice");
             }
