@@ -79,6 +79,8 @@ import org.junit.jupiter.api.Test;
  */
 class CampaignWorkflowTest {
     private static final int RUN_LENGTH = 7;
+    /** History events per campaign run: small, so that 10 instructions cross several runs with children in flight. */
+    private static final int EVENTS_PER_RUN = 60;
     private TestWorkflowEnvironment env;
     private final FakeStore store = new FakeStore();
     private final FakeLlm llm = new FakeLlm();
@@ -93,7 +95,7 @@ class CampaignWorkflowTest {
             env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(workflows, RUN_LENGTH);
+        WorkflowRegistration.register(workflows, RUN_LENGTH, EVENTS_PER_RUN);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
@@ -268,7 +270,7 @@ class CampaignWorkflowTest {
                 () -> stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 0));
         Throwable why = rejected;
         while (why.getCause() != null) why = why.getCause();
-        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and 500, got 0"), why.getMessage());
+        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and " + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got 0"), why.getMessage());
         assertEquals("maxConcurrentInstructions 4 (0 in flight)",
                 stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 4));
         assertEquals("running: up to 4 instructions at once", stub.update(CampaignWorkflow.RESUME, String.class));
