@@ -48,7 +48,13 @@ import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
+import dev.autoif.workflows.instruction.InstructionFailure;
+import dev.autoif.workflows.instruction.InstructionOutcome;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -61,6 +67,7 @@ import io.temporal.worker.Worker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -310,6 +317,111 @@ class CampaignWorkflowTest {
                 .query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
         assertEquals(3, last.maxConcurrentInstructions(), "the second run kept the window set in the first");
         assertEquals(10, last.done());
+    }
+
+    /**
+     * No drain: a run continues as new (every {@value #EVENTS_PER_RUN} history events here) with its window full, the
+     * checkpoint carries the instructions in flight, their children report to the next run by signal, and every
+     * instruction is counted exactly once (outcomes signalled while a run was continuing as new included: the server
+     * rejects that continue-as-new and the run counts them first).
+     */
+    @Test
+    void continueAsNewWithChildrenInFlightCountsEveryInstructionExactlyOnce() {
+        WorkflowStub stub = untyped("no-drain");
+        WorkflowExecution first = stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, "
+                + "\"maxConcurrentInstructions\": 6}"));
+        CampaignResult result = stub.getResult(CampaignResult.class);
+
+        assertEquals(40, result.funnel().instructions());
+        assertEquals(40, result.funnel().finished());
+        assertEquals(40, result.funnel().kept() + result.funnel().dropped());
+        assertEquals(40, store.records.size(), "one record per instruction, none twice");
+        assertEquals(40, llm.calls.get(), "each instruction's verifiers generated exactly once");
+        List<Map<Integer, String>> carried = new ArrayList<>();
+        int runs = 0;
+        for (String runId = first.getRunId(); runId != null; runs++) {
+            List<HistoryEvent> events = env.getWorkflowClient().fetchHistory("no-drain", runId).getEvents();
+            HistoryEvent last = events.get(events.size() - 1);
+            runId = null;
+            if (last.hasWorkflowExecutionContinuedAsNewEventAttributes()) {
+                var continued = last.getWorkflowExecutionContinuedAsNewEventAttributes();
+                CampaignInput next = WireFormat.dataConverter().fromPayloads(0, Optional.of(continued.getInput()),
+                        CampaignInput.class, CampaignInput.class);
+                carried.add(next.resume().inFlight());
+                runId = continued.getNewExecutionRunId();
+            }
+        }
+        assertTrue(runs >= 3, "several runs: " + runs);
+        assertTrue(carried.stream().filter(inFlight -> !inFlight.isEmpty()).count() >= 2,
+                "runs continued as new with children in flight: " + carried);
+    }
+
+    /**
+     * An outcome signalled again (a retried report) or a failure reported for an instruction no longer in flight
+     * changes nothing: outcomes count once by instruction index and ID.
+     */
+    @Test
+    void aRepeatedReportIsCountedOnce() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("repeated");
+        stub.start(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Semaphore held = llm.gate;
+        waitFor(() -> held.getQueueLength() == 3);
+        held.release(1);
+        waitFor(() -> progress(stub).done() == 1);
+        int finished = store.records.keySet().iterator().next();
+        InstructionOutcome repeated = new InstructionOutcome(finished, "id" + finished, null, "", 4, 4);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FAILED, new InstructionFailure(finished, "id" + finished,
+                FailureTypes.LLM_AUTH, "a stale report"));
+        held.release(100); // the other two report only now, after the repeats
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(3, result.funnel().finished());
+        assertEquals(3, result.funnel().kept());
+    }
+
+    /**
+     * Children start abandoned, so cancelling the campaign must cancel them itself, including the ones a previous run
+     * started: here the campaign is cancelled in a continued run with three children in flight, started by earlier
+     * runs, and all three end cancelled.
+     */
+    @Test
+    void cancellingTheCampaignCancelsChildrenStartedByEarlierRuns() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("cancelled");
+        stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Map<Integer, String> inFlight;
+        while (true) { // let instructions finish one at a time until a continued run holds three from earlier runs
+            waitFor(() -> llm.gate.getQueueLength() == 3);
+            Map<Integer, String> carried = carriedInFlight("cancelled");
+            if (carried.size() == 3 && carried.keySet().stream().noneMatch(store.records::containsKey)) {
+                inFlight = carried;
+                break;
+            }
+            int done = store.records.size();
+            assertTrue(done < 37, "no run continued as new with three children in flight");
+            llm.gate.release(1);
+            waitFor(() -> store.records.size() > done);
+        }
+        stub.cancel();
+        assertThrows(WorkflowFailedException.class, () -> stub.getResult(CampaignResult.class));
+        for (String instructionId : inFlight.values()) {
+            WorkflowStub child = env.getWorkflowClient().newUntypedWorkflowStub(
+                    InstructionWorkflow.workflowId("cancelled", instructionId));
+            var e = assertThrows(WorkflowFailedException.class, () -> child.getResult(InstructionOutcome.class));
+            assertInstanceOf(CanceledFailure.class, e.getCause(), instructionId);
+        }
+        llm.gate.release(1000);
+    }
+
+    /** The instructions in flight the current run of a campaign started with (empty for its first run). */
+    private Map<Integer, String> carriedInFlight(String campaignId) {
+        HistoryEvent started = env.getWorkflowClient().fetchHistory(campaignId).getEvents().get(0);
+        CampaignInput input = WireFormat.dataConverter().fromPayloads(0,
+                Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()),
+                CampaignInput.class, CampaignInput.class);
+        return input.resume() == null || input.resume().inFlight() == null ? Map.of() : input.resume().inFlight();
     }
 
     /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
