@@ -14,15 +14,15 @@ import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.SelfInstructCompletions;
 import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.crossval.Thresholds;
+import dev.autoif.workflows.instruction.InstructionFailure;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
 import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.failure.ApplicationFailure;
-import dev.autoif.workflows.instruction.InstructionFailure;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowCancellationType;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -162,9 +162,12 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             if (checkpoint.inFlight() != null) {
                 reporting.putAll(checkpoint.inFlight());
             }
+            // Recorded in the run's history: a worker with another bound replays the run as it was decided.
+            int eventBound = Workflow.sideEffect(Integer.class, () -> eventsPerRun);
             int next;
             try {
-                next = runWithoutDrain(campaignId, outputDir, count, checkpoint.nextIndex(), gated, stage2Wave);
+                next = runWithoutDrain(campaignId, outputDir, count, checkpoint.nextIndex(), gated, stage2Wave,
+                        eventBound);
             } catch (RuntimeException e) { // cancelled, or failed: abandoned children would run on, so stop them
                 cancelChildren(campaignId, stage2Wave);
                 throw e;
@@ -198,7 +201,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
      * children) should continue as new: then {@link #reporting} holds the instructions still in flight.
      */
     private int runWithoutDrain(String campaignId, String outputDir, int count, int next, boolean gated,
-                                boolean stage2Wave) {
+                                boolean stage2Wave, int eventBound) {
         Iterator<InstructionRef> page = List.<InstructionRef>of().iterator();
         while (true) {
             countReported(campaignId, stage2Wave);
@@ -216,7 +219,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 next++;
             }
             boolean more = next < count;
-            if (runFull() || (more && startedHere.size() >= PENDING_CHILDREN_PER_RUN && !control.paused()
+            if (runFull(eventBound) || (more && startedHere.size() >= PENDING_CHILDREN_PER_RUN && !control.paused()
                     && funnel.stopReason() == null && reporting.size() < control.window(config))) {
                 // A child must have started before the run that started it closes; then it reports to the next run.
                 Promise.allOf(starting).get();
@@ -231,7 +234,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                     || (more && funnel.stopReason() == null && !control.paused()
                         && reporting.size() < control.window(this.config))
                     || (reporting.isEmpty() && funnel.stopReason() != null)
-                    || runFull());
+                    || runFull(eventBound));
         }
     }
 
@@ -264,9 +267,9 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     }
 
     /** Time to continue as new: this run's history nears the bounds (or the server suggests it). */
-    private boolean runFull() {
+    private static boolean runFull(int eventBound) {
         WorkflowInfo info = Workflow.getInfo();
-        return info.getHistoryLength() >= eventsPerRun || info.getHistorySize() >= HISTORY_BYTES_PER_RUN
+        return info.getHistoryLength() >= eventBound || info.getHistorySize() >= HISTORY_BYTES_PER_RUN
                 || info.isContinueAsNewSuggested();
     }
 
