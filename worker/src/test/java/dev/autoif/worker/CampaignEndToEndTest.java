@@ -23,6 +23,7 @@ import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -475,7 +476,8 @@ class CampaignEndToEndTest {
 
         CliResult rejected = cliResult("workflow", "update", "execute", "--workflow-id", id,
                 "--name", CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "0");
-        assertTrue(rejected.exit() != 0 && rejected.output().contains("maxConcurrentInstructions must be between 1 and 500, got 0"),
+        assertTrue(rejected.exit() != 0 && rejected.output().contains("maxConcurrentInstructions must be between 1 and "
+                + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got 0"),
                 rejected.output());
         assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name",
                 CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "2").contains("maxConcurrentInstructions 2"));

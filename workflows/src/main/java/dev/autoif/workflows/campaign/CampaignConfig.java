@@ -47,8 +47,12 @@ public record CampaignConfig(
     public static final int DEFAULT_VERIFIERS_PER_INSTRUCTION = 8;
     public static final int DEFAULT_MAX_CONCURRENT_INSTRUCTIONS = 20;
     public static final int DEFAULT_EVALUATION_TIMEOUT_SECONDS = 5;
-    /** Far below Temporal's 2,000 pending children per run. */
-    public static final int MAX_CONCURRENT_INSTRUCTIONS = 500;
+    /**
+     * Children start abandoned and report by signal, so the window is not bound by Temporal's 2,000 pending children
+     * per run: a run continues as new once it started {@link CampaignWorkflowImpl#PENDING_CHILDREN_PER_RUN} that still
+     * run, and the next run starts more.
+     */
+    public static final int MAX_CONCURRENT_INSTRUCTIONS = 5_000;
 
     public static final int DEFAULT_QUERIES_PER_INSTRUCTION = 16;
     public static final int DEFAULT_MAX_QUERY_USES = 4;

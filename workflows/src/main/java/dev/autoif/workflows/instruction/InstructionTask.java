@@ -11,6 +11,8 @@ import dev.autoif.workflows.crossval.Thresholds;
  *
  * @param stage2Only set by a campaign with {@code approveBeforeStage2} once Stage 2 is approved: S2 to S5 already ran
  *                   (without Stage 2) and stored the instruction's record; read it and run S6 to D1 only
+ * @param reportsBySignal the campaign started this child abandoned (it may continue as new before the child ends): the
+ *                   child signals its outcome, or its failure, to the campaign's workflow ID instead of returning it
  */
 public record InstructionTask(
         String campaignId,
@@ -28,4 +30,5 @@ public record InstructionTask(
         ConsistencyMode consistency,
         LlmSettings judge,
         ResponseStageSettings responseStage,
-        boolean stage2Only) {}
+        boolean stage2Only,
+        boolean reportsBySignal) {}

@@ -29,12 +29,16 @@ import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.ReadInstructionRequest;
 import dev.autoif.workflows.activities.store.RecordInstructionRequest;
 import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.CampaignWorkflow;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,6 +77,37 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     @Override
     public InstructionOutcome run(InstructionTask task) {
         storeCalls = CampaignStoreCalls.decide(store);
+        if (!task.reportsBySignal()) {
+            return outcome(task);
+        }
+        CampaignWorkflow campaign = Workflow.newExternalWorkflowStub(CampaignWorkflow.class, task.campaignId());
+        InstructionOutcome outcome;
+        try {
+            outcome = outcome(task);
+        } catch (TemporalFailure e) { // campaign-fatal (bad endpoint, missing image): the campaign fails with it
+            if (!CancellationScope.current().isCancelRequested()) { // a cancel comes from the campaign itself
+                report(() -> campaign.instructionFailed(InstructionFailure.of(task, e)));
+            }
+            throw e;
+        }
+        report(() -> campaign.instructionFinished(outcome));
+        return null; // the campaign has the outcome from the signal: not carried twice through its history
+    }
+
+    /**
+     * The campaign's current run gets the report (a run that started this child may have continued as new). A
+     * campaign that already closed (cancelled, failed) has nobody left to tell.
+     */
+    private static void report(Runnable signal) {
+        try {
+            signal.run();
+        } catch (SignalExternalWorkflowException e) {
+            Workflow.getLogger(InstructionWorkflowImpl.class).warn("campaign closed before this instruction reported: {}",
+                    e.getMessage());
+        }
+    }
+
+    private InstructionOutcome outcome(InstructionTask task) {
         if (task.stage2Only()) {
             return runStage2(task);
         }

@@ -64,7 +64,12 @@ import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
 import io.temporal.activity.ActivityMethod;
+import dev.autoif.workflows.instruction.InstructionFailure;
+import dev.autoif.workflows.instruction.InstructionOutcome;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.client.WorkflowFailedException;
@@ -80,6 +85,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,6 +106,8 @@ import org.junit.jupiter.api.Test;
  */
 class CampaignWorkflowTest {
     private static final int RUN_LENGTH = 7;
+    /** History events per campaign run: small, so that 10 instructions cross several runs with children in flight. */
+    private static final int EVENTS_PER_RUN = 60;
     private TestWorkflowEnvironment env;
     private final FakeStore store = new FakeStore();
     private final FakeLlm llm = new FakeLlm();
@@ -114,7 +122,7 @@ class CampaignWorkflowTest {
             env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(workflows, RUN_LENGTH);
+        WorkflowRegistration.register(workflows, RUN_LENGTH, EVENTS_PER_RUN);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
@@ -289,7 +297,7 @@ class CampaignWorkflowTest {
                 () -> stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 0));
         Throwable why = rejected;
         while (why.getCause() != null) why = why.getCause();
-        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and 500, got 0"), why.getMessage());
+        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and " + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got 0"), why.getMessage());
         assertEquals("maxConcurrentInstructions 4 (0 in flight)",
                 stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 4));
         assertEquals("running: up to 4 instructions at once", stub.update(CampaignWorkflow.RESUME, String.class));
@@ -329,6 +337,112 @@ class CampaignWorkflowTest {
                 .query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
         assertEquals(3, last.maxConcurrentInstructions(), "the second run kept the window set in the first");
         assertEquals(10, last.done());
+    }
+
+    /**
+     * No drain: a run continues as new (every {@value #EVENTS_PER_RUN} history events here) with its window full, the
+     * checkpoint carries the instructions in flight, their children report to the next run by signal, and every
+     * instruction is counted exactly once (outcomes signalled while a run was continuing as new included: the server
+     * rejects that continue-as-new and the run counts them first).
+     */
+    @Test
+    void continueAsNewWithChildrenInFlightCountsEveryInstructionExactlyOnce() {
+        WorkflowStub stub = untyped("no-drain");
+        WorkflowExecution first = stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, "
+                + "\"maxConcurrentInstructions\": 6}"));
+        CampaignResult result = stub.getResult(CampaignResult.class);
+
+        assertEquals(40, result.funnel().instructions());
+        assertEquals(40, result.funnel().finished());
+        assertEquals(40, result.funnel().kept() + result.funnel().dropped());
+        assertEquals(40, store.records.size(), "one record per instruction, none twice");
+        assertEquals(40, llm.calls.get(), "each instruction's verifiers generated exactly once");
+        List<Map<Integer, String>> carried = new ArrayList<>();
+        int runs = 0;
+        for (String runId = first.getRunId(); runId != null; runs++) {
+            List<HistoryEvent> events = env.getWorkflowClient().fetchHistory("no-drain", runId).getEvents();
+            HistoryEvent last = events.get(events.size() - 1);
+            runId = null;
+            if (last.hasWorkflowExecutionContinuedAsNewEventAttributes()) {
+                var continued = last.getWorkflowExecutionContinuedAsNewEventAttributes();
+                CampaignInput next = WireFormat.dataConverter().fromPayloads(0, Optional.of(continued.getInput()),
+                        CampaignInput.class, CampaignInput.class);
+                carried.add(next.resume().inFlight());
+                runId = continued.getNewExecutionRunId();
+            }
+        }
+        assertTrue(runs >= 3, "several runs: " + runs);
+        assertTrue(carried.stream().filter(inFlight -> !inFlight.isEmpty()).count() >= 2,
+                "runs continued as new with children in flight: " + carried);
+    }
+
+    /**
+     * An outcome signalled again (a retried report) or a failure reported for an instruction no longer in flight
+     * changes nothing: outcomes count once by instruction index and ID.
+     */
+    @Test
+    void aRepeatedReportIsCountedOnce() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("repeated");
+        stub.start(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Semaphore held = llm.gate;
+        waitFor(() -> held.getQueueLength() == 3);
+        held.release(1);
+        waitFor(() -> progress(stub).done() == 1);
+        int finished = store.records.keySet().iterator().next();
+        InstructionOutcome repeated = new InstructionOutcome(finished, "id" + finished, null, "", 4, 4, List.of(),
+                ResponseFunnel.empty());
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FAILED, new InstructionFailure(finished, "id" + finished,
+                FailureTypes.LLM_AUTH, "a stale report"));
+        held.release(100); // the other two report only now, after the repeats
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(3, result.funnel().finished());
+        assertEquals(3, result.funnel().kept());
+    }
+
+    /**
+     * Children start abandoned, so cancelling the campaign must cancel them itself, including the ones a previous run
+     * started: here the campaign is cancelled in a continued run with three children in flight, started by earlier
+     * runs, and all three end cancelled.
+     */
+    @Test
+    void cancellingTheCampaignCancelsChildrenStartedByEarlierRuns() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("cancelled");
+        stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Map<Integer, String> inFlight;
+        while (true) { // let instructions finish one at a time until a continued run holds three from earlier runs
+            waitFor(() -> llm.gate.getQueueLength() == 3);
+            Map<Integer, String> carried = carriedInFlight("cancelled");
+            if (carried.size() == 3 && carried.keySet().stream().noneMatch(store.records::containsKey)) {
+                inFlight = carried;
+                break;
+            }
+            int done = store.records.size();
+            assertTrue(done < 37, "no run continued as new with three children in flight");
+            llm.gate.release(1);
+            waitFor(() -> store.records.size() > done);
+        }
+        stub.cancel();
+        assertThrows(WorkflowFailedException.class, () -> stub.getResult(CampaignResult.class));
+        for (String instructionId : inFlight.values()) {
+            WorkflowStub child = env.getWorkflowClient().newUntypedWorkflowStub(
+                    InstructionWorkflow.workflowId("cancelled", instructionId));
+            var e = assertThrows(WorkflowFailedException.class, () -> child.getResult(InstructionOutcome.class));
+            assertInstanceOf(CanceledFailure.class, e.getCause(), instructionId);
+        }
+        llm.gate.release(1000);
+    }
+
+    /** The instructions in flight the current run of a campaign started with (empty for its first run). */
+    private Map<Integer, String> carriedInFlight(String campaignId) {
+        HistoryEvent started = env.getWorkflowClient().fetchHistory(campaignId).getEvents().get(0);
+        CampaignInput input = WireFormat.dataConverter().fromPayloads(0,
+                Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()),
+                CampaignInput.class, CampaignInput.class);
+        return input.resume() == null || input.resume().inFlight() == null ? Map.of() : input.resume().inFlight();
     }
 
     /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
@@ -402,7 +516,7 @@ class CampaignWorkflowTest {
                 .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
                 .build());
         Worker replayer = replayOnly.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(replayer, RUN_LENGTH);
+        WorkflowRegistration.register(replayer, RUN_LENGTH, EVENTS_PER_RUN);
         for (String id : List.of("v2", InstructionWorkflow.workflowId("v2", "id0"))) {
             WorkflowExecutionHistory history = env.getWorkflowClient().fetchHistory(id);
             List<String> scheduled = history.getEvents().stream()

@@ -56,7 +56,7 @@ class TolerantPayloadsTest {
             env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(workflows, 3);
+        WorkflowRegistration.register(workflows, 3, 40);
         workflows.registerActivitiesImplementations(new FromANewerWorker(List.of(CampaignStoreActivities.class,
                 ExportActivities.class), store));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(
