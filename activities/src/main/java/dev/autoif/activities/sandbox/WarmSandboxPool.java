@@ -90,6 +90,8 @@ public final class WarmSandboxPool implements AutoCloseable {
             boolean disturbed = outcome.groups().stream().anyMatch(DockerSandbox.GroupResult::disturbed);
             if (!outcome.clean() || disturbed || container.batches() >= recycleAfter
                     || container.started().plus(maxAge).isBefore(Instant.now())) {
+                log.debug("replacing warm sandbox container {} after {} batches (clean: {}, disturbed: {})", container.id(),
+                        container.batches(), outcome.clean(), disturbed);
                 recycle(container);
             } else {
                 park(container);

@@ -131,7 +131,7 @@ def receive(fd, timeout):
     body = read_fd(fd, n, timeout)
     if not isinstance(body, bytes):
         return body
-    if body == DONE or body == STOPPED or body == TAINTED:
+    if body in ENDINGS:
         return body
     try:
         message = json.loads(body)
@@ -166,7 +166,12 @@ CODES = 8
 PENDING, CODE_TRUE, CODE_FALSE, CODE_DETAIL = 0, 1, 2, 3
 DONE = b"D"
 STOPPED = b"S"
-TAINTED = b"X"  # stopped because a check found the process changed: a sign of tampering
+# The same, from a process in which an audit event of the TAINTING kinds was seen (a sign of
+# tampering: the serve loop then replaces its container). Other differences the pristine check
+# finds, such as a module imported lazily by a library, are ordinary and end with the process.
+DONE_TAINTED = b"d"
+STOPPED_TAINTED = b"s"
+ENDINGS = frozenset((DONE, STOPPED, DONE_TAINTED, STOPPED_TAINTED))
 
 # Audit events after which the evaluator's process no longer counts as pristine: reaching other
 # frames or objects, patching classes, forking, changing the environment or directory, tracing,
@@ -389,9 +394,9 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, seed, snapshot):
         builtins.__dict__.update(_builtins_copy)
         if k + 1 < _len(codes) and not snapshot.pristine(scope):
             # the shard stops this process (and anything it left running)
-            send(res_fd, STOPPED if scope is False else TAINTED)
+            send(res_fd, STOPPED_TAINTED if _tainted[0] else STOPPED)
             return
-    send(res_fd, DONE)
+    send(res_fd, DONE_TAINTED if _tainted[0] else DONE)
 
 
 _builtins_copy = dict(builtins.__dict__)
@@ -622,7 +627,7 @@ def run_unit(unit, batch, deadline, snapshot):
     cells = [[None] * n for _ in range(count)]
     def_errors = {}
     disturbed = set()  # functions with a result another instruction may have caused
-    tampered = set()  # functions after which a check found their process changed
+    tampered = set()  # functions whose process saw an audit event of the TAINTING kinds
     k, i = 0, 0  # the next function and input to evaluate
 
     def settle(worker, details, upto_k, partial_i):
@@ -674,9 +679,9 @@ def run_unit(unit, batch, deadline, snapshot):
             ready, _, _ = select.select([worker.res], [], [], max(0.0, min(left, 0.05)))
             if ready:
                 message = receive(worker.res, max(0.05, left))
-                if message == DONE or message == STOPPED or message == TAINTED:
-                    outcome = STOPPED if message == TAINTED else message
-                    tainted = message == TAINTED
+                if _type(message) is bytes and message in ENDINGS:
+                    outcome = DONE if message == DONE or message == DONE_TAINTED else STOPPED
+                    tainted = message == DONE_TAINTED or message == STOPPED_TAINTED
                 elif not take(message):
                     outcome = "died"
                     status = worker.exited_alone()
@@ -699,6 +704,8 @@ def run_unit(unit, batch, deadline, snapshot):
         finished = worker.finished()
         if outcome == DONE and finished == count:
             settle(worker, details, count, 0)
+            if tainted:
+                tampered.add(count - 1)
             worker.close()
             clean_up(unit, empty_size, False)
             k = count
@@ -1055,7 +1062,7 @@ def run_batch(directory, uid_base, private_fds):
 # code (keyed by the source's sha256, bounded), which shards and evaluators inherit: verifiers
 # of one service can see each other's compiled code, never each other's inputs. After each batch
 # this process looks for anything the batch left behind that could reach a later one (a process,
-# a System V IPC object, a file in /tmp or /dev/shm, a function that tampered with its process)
+# a System V IPC object, a file in /tmp or /dev/shm, an audit event of the TAINTING kinds)
 # and says so ("clean": false): the worker then replaces the container.
 COMPILED = {}
 COMPILED_MAX = 4096

@@ -47,6 +47,8 @@ class WarmSandboxTest {
             + "        os._exit(0)\n"
             + "    open(os.path.expanduser('~/planted.py'), 'w').write('x = 1')\n"
             + "    return True";
+    /** This run's containers carry it: other runs may share the engine. */
+    static final String CAMPAIGN = "warm-test-" + java.util.UUID.randomUUID();
     static DockerClient docker;
     static DockerSandbox sandbox;
 
@@ -55,21 +57,20 @@ class WarmSandboxTest {
         docker = DockerClients.create(4);
         sandbox = new DockerSandbox(docker, SandboxSettings.defaults(DockerSandboxTest.IMAGE));
         sandbox.requireImage();
-        sandbox.sweepOrphans();
     }
 
     @AfterAll
     static void noContainerLeftBehind() {
         var left = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(DockerSandbox.LABEL_ROLE, "verifier")).exec();
+                .withLabelFilter(Map.of(DockerSandbox.LABEL_CAMPAIGN, CAMPAIGN)).exec();
         assertEquals(0, left.size(), "verifier containers left behind: " + left);
-        var volumes = docker.listVolumesCmd().withFilter("label", List.of(DockerSandbox.LABEL_ROLE + "=verifier")).exec().getVolumes();
+        var volumes = docker.listVolumesCmd().withFilter("label", List.of(DockerSandbox.LABEL_CAMPAIGN + "=" + CAMPAIGN)).exec().getVolumes();
         assertTrue(volumes == null || volumes.isEmpty(), "batch volumes left behind: " + volumes);
     }
 
     @Test
     void theHostileSuiteIsContainedInAWarmContainerThatAlreadyServedABatch() {
-        try (WarmContainer warm = sandbox.startWarm("test", Duration.ofMinutes(10))) {
+        try (WarmContainer warm = sandbox.startWarm(CAMPAIGN, Duration.ofMinutes(10))) {
             WarmContainer.Outcome first = warm.run(List.of(new DockerSandbox.Group(List.of(DockerSandboxTest.HONEST),
                     DockerSandboxTest.INPUTS)), 2);
             DockerSandboxTest.assertHonest(first.groups().get(0).rows().get(0), "nothing");
@@ -84,7 +85,7 @@ class WarmSandboxTest {
 
     @Test
     void aContainerIsReplacedAfterNBatchesAndAfterTampering() throws Exception {
-        try (WarmSandboxPool pool = new WarmSandboxPool(sandbox, "test", 1, 2, Duration.ofMinutes(10))) {
+        try (WarmSandboxPool pool = new WarmSandboxPool(sandbox, CAMPAIGN, 1, 2, Duration.ofMinutes(10))) {
             long before = sandbox.containersCreated();
             LongSupplier started = () -> sandbox.containersCreated() - before;
             List<DockerSandbox.Group> honest = List.of(new DockerSandbox.Group(List.of(STARTS_B), List.of("Bob", "Al")));
@@ -117,7 +118,7 @@ class WarmSandboxTest {
     void aTamperingRequestCannotChangeAnotherRequestsRewardOnTheSameWarmContainer() throws Exception {
         Map<String, String> code = new LinkedHashMap<>();
         for (String f : List.of(STARTS_B, SHORT, TAMPER)) code.put(RlvrExport.sha256(f), f);
-        try (WarmSandboxPool pool = new WarmSandboxPool(sandbox, "test", 1, 100, Duration.ofMinutes(10))) {
+        try (WarmSandboxPool pool = new WarmSandboxPool(sandbox, CAMPAIGN, 1, 100, Duration.ofMinutes(10))) {
             RewardScorer scorer = new RewardScorer(pool, code, 2);
             String honest = "{\"verifiers\": [\"" + RlvrExport.sha256(STARTS_B) + "\", \"" + RlvrExport.sha256(SHORT) + "\"]}";
             String tamper = "{\"verifiers\": [\"" + RlvrExport.sha256(TAMPER) + "\"]}";
@@ -149,7 +150,8 @@ class WarmSandboxTest {
     }
 
     private static List<String> warmContainers() {
-        return docker.listContainersCmd().withLabelFilter(Map.of(DockerSandbox.LABEL_BATCH, "warm")).exec().stream()
+        return docker.listContainersCmd().withLabelFilter(Map.of(DockerSandbox.LABEL_BATCH, "warm", DockerSandbox.LABEL_CAMPAIGN, CAMPAIGN))
+                .exec().stream()
                 .map(c -> c.getId()).sorted().toList();
     }
 

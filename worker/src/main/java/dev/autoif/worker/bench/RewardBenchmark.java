@@ -128,9 +128,9 @@ public class RewardBenchmark implements Callable<Integer> {
             double seconds = (System.nanoTime() - started) / 1e9;
             double rate = scored / seconds;
             Arrays.sort(latencies);
-            System.out.printf("reward service (HTTP, Docker sandbox, %d warm containers, %d started in all): %d responses in %.2f s = %.0f responses/s; "
+            System.out.printf("reward service (HTTP, Docker sandbox, %d warm containers; %d started, %d replaced, %d runs in a fresh container): %d responses in %.2f s = %.0f responses/s; "
                     + "request latency p50 %.0f ms, p99 %.0f ms (%d requests of %d responses)%n", concurrency,
-                    sandbox.containersCreated(), scored, seconds, rate,
+                    sandbox.containersCreated(), pool.recycled(), pool.reruns(), scored, seconds, rate,
                     percentile(latencies, 0.50), percentile(latencies, 0.99), latencies.length, perRequest * group);
             System.out.printf("ratio=%.3f%n", rate / baseRate);
         }
