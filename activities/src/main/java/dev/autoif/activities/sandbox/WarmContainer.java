@@ -68,7 +68,7 @@ public final class WarmContainer implements AutoCloseable {
             }
             sandbox.engineCall(() -> docker.startContainerCmd(id).exec());
         } catch (IOException | InterruptedException | RuntimeException e) {
-            close();
+            closeStreams(); // the container and its volume: DockerSandbox#startWarm removes them
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             throw e instanceof RuntimeException r ? r
                     : ApplicationFailure.newFailure("could not start warm sandbox container: " + e, "SandboxRunnerFailed");
@@ -129,18 +129,18 @@ public final class WarmContainer implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        closeStreams();
+        sandbox.removeContainer(id);
+        sandbox.removeVolume(volume);
+    }
+
+    private void closeStreams() {
         try {
             if (stdin != null) stdin.close();
-        } catch (IOException ignored) {
-            // the container goes anyway
-        }
-        try {
             reports.close();
         } catch (IOException ignored) {
             // the container goes anyway
         }
-        sandbox.removeContainer(id);
-        sandbox.removeVolume(volume);
     }
 
     /** Splits the container's stdout into length-prefixed reports; keeps the tail of its stderr. */
