@@ -88,6 +88,11 @@ public final class WarmContainer implements AutoCloseable {
         return started;
     }
 
+    /** False once its output stream has ended (the container stopped, or was removed). */
+    public boolean alive() {
+        return !reports.ended;
+    }
+
     /**
      * Runs one batch; throws an {@link ApplicationFailure} when the container ends, overruns the batch deadline, or
      * answers with anything but this batch's report (the container is then unfit for another batch).
@@ -147,6 +152,7 @@ public final class WarmContainer implements AutoCloseable {
     private static final class Reports extends ResultCallback.Adapter<Frame> {
         private static final int STDERR_TAIL = 2000;
         final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+        volatile boolean ended;
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         private final StringBuilder stderr = new StringBuilder();
         private final int cap;
@@ -191,12 +197,14 @@ public final class WarmContainer implements AutoCloseable {
         @Override
         public void onError(Throwable throwable) {
             failure = throwable.toString();
+            ended = true;
             frames.offer(ENDED);
             super.onError(throwable);
         }
 
         @Override
         public void onComplete() {
+            ended = true;
             frames.offer(ENDED);
             super.onComplete();
         }

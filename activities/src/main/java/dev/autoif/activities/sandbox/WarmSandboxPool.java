@@ -76,6 +76,10 @@ public final class WarmSandboxPool implements AutoCloseable {
         slots.acquireUninterruptibly();
         try {
             WarmContainer container = idle.poll();
+            while (container != null && !container.alive()) { // stopped while it waited: never write to it
+                recycle(container);
+                container = idle.poll();
+            }
             if (container == null) {
                 container = sandbox.startWarm(campaignId, maxAge);
             }
@@ -131,10 +135,14 @@ public final class WarmSandboxPool implements AutoCloseable {
 
     private void recycle(WarmContainer container) {
         recycled.incrementAndGet();
-        background.submit(() -> {
+        try {
+            background.submit(() -> {
+                container.close();
+                startSpare();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException poolClosed) {
             container.close();
-            startSpare();
-        });
+        }
     }
 
     private void startSpare() {
@@ -151,7 +159,7 @@ public final class WarmSandboxPool implements AutoCloseable {
 
     /** Keeps a container for the next batch, unless enough are waiting already. */
     private void park(WarmContainer container) {
-        if (idle.size() >= containers) {
+        if (closed || idle.size() >= containers) {
             container.close();
         } else {
             idle.offer(container);

@@ -109,6 +109,19 @@ class WarmSandboxTest {
         }
     }
 
+    @Test
+    void aContainerThatDiesWhileIdleCostsTheNextBatchNothingButAReplacement() throws Exception {
+        try (WarmSandboxPool pool = new WarmSandboxPool(sandbox, CAMPAIGN, 1, 100, Duration.ofMinutes(10))) {
+            awaitReady(pool);
+            docker.killContainerCmd(warmContainers().get(0)).exec();
+            List<DockerSandbox.Group> honest = List.of(new DockerSandbox.Group(List.of(STARTS_B), List.of("Bob", "Al")));
+            assertRows(pool.runGroups(honest, 2), "TF");
+            assertEquals(1, pool.recycled());
+            awaitReady(pool);
+            assertRows(pool.runGroups(honest, 2), "TF");
+        }
+    }
+
     /**
      * Two kinds of request share one warm container (a pool of one), sent concurrently, several rounds: an honest GRPO
      * group and a verifier that patches builtins and str, leaves a shared memory segment, a setsid daemon looping
@@ -135,7 +148,8 @@ class WarmSandboxTest {
                         RewardScorer.Aggregation.MEAN, false)));
                 List<RewardScorer.Score> scores = sent.get(1).get();
                 assertEquals(List.of(1.0, 0.5, 0.5, 0.0), scores.stream().map(RewardScorer.Score::reward).toList(), "round " + round + ": " + scores);
-                assertEquals(1.0, sent.get(0).get().get(0).reward(), "the tamperer gets its own reward");
+                // the tamperer's own reward is whatever its daemon's kill(-1) leaves of it: not asserted
+                sent.get(0).get();
                 sent.get(2).get();
             }
             assertTrue(pool.recycled() >= 3, "each tampering batch replaces the container: " + pool.recycled());
