@@ -45,6 +45,11 @@ public final class StoreSettings implements AutoCloseable {
         this.s3 = s3;
     }
 
+    /** The data directory as the store, not declared shared (tests, and workers of an embedded server). */
+    public static StoreSettings local(Path dataDir) {
+        return new StoreSettings("", false, dataDir, new S3Connection(null, null, false));
+    }
+
     /** The store's root as given: a directory or {@code s3://bucket/prefix}. */
     public String location() {
         return location;

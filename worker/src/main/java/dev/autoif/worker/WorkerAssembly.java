@@ -1,6 +1,5 @@
 package dev.autoif.worker;
 
-import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.CompletionCache;
@@ -20,7 +19,6 @@ import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
-import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.activities.training.TrainingActivitiesImpl;
@@ -117,8 +115,20 @@ public final class WorkerAssembly {
         return start(client, s, llm, sandbox, Monitoring.none());
     }
 
+    /** The worker of {@code autoif worker} and {@code run}: campaigns live in the configured store. */
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, StoreSettings store, LlmDefaults llm,
+                                      Monitoring monitoring) {
+        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring, store);
+    }
+
+    /** Campaigns in the data directory. */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
                                       Monitoring monitoring) {
+        return start(client, s, llm, sandbox, monitoring, StoreSettings.local(s.dataDir()));
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
+                                      Monitoring monitoring, StoreSettings store) {
         Set<String> queues = WorkerRuntime.queues(s.taskQueues());
         LlmGateway gateway = gateway(s, llm, monitoring.telemetry());
         if (queues.contains(TaskQueues.SANDBOX)) {
@@ -135,9 +145,9 @@ public final class WorkerAssembly {
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
                 new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
                 new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
-                new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), s.dataDir().toString()),
-                new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
-        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(ArtifactStores.filesystemOnly()), new TrainingActivitiesImpl(), 1);
+                new CampaignStoreActivitiesImpl(store.stores(), store.location()),
+                new ExportActivitiesImpl(store.stores()));
+        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(store.stores()), new TrainingActivitiesImpl(), 1);
         runtime.start();
         return runtime;
     }

@@ -3,6 +3,7 @@ package dev.autoif.worker.cli;
 import dev.autoif.activities.llm.LlmDefaults;
 import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.StoreSettings;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
@@ -88,7 +89,7 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         try {
             WorkflowClient client = temporal(resources);
             LlmDefaults llm = llmDefaults(input, resources);
-            WorkerRuntime worker = WorkerAssembly.start(client, settings, llm);
+            WorkerRuntime worker = WorkerAssembly.start(client, settings, store, llm, Monitoring.none());
             resources.add(worker);
             CampaignResult result = runCampaign(client, id, input);
             printSummary(result);
