@@ -93,6 +93,8 @@ public final class AdaptiveConcurrencyLimiter {
     private final LongSupplier nanoClock;
     private double limit;
     private int inFlight;
+    /** Request-nanoseconds spent in flight, and nanoseconds with at least one request in flight, up to lastChange. */
+    private long inFlightNanos, busyNanos, lastChange;
     private double baselineNanos = Double.NaN;
     private long lastDecreaseAt = Long.MIN_VALUE;
     private int consecutiveThrottles;
@@ -105,6 +107,7 @@ public final class AdaptiveConcurrencyLimiter {
         this.settings = settings;
         this.nanoClock = nanoClock;
         this.limit = settings.initial();
+        this.lastChange = nanoClock.getAsLong();
     }
 
     public AdaptiveConcurrencyLimiter(Settings settings) {
@@ -119,13 +122,13 @@ public final class AdaptiveConcurrencyLimiter {
                 return Optional.empty();
             }
             probeInFlight = true;
-            inFlight++;
+            countInFlight(now, +1);
             return Optional.of(new Permit(now, true));
         }
         if (inFlight >= permits()) {
             return Optional.empty();
         }
-        inFlight++;
+        countInFlight(now, +1);
         return Optional.of(new Permit(now, false));
     }
 
@@ -149,8 +152,8 @@ public final class AdaptiveConcurrencyLimiter {
             return;
         }
         p.released = true;
-        inFlight--;
         long now = nanoClock.getAsLong();
+        countInFlight(now, -1);
         long latency = now - p.startedAt;
         if (p.probe) {
             probeInFlight = false;
@@ -220,12 +223,51 @@ public final class AdaptiveConcurrencyLimiter {
         return coolingDown ? 0 : Math.max(settings.floor(), (int) Math.floor(limit));
     }
 
+    /** The most requests it ever allows in flight (AUTOIF_LLM_CONCURRENCY). */
+    public int ceiling() {
+        return settings.ceiling();
+    }
+
     public synchronized double limit() {
         return limit;
     }
 
     public synchronized int inFlight() {
         return inFlight;
+    }
+
+    private void countInFlight(long now, int change) {
+        inFlightNanos += inFlight * (now - lastChange);
+        if (inFlight > 0) {
+            busyNanos += now - lastChange;
+        }
+        lastChange = now;
+        inFlight += change;
+    }
+
+    /** How many requests were in flight, summed over time, so far: two readings give the average between them. */
+    public synchronized InFlightTotals inFlightTotals() {
+        countInFlight(nanoClock.getAsLong(), 0);
+        return new InFlightTotals(lastChange, inFlightNanos, busyNanos);
+    }
+
+    /**
+     * @param atNanos       when this was read (the limiter's clock)
+     * @param inFlightNanos the requests in flight integrated over time (request-nanoseconds)
+     * @param busyNanos     the time with at least one request in flight
+     */
+    public record InFlightTotals(long atNanos, long inFlightNanos, long busyNanos) {
+        /** The average number in flight between {@code earlier} and this reading. */
+        public double averageSince(InFlightTotals earlier) {
+            long elapsed = atNanos - earlier.atNanos;
+            return elapsed <= 0 ? 0 : (double) (inFlightNanos - earlier.inFlightNanos) / elapsed;
+        }
+
+        /** The average number in flight while at least one was, between {@code earlier} and this reading. */
+        public double averageWhileBusySince(InFlightTotals earlier) {
+            long busy = busyNanos - earlier.busyNanos;
+            return busy <= 0 ? 0 : (double) (inFlightNanos - earlier.inFlightNanos) / busy;
+        }
     }
 
     public synchronized boolean coolingDown() {
