@@ -132,14 +132,17 @@ public final class AdaptiveConcurrencyLimiter {
         return Optional.of(new Permit(now, false));
     }
 
-    /** Waits for a permit (woken when one is released or a cool-down ends). */
+    /**
+     * Waits for a permit: woken when one is released (one waiter per freed slot; all of them when the cap rose or a
+     * cool-down ended), or when a cool-down may have ended.
+     */
     public synchronized Permit acquire() throws InterruptedException {
         while (true) {
             Optional<Permit> p = tryAcquire();
             if (p.isPresent()) {
                 return p.get();
             }
-            long waitMillis = 100;
+            long waitMillis = 1000; // only bounds a lost wake-up
             if (coolingDown && !probeInFlight) {
                 waitMillis = Math.max(1, Duration.ofNanos(coolDownUntil - nanoClock.getAsLong()).toMillis() + 1);
             }
@@ -152,6 +155,8 @@ public final class AdaptiveConcurrencyLimiter {
             return;
         }
         p.released = true;
+        int permitsBefore = permits();
+        boolean wasCoolingDown = coolingDown;
         long now = nanoClock.getAsLong();
         countInFlight(now, -1);
         long latency = now - p.startedAt;
@@ -189,7 +194,13 @@ public final class AdaptiveConcurrencyLimiter {
             }
             case FAILED -> { }
         }
-        notifyAll();
+        // Waking every waiter on every release cost hundreds of wake-ups per request at a cap of 256: one slot was
+        // freed, so one waiter, unless the cap rose or a cool-down ended.
+        if (permits() > permitsBefore || wasCoolingDown && !coolingDown) {
+            notifyAll();
+        } else {
+            notify();
+        }
     }
 
     /** The smallest latency per unit seen, drifting slowly up so that a lasting change of workload is learned. */
