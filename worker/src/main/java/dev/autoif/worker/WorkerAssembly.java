@@ -86,6 +86,16 @@ public final class WorkerAssembly {
      * this worker's adaptive limiter, and the fleet-wide cap when AUTOIF_LLM_GLOBAL_CONCURRENCY is set.
      */
     public static LlmGateway gateway(AutoifSettings s, LlmDefaults llm, Telemetry telemetry) {
+        return gateway(s, llm, telemetry, limiters(s));
+    }
+
+    /** This worker's adaptive limiter per endpoint: at most AUTOIF_LLM_CONCURRENCY requests in flight to each. */
+    public static EndpointLimiters limiters(AutoifSettings s) {
+        return new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency()));
+    }
+
+    /** The gateway with {@code limiters} (a caller that reports how busy they were, such as {@code run}). */
+    public static LlmGateway gateway(AutoifSettings s, LlmDefaults llm, Telemetry telemetry, EndpointLimiters limiters) {
         if (s.llmGlobalConcurrency() > 0 && s.llmCacheJdbcUrl() == null) {
             throw new IllegalStateException("AUTOIF_LLM_GLOBAL_CONCURRENCY=" + s.llmGlobalConcurrency()
                     + " needs AUTOIF_CACHE_JDBC_URL: the fleet's request permits live in that PostgreSQL database");
@@ -96,9 +106,7 @@ public final class WorkerAssembly {
         FleetLimiter fleet = s.llmGlobalConcurrency() > 0
                 ? new JdbcFleetLimiter(s.llmCacheJdbcUrl(), s.llmGlobalConcurrency(), s.llmLease()) : FleetLimiter.none();
         log.info("LLM fleet-wide cap: {}", fleet.description());
-        return new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache,
-                new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(s.llmConcurrencyFloor(), s.llmConcurrency())),
-                fleet, telemetry);
+        return new LlmGateway(new OpenAiChatClient(llm.requestTimeout()), cache, limiters, fleet, telemetry);
     }
 
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm) {
@@ -115,22 +123,25 @@ public final class WorkerAssembly {
         return start(client, s, llm, sandbox, Monitoring.none());
     }
 
-    /** The worker of {@code autoif worker} and {@code run}: campaigns live in the configured store. */
+    /**
+     * The worker of {@code autoif worker} and {@code run}: campaigns live in the configured store, and LLM calls go
+     * through {@code limiters} (the caller may read how many requests were in flight).
+     */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, StoreSettings store, LlmDefaults llm,
-                                      Monitoring monitoring) {
-        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring, store);
+                                      Monitoring monitoring, EndpointLimiters limiters) {
+        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring, store, limiters);
     }
 
     /** Campaigns in the data directory. */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
                                       Monitoring monitoring) {
-        return start(client, s, llm, sandbox, monitoring, StoreSettings.local(s.dataDir()));
+        return start(client, s, llm, sandbox, monitoring, StoreSettings.local(s.dataDir()), limiters(s));
     }
 
-    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
-                                      Monitoring monitoring, StoreSettings store) {
+    private static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
+                                       Monitoring monitoring, StoreSettings store, EndpointLimiters limiters) {
         Set<String> queues = WorkerRuntime.queues(s.taskQueues());
-        LlmGateway gateway = gateway(s, llm, monitoring.telemetry());
+        LlmGateway gateway = gateway(s, llm, monitoring.telemetry(), limiters);
         if (queues.contains(TaskQueues.SANDBOX)) {
             try {
                 sandbox.sweepOrphans();

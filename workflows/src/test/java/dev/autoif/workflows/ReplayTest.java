@@ -59,6 +59,7 @@ class ReplayTest {
             "instruction-no-drain-kept-stage2.json.gz",
             "online-dpo-one-round.json.gz",
             "online-dpo-round.json.gz",
+            "instruction-batched-s6-kept-stage2.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));

@@ -93,6 +93,8 @@ public final class AdaptiveConcurrencyLimiter {
     private final LongSupplier nanoClock;
     private double limit;
     private int inFlight;
+    /** Request-nanoseconds spent in flight, and nanoseconds with at least one request in flight, up to lastChange. */
+    private long inFlightNanos, busyNanos, lastChange;
     private double baselineNanos = Double.NaN;
     private long lastDecreaseAt = Long.MIN_VALUE;
     private int consecutiveThrottles;
@@ -105,6 +107,7 @@ public final class AdaptiveConcurrencyLimiter {
         this.settings = settings;
         this.nanoClock = nanoClock;
         this.limit = settings.initial();
+        this.lastChange = nanoClock.getAsLong();
     }
 
     public AdaptiveConcurrencyLimiter(Settings settings) {
@@ -119,24 +122,27 @@ public final class AdaptiveConcurrencyLimiter {
                 return Optional.empty();
             }
             probeInFlight = true;
-            inFlight++;
+            countInFlight(now, +1);
             return Optional.of(new Permit(now, true));
         }
         if (inFlight >= permits()) {
             return Optional.empty();
         }
-        inFlight++;
+        countInFlight(now, +1);
         return Optional.of(new Permit(now, false));
     }
 
-    /** Waits for a permit (woken when one is released or a cool-down ends). */
+    /**
+     * Waits for a permit: woken when one is released (one waiter per freed slot; all of them when the cap rose or a
+     * cool-down ended), or when a cool-down may have ended.
+     */
     public synchronized Permit acquire() throws InterruptedException {
         while (true) {
             Optional<Permit> p = tryAcquire();
             if (p.isPresent()) {
                 return p.get();
             }
-            long waitMillis = 100;
+            long waitMillis = 1000; // only bounds a lost wake-up
             if (coolingDown && !probeInFlight) {
                 waitMillis = Math.max(1, Duration.ofNanos(coolDownUntil - nanoClock.getAsLong()).toMillis() + 1);
             }
@@ -149,8 +155,10 @@ public final class AdaptiveConcurrencyLimiter {
             return;
         }
         p.released = true;
-        inFlight--;
+        int permitsBefore = permits();
+        boolean wasCoolingDown = coolingDown;
         long now = nanoClock.getAsLong();
+        countInFlight(now, -1);
         long latency = now - p.startedAt;
         if (p.probe) {
             probeInFlight = false;
@@ -186,7 +194,13 @@ public final class AdaptiveConcurrencyLimiter {
             }
             case FAILED -> { }
         }
-        notifyAll();
+        // Waking every waiter on every release cost hundreds of wake-ups per request at a cap of 256: one slot was
+        // freed, so one waiter, unless the cap rose or a cool-down ended.
+        if (permits() > permitsBefore || wasCoolingDown && !coolingDown) {
+            notifyAll();
+        } else {
+            notify();
+        }
     }
 
     /** The smallest latency per unit seen, drifting slowly up so that a lasting change of workload is learned. */
@@ -220,12 +234,51 @@ public final class AdaptiveConcurrencyLimiter {
         return coolingDown ? 0 : Math.max(settings.floor(), (int) Math.floor(limit));
     }
 
+    /** The most requests it ever allows in flight (AUTOIF_LLM_CONCURRENCY). */
+    public int ceiling() {
+        return settings.ceiling();
+    }
+
     public synchronized double limit() {
         return limit;
     }
 
     public synchronized int inFlight() {
         return inFlight;
+    }
+
+    private void countInFlight(long now, int change) {
+        inFlightNanos += inFlight * (now - lastChange);
+        if (inFlight > 0) {
+            busyNanos += now - lastChange;
+        }
+        lastChange = now;
+        inFlight += change;
+    }
+
+    /** How many requests were in flight, summed over time, so far: two readings give the average between them. */
+    public synchronized InFlightTotals inFlightTotals() {
+        countInFlight(nanoClock.getAsLong(), 0);
+        return new InFlightTotals(lastChange, inFlightNanos, busyNanos);
+    }
+
+    /**
+     * @param atNanos       when this was read (the limiter's clock)
+     * @param inFlightNanos the requests in flight integrated over time (request-nanoseconds)
+     * @param busyNanos     the time with at least one request in flight
+     */
+    public record InFlightTotals(long atNanos, long inFlightNanos, long busyNanos) {
+        /** The average number in flight between {@code earlier} and this reading. */
+        public double averageSince(InFlightTotals earlier) {
+            long elapsed = atNanos - earlier.atNanos;
+            return elapsed <= 0 ? 0 : (double) (inFlightNanos - earlier.inFlightNanos) / elapsed;
+        }
+
+        /** The average number in flight while at least one was, between {@code earlier} and this reading. */
+        public double averageWhileBusySince(InFlightTotals earlier) {
+            long busy = busyNanos - earlier.busyNanos;
+            return busy <= 0 ? 0 : (double) (inFlightNanos - earlier.inFlightNanos) / busy;
+        }
     }
 
     public synchronized boolean coolingDown() {

@@ -16,6 +16,11 @@ public final class EndpointLimiters {
         return new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1024, 1024));
     }
 
+    /** The limiter of every endpoint called so far, by base URL. */
+    public java.util.Map<String, AdaptiveConcurrencyLimiter> all() {
+        return java.util.Map.copyOf(byEndpoint);
+    }
+
     public AdaptiveConcurrencyLimiter forEndpoint(String baseUrl) {
         return byEndpoint.computeIfAbsent(baseUrl.replaceAll("/+$", ""), k -> new AdaptiveConcurrencyLimiter(settings));
     }

@@ -13,6 +13,8 @@ import dev.autoif.workflows.activities.JudgeVerdicts;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.ResponseBatch;
+import dev.autoif.workflows.activities.ResponseBatchRequest;
 import dev.autoif.workflows.activities.ResponseRequest;
 import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
@@ -180,24 +182,72 @@ public class LlmActivitiesImpl implements LlmActivities {
         Caller caller = Caller.current();
         LlmGateway.Result result =
                 caller.heartbeating(() -> gateway.fetch(call, request.samples(), caller.payer(), request.campaignId()));
-        List<ResponseSample> samples = result.samples().stream()
-                .map(s -> new ResponseSample(s.content(), s.finishReason())).toList();
-        return new ResponseSamples(samples, List.of(caller.usage(request.stage(), request.role(), call, result)));
+        return new ResponseSamples(responseSamples(result), List.of(caller.usage(request.stage(), request.role(), call, result)));
+    }
+
+    private static List<ResponseSample> responseSamples(LlmGateway.Result result) {
+        return result.samples().stream().map(s -> new ResponseSample(s.content(), s.finishReason())).toList();
+    }
+
+    @Override
+    public ResponseBatch sampleResponseBatch(ResponseBatchRequest request) {
+        List<ResponseRequest> prompts = request.prompts();
+        if (prompts.isEmpty()) {
+            return new ResponseBatch(List.of(), List.of());
+        }
+        List<ChatCall> calls = prompts.stream().map(p -> resolve(p.role(), p.llm(), p.prompt())).toList();
+        Caller caller = Caller.current();
+        List<Supplier<LlmGateway.Result>> fetches = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            ResponseRequest prompt = prompts.get(i);
+            ChatCall call = calls.get(i);
+            fetches.add(() -> gateway.fetch(call, prompt.samples(), caller.payer(), prompt.campaignId()));
+        }
+        List<ConcurrentCalls.Outcome<LlmGateway.Result>> outcomes =
+                caller.heartbeating(() -> ConcurrentCalls.allAtOnce(fetches));
+        List<ResponseBatch.Item> items = new ArrayList<>();
+        LlmGateway.Usage spent = new LlmGateway.Usage(0, 0, 0, 0, 0);
+        List<String> notes = List.of();
+        for (ConcurrentCalls.Outcome<LlmGateway.Result> outcome : outcomes) {
+            if (outcome.failure() != null) {
+                items.add(new ResponseBatch.Item(List.of(), refusedAlone(outcome.failure())));
+                continue;
+            }
+            spent = spent.plus(outcome.value().usage());
+            notes = outcome.value().endpointNotes();
+            items.add(new ResponseBatch.Item(responseSamples(outcome.value()), null));
+        }
+        ResponseRequest first = prompts.get(0);
+        // One usage entry for the whole batch, so that its retries are counted once, not once per prompt.
+        LlmUsage usage = caller.usage(first.stage(), first.role(), calls.get(0), new LlmGateway.Result(List.of(), spent, notes));
+        return new ResponseBatch(items, List.of(usage));
+    }
+
+    /**
+     * The message of a failure that concerns one prompt of a batch alone (the endpoint refuses that request for good),
+     * for its item. Anything else is rethrown, failing the batch: a transient failure for Temporal to retry (the other
+     * prompts' samples are cached by then, so the retry pays nothing for them), or one fatal for the whole campaign.
+     */
+    private static String refusedAlone(Throwable failure) {
+        if (failure instanceof ApplicationFailure f && f.isNonRetryable()
+                && !FailureTypes.FATAL_FOR_CAMPAIGN.contains(f.getType())) {
+            return f.getOriginalMessage() + " [" + f.getType() + "]";
+        }
+        throw ConcurrentCalls.rethrown(failure);
     }
 
     @Override
     public JudgeVerdicts judgeResponses(JudgeRequest request) {
         Caller caller = Caller.current();
+        List<ChatCall> calls = request.responses().stream().map(response -> resolve(VerifierRequest.ROLE_JUDGE,
+                request.judge(), QualityJudgePrompt.of(request.instruction(), request.query(), response))).toList();
+        List<Supplier<LlmGateway.Result>> fetches = calls.stream().<Supplier<LlmGateway.Result>>map(call ->
+                () -> gateway.fetch(call, request.samplesPerResponse(), caller.payer(), request.campaignId())).toList();
+        List<LlmGateway.Result> results = caller.heartbeating(() -> ConcurrentCalls.allOrFirstFailure(fetches));
         List<JudgeVerdict> verdicts = new ArrayList<>();
-        ChatCall lastCall = null;
         LlmGateway.Usage spent = new LlmGateway.Usage(0, 0, 0, 0, 0);
         List<String> notes = List.of();
-        for (String response : request.responses()) {
-            ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(),
-                    QualityJudgePrompt.of(request.instruction(), request.query(), response));
-            LlmGateway.Result result =
-                    caller.heartbeating(() -> gateway.fetch(call, request.samplesPerResponse(), caller.payer(), request.campaignId()));
-            lastCall = call;
+        for (LlmGateway.Result result : results) {
             spent = spent.plus(result.usage());
             notes = result.endpointNotes();
             List<Double> scores = new ArrayList<>();
@@ -215,8 +265,9 @@ public class LlmActivitiesImpl implements LlmActivities {
             verdicts.add(new JudgeVerdict(scores, analyses, errors));
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per response.
-        List<LlmUsage> usage = lastCall == null ? List.of()
-                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, lastCall, new LlmGateway.Result(List.of(), spent, notes)));
+        List<LlmUsage> usage = calls.isEmpty() ? List.of()
+                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, calls.get(calls.size() - 1),
+                        new LlmGateway.Result(List.of(), spent, notes)));
         return new JudgeVerdicts(verdicts, usage);
     }
 

@@ -43,7 +43,11 @@ public final class LlmGateway {
     private final EndpointLimiters limiters;
     private final FleetLimiter fleet;
     private final Telemetry telemetry;
-    private final Striped<Lock> sameCall = Striped.lock(256);
+    /**
+     * Identical calls take turns (see {@link #fetch}); distinct calls share a stripe only by chance, and with hundreds
+     * in flight 256 stripes made a third of them wait for an unrelated call: 65,536, allocated as used.
+     */
+    private final Striped<Lock> sameCall = Striped.lazyWeakLock(1 << 16);
     private final EndpointQuirks quirks = new EndpointQuirks();
 
     /** What one {@link #fetch} cost: requests sent, samples from cache, samples paid for, tokens. */
@@ -134,6 +138,16 @@ public final class LlmGateway {
         Usage usage() {
             return new Usage(requests, hits, paid, promptTokens, completionTokens);
         }
+
+        /** Adds what {@code other} (a part of the same fetch) cost. */
+        void add(Bill other) {
+            requests += other.requests;
+            hits += other.hits;
+            paid += other.paid;
+            promptTokens += other.promptTokens;
+            completionTokens += other.completionTokens;
+            someFromCache |= other.someFromCache;
+        }
     }
 
     private Result fetchUnlocked(ChatCall call, int n, String payer, String fairnessKey) {
@@ -167,7 +181,9 @@ public final class LlmGateway {
                     continue;
                 }
                 waitMillis = MIN_CLAIM_POLL_MILLIS;
-                int used = buy(call, mine, keys, samples, bill, traits, claims, fairnessKey);
+                int used = Boolean.TRUE.equals(traits.ignoresN) && mine.size() > 1
+                        ? buyEachAlone(call, mine, keys, samples, bill, traits, claims, fairnessKey)
+                        : buy(call, mine, keys, samples, bill, traits, claims, fairnessKey);
                 if (used < 0) {
                     continue;
                 }
@@ -291,6 +307,35 @@ public final class LlmGateway {
             }
         }
         return used;
+    }
+
+    /**
+     * An endpoint that ignores {@code n}: each of the samples {@code mine} in its own request (with its own seed, as
+     * {@link #buy} gives it), all at once rather than one after another, so that K samples take one latency, not K.
+     * Returns how many samples were filled, or -1 when a request must be asked again (see {@link #buy}); a failure is
+     * rethrown once every request has ended, the answers that came being cached.
+     */
+    private int buyEachAlone(ChatCall call, List<Integer> mine, List<String> keys, ChatSample[] samples, Bill bill,
+                             EndpointQuirks.Traits traits, CompletionCache.Claims claims, String fairnessKey) {
+        List<Bill> bills = new ArrayList<>();
+        List<java.util.function.Supplier<Integer>> requests = new ArrayList<>();
+        for (int index : mine) {
+            Bill own = new Bill(bill.payer);
+            bills.add(own);
+            requests.add(() -> buy(call, List.of(index), keys, samples, own, traits, claims, fairnessKey));
+        }
+        List<ConcurrentCalls.Outcome<Integer>> outcomes = ConcurrentCalls.allAtOnce(requests);
+        bills.forEach(bill::add);
+        int filled = 0;
+        boolean askAgain = false;
+        for (ConcurrentCalls.Outcome<Integer> outcome : outcomes) {
+            if (outcome.failure() != null) {
+                throw ConcurrentCalls.rethrown(outcome.failure());
+            }
+            askAgain |= outcome.value() < 0;
+            filled += Math.max(0, outcome.value());
+        }
+        return askAgain && filled == 0 ? -1 : filled;
     }
 
     /** {@code call} with its schema in the dialect the endpoint takes, or without it when it takes none. */

@@ -175,4 +175,21 @@ class AdaptiveConcurrencyLimiterTest {
         p.failed();
         assertEquals(1, l.inFlight());
     }
+
+    /** Two requests for 10 ms, then one for 10 ms more, then none for 20 ms: 0.75 on average, 1.5 while busy. */
+    @Test
+    void averagesTheRequestsInFlightOverTime() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 8, 8);
+        AdaptiveConcurrencyLimiter.InFlightTotals start = l.inFlightTotals();
+        AdaptiveConcurrencyLimiter.Permit a = take(l), b = take(l);
+        advance(Duration.ofMillis(10));
+        a.success();
+        advance(Duration.ofMillis(10));
+        b.failed();
+        advance(Duration.ofMillis(20));
+        AdaptiveConcurrencyLimiter.InFlightTotals end = l.inFlightTotals();
+        assertEquals(0.75, end.averageSince(start), 1e-9);
+        assertEquals(1.5, end.averageWhileBusySince(start), 1e-9);
+        assertEquals(0.0, l.inFlightTotals().averageSince(end), 1e-9, "nothing in flight since");
+    }
 }

@@ -80,10 +80,13 @@ class LlmGatewayTest {
         List<ChatSample> samples = gateway().samples(call(url), 4);
         assertEquals(List.of("sample 100", "sample 101", "sample 102", "sample 103"),
                 samples.stream().map(ChatSample::content).toList());
-        // The first answer shows n is ignored: the same request (seed 100) is sent once more to check the seed.
+        // The first answer shows n is ignored: the same request (seed 100) is sent once more to check the seed; the
+        // other samples then go one request each, at once (so in any order), each with its own seed.
         assertEquals(5, requests.size());
-        assertEquals(List.of(4, 1, 3, 2, 1), requests.stream().map(r -> r.get("n").asInt()).toList());
-        assertEquals(List.of(100L, 100L, 101L, 102L, 103L), requests.stream().map(r -> r.get("seed").asLong()).toList());
+        assertEquals(List.of(4, 1, 1, 1, 1), requests.stream().map(r -> r.get("n").asInt()).toList());
+        assertEquals(List.of(100L, 100L), requests.subList(0, 2).stream().map(r -> r.get("seed").asLong()).toList());
+        assertEquals(java.util.Set.of(101L, 102L, 103L),
+                requests.subList(2, 5).stream().map(r -> r.get("seed").asLong()).collect(java.util.stream.Collectors.toSet()));
 
         List<ChatSample> again = gateway().samples(call(url), 4);
         assertEquals(samples, again);

@@ -14,18 +14,21 @@ import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.VerifierCompletions;
+import dev.autoif.workflows.activities.ResponseBatch;
+import dev.autoif.workflows.activities.ResponseBatchRequest;
+import dev.autoif.workflows.activities.ResponseRequest;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.campaign.LlmSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.WorkerFactory;
-import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.WorkflowInterface;
@@ -36,6 +39,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -54,6 +58,11 @@ import picocli.CommandLine.Option;
  * achieved rate over the lower of the two, so a slow machine does not pass for a slow path.
  * The workflow keeps at most {@code window} activities pending, as a campaign does, well under
  * Temporal's 2,000 pending activities per run (the in-process test server has no such limit).
+ *
+ * <p>Shapes a campaign has: one prompt per activity ({@code --prompts-per-activity 1}, S2's verifiers of one
+ * instruction), or a batch of prompts per activity (S6: an instruction's queries, the default); K samples per prompt
+ * from a server that honours {@code n} (one request) or, with {@code --ignore-n}, from one that ignores it
+ * (llama.cpp, transformers serve: K requests). Requests are HTTP requests in every shape.
  */
 @Command(name = "llm", mixinStandardHelpOptions = true,
         description = "Requests/s through Temporal + gateway vs min(ideal C/L, direct HTTP baseline); last line ratio=.")
@@ -64,12 +73,21 @@ public class LlmBenchmark implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "16", description = "Gateway concurrency C (default ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--requests", defaultValue = "0", description = "Measured requests (default 25 x C).")
+    @Option(names = "--requests", defaultValue = "0", description = "Measured HTTP requests (default 25 x C).")
     int requests;
 
     @Option(names = "--samples", defaultValue = "1",
-            description = "Samples per request (the OpenAI n; a campaign's S2 asks 8, S6 asks K) (default ${DEFAULT-VALUE}).")
+            description = "Samples K per prompt (the OpenAI n; a campaign's S2 asks 8, S6 asks K) (default ${DEFAULT-VALUE}).")
     int samplesPerRequest;
+
+    @Option(names = "--prompts-per-activity", defaultValue = "8",
+            description = "Prompts per LLM activity: 1 is one activity per prompt (S2), more is a batch (S6 of one "
+                    + "instruction's queries; the demo has 8) (default ${DEFAULT-VALUE}).")
+    int promptsPerActivity;
+
+    @Option(names = "--ignore-n", description = "The scripted server ignores n, as llama.cpp and transformers serve do: "
+            + "each of the K samples of a prompt is its own request.")
+    boolean ignoreN;
 
     @Option(names = "--temporal-address", description = "host:port of a Temporal server (default: in-process test server).")
     String temporalAddress;
@@ -78,10 +96,10 @@ public class LlmBenchmark implements Callable<Integer> {
     static final int MAX_WINDOW = 1_000;
 
     /**
-     * What the benchmark workflow runs: {@code requests} LLM activities of {@code samples} samples each, at most
-     * {@code window} pending at once.
+     * What the benchmark workflow runs: {@code prompts} prompts of {@code samples} samples each, {@code promptsPerActivity}
+     * to an LLM activity, at most {@code window} activities pending at once.
      */
-    public record Plan(String llmTaskQueue, String runId, int requests, int samples, int window) {}
+    public record Plan(String llmTaskQueue, String runId, int prompts, int samples, int promptsPerActivity, int window) {}
 
     @WorkflowInterface
     public interface LlmBenchWorkflow {
@@ -94,23 +112,50 @@ public class LlmBenchmark implements Callable<Integer> {
         public int run(Plan plan) {
             // A campaign's LLM options; a lost request is retried after 100 ms rather than the campaign's 1 s.
             LlmActivities llm = ActivityStubs.llm(100, plan.llmTaskQueue());
-            List<Promise<VerifierCompletions>> pending = new ArrayList<>();
+            List<Promise<Integer>> pending = new ArrayList<>();
             int samples = 0;
-            for (int started = 0; started < plan.requests() || !pending.isEmpty(); ) {
-                while (started < plan.requests() && pending.size() < plan.window()) {
-                    pending.add(Async.function(llm::generateVerifiers, new VerifierRequest(plan.runId(),
-                            instruction(plan.runId(), started++), LlmSettings.defaults(), plan.samples())));
+            for (int started = 0; started < plan.prompts() || !pending.isEmpty(); ) {
+                while (started < plan.prompts() && pending.size() < plan.window()) {
+                    int first = started;
+                    started = Math.min(plan.prompts(), started + plan.promptsPerActivity());
+                    pending.add(activity(llm, plan, first, started));
                 }
                 Promise.anyOf(pending).get();
                 for (var it = pending.iterator(); it.hasNext(); ) {
-                    Promise<VerifierCompletions> p = it.next();
+                    Promise<Integer> p = it.next();
                     if (p.isCompleted()) {
-                        samples += p.get().samples().size();
+                        samples += p.get();
                         it.remove();
                     }
                 }
             }
             return samples;
+        }
+
+        /** Prompts [from, to) in one activity; the samples it returned. */
+        private static Promise<Integer> activity(LlmActivities llm, Plan plan, int from, int to) {
+            if (plan.promptsPerActivity() == 1) {
+                return Async.function(llm::sampleResponses, request(plan, from)).thenApply(r -> r.samples().size());
+            }
+            List<ResponseRequest> prompts = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                prompts.add(request(plan, i));
+            }
+            return Async.function(llm::sampleResponseBatch, new ResponseBatchRequest(prompts)).thenApply(batch -> {
+                int samples = 0;
+                for (ResponseBatch.Item item : batch.items()) {
+                    if (item.error() != null) {
+                        throw ApplicationFailure.newNonRetryableFailure(item.error(), "BenchPromptFailed");
+                    }
+                    samples += item.samples().size();
+                }
+                return samples;
+            });
+        }
+
+        private static ResponseRequest request(Plan plan, int i) {
+            return new ResponseRequest(plan.runId(), VerifierPrompt.forInstruction(instruction(plan.runId(), i)),
+                    LlmSettings.defaults(), plan.samples(), VerifierRequest.ROLE_SUPERVISION, "S6");
         }
     }
 
@@ -120,12 +165,18 @@ public class LlmBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int measured = requests > 0 ? requests : 25 * concurrency;
+        // Every shape sends the same number of HTTP requests: a prompt is one request, or K when the server ignores n.
+        int requestsPerPrompt = ignoreN ? samplesPerRequest : 1;
+        int prompts = Math.max(1, (requests > 0 ? requests : 25 * concurrency) / requestsPerPrompt);
+        int measured = prompts * requestsPerPrompt;
         Path cacheDir = Files.createTempDirectory("autoif-bench-llm-cache");
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            ScriptedLlmServer server = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load(),
-                    Faults.none().withLatency(Duration.ofMillis(latencyMs)));
+            Faults faults = Faults.none().withLatency(Duration.ofMillis(latencyMs));
+            if (ignoreN) {
+                faults = faults.withRates(Map.of(Faults.Mode.IGNORE_N, 1.0));
+            }
+            ScriptedLlmServer server = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load(), faults);
             resources.add(server);
             WorkflowClient client;
             if (temporalAddress != null) {
@@ -144,40 +195,46 @@ public class LlmBenchmark implements Callable<Integer> {
             String suffix = UUID.randomUUID().toString().substring(0, 8);
             String workflowQueue = "autoif-bench-workflows-" + suffix;
             String llmQueue = "autoif-bench-llm-" + suffix;
+            EndpointLimiters limiters = new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, concurrency));
             LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(60)), new DiskCompletionCache(cacheDir),
-                    new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, concurrency)));
+                    limiters);
             WorkerFactory factory = WorkerFactory.newInstance(client);
             resources.add(() -> {
                 factory.shutdownNow();
                 factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
             });
             factory.newWorker(workflowQueue).registerWorkflowImplementationTypes(LlmBenchWorkflowImpl.class);
-            factory.newWorker(llmQueue, WorkerOptions.newBuilder()
-                            .setMaxConcurrentActivityExecutionSize(concurrency)
-                            .setMaxConcurrentActivityTaskPollers(Math.max(2, Math.min(concurrency, 16)))
-                            .build())
+            // The LLM queue's worker as the product sizes it from the cap.
+            factory.newWorker(llmQueue, WorkerRuntime.llmCalls(concurrency).build())
                     .registerActivitiesImplementations(new LlmActivitiesImpl(gateway,
                             new LlmDefaults(server.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(60))));
             factory.start();
 
-            int window = Math.min(MAX_WINDOW, Math.max(2 * concurrency, 64));
-            run(client, workflowQueue, llmQueue, "warmup-" + suffix, concurrency * 2, window);
+            // Activities pending: enough prompts for twice the cap, and never near Temporal's 2,000.
+            int window = Math.min(MAX_WINDOW, Math.max(16, (2 * concurrency + promptsPerActivity - 1) / promptsPerActivity));
+            run(client, workflowQueue, llmQueue, "warmup-" + suffix, Math.max(2 * concurrency / requestsPerPrompt, promptsPerActivity), window);
+            String endpoint = server.baseUrl();
+            AdaptiveConcurrencyLimiter.InFlightTotals before = limiters.forEndpoint(endpoint).inFlightTotals();
             Measure temporalPath = Measure.of(measured, () -> {
-                int samples = run(client, workflowQueue, llmQueue, "run-" + suffix, measured, window);
-                if (samples != measured * samplesPerRequest) {
-                    throw new IllegalStateException("expected " + measured * samplesPerRequest + " samples, got " + samples);
+                int samples = run(client, workflowQueue, llmQueue, "run-" + suffix, prompts, window);
+                if (samples != prompts * samplesPerRequest) {
+                    throw new IllegalStateException("expected " + prompts * samplesPerRequest + " samples, got " + samples);
                 }
             });
+            double inFlight = limiters.forEndpoint(endpoint).inFlightTotals().averageSince(before);
             OpenAiChatClient direct = new OpenAiChatClient(Duration.ofSeconds(60));
-            Measure baseline = Measure.of(measured, () -> directRequests(direct, server.baseUrl(), "base-" + suffix, measured));
+            Measure baseline = Measure.of(measured, () -> directRequests(direct, server.baseUrl(), "base-" + suffix, prompts));
 
             double ideal = concurrency / (latencyMs / 1000.0);
             double bound = Math.min(ideal, baseline.rps());
-            System.out.printf("requests=%d samples_per_request=%d concurrency=%d latency_ms=%d window=%d temporal=%s%n",
-                    measured, samplesPerRequest, concurrency, latencyMs, window,
-                    temporalAddress != null ? temporalAddress : "in-process");
-            System.out.printf("temporal_path: elapsed_s=%.3f achieved_rps=%.2f cpu_ms_per_request=%.2f%n",
-                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest());
+            System.out.printf("requests=%d prompts=%d samples_per_prompt=%d server=%s prompts_per_activity=%d "
+                            + "concurrency=%d latency_ms=%d window=%d temporal=%s load_average=%.2f%n",
+                    measured, prompts, samplesPerRequest, ignoreN ? "ignores-n" : "honours-n", promptsPerActivity,
+                    concurrency, latencyMs, window, temporalAddress != null ? temporalAddress : "in-process",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            System.out.printf("temporal_path: elapsed_s=%.3f achieved_rps=%.2f cpu_ms_per_request=%.2f "
+                            + "requests_in_flight_avg=%.1f%n",
+                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest(), inFlight);
             System.out.printf("baseline (direct HTTP, no Temporal, no cache): elapsed_s=%.3f rps=%.2f cpu_ms_per_request=%.2f%n",
                     baseline.seconds(), baseline.rps(), baseline.cpuMsPerRequest());
             System.out.printf("ideal_rps=%.2f (C/L) bound_rps=%.2f (min of ideal and baseline)%n", ideal, bound);
@@ -194,29 +251,35 @@ public class LlmBenchmark implements Callable<Integer> {
         }
     }
 
-    private int run(WorkflowClient client, String workflowQueue, String llmQueue, String runId, int n, int window) {
+    private int run(WorkflowClient client, String workflowQueue, String llmQueue, String runId, int prompts, int window) {
         LlmBenchWorkflow wf = client.newWorkflowStub(LlmBenchWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(workflowQueue).setWorkflowId("autoif-bench-llm-" + runId).build());
-        return wf.run(new Plan(llmQueue, runId, n, samplesPerRequest, window));
+        return wf.run(new Plan(llmQueue, runId, prompts, samplesPerRequest, promptsPerActivity, window));
     }
 
-    /** The baseline: the same requests from the gateway's HTTP client, C at a time on virtual threads. */
-    private void directRequests(OpenAiChatClient http, String baseUrl, String runId, int n) throws Exception {
+    /**
+     * The baseline: the same HTTP requests from the gateway's HTTP client, C at a time on virtual threads (K per prompt
+     * when the server ignores n).
+     */
+    private void directRequests(OpenAiChatClient http, String baseUrl, String runId, int prompts) throws Exception {
         Semaphore inFlight = new Semaphore(concurrency);
+        int requestsPerPrompt = ignoreN ? samplesPerRequest : 1;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> calls = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                ChatCall call = new ChatCall(baseUrl, null, ScriptedLlmServer.MODEL,
-                        List.of(new ChatCall.Message("user", VerifierPrompt.forInstruction(instruction(runId, i)))),
-                        null, null, null, 0L);
-                inFlight.acquire();
-                calls.add(threads.submit(() -> {
-                    try {
-                        return http.complete(call, samplesPerRequest);
-                    } finally {
-                        inFlight.release();
-                    }
-                }));
+            for (int i = 0; i < prompts; i++) {
+                for (int k = 0; k < requestsPerPrompt; k++) {
+                    ChatCall call = new ChatCall(baseUrl, null, ScriptedLlmServer.MODEL,
+                            List.of(new ChatCall.Message("user", VerifierPrompt.forInstruction(instruction(runId, i)))),
+                            null, null, null, (long) k);
+                    inFlight.acquire();
+                    calls.add(threads.submit(() -> {
+                        try {
+                            return http.complete(call, samplesPerRequest);
+                        } finally {
+                            inFlight.release();
+                        }
+                    }));
+                }
             }
             for (Future<?> call : calls) {
                 call.get();

@@ -5,6 +5,9 @@ import dev.autoif.worker.AutoifSettings;
 import dev.autoif.worker.StoreSettings;
 import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.WorkerAssembly;
+import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
+import dev.autoif.activities.llm.EndpointLimiters;
+import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.preflight.Preflight;
@@ -29,6 +32,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +56,11 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--temporal-address", description = "host:port of a Temporal server (default: TEMPORAL_ADDRESS, else embedded).")
     String temporalAddress;
+
+    @Option(names = "--scripted-latency-ms", defaultValue = "0",
+            description = "When run starts the scripted LLM: it answers each request after this many ms, as a model "
+                    + "would (default ${DEFAULT-VALUE}).")
+    long scriptedLatencyMs;
 
     @Inject
     AutoifSettings settings;
@@ -89,10 +98,13 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         try {
             WorkflowClient client = temporal(resources);
             LlmDefaults llm = llmDefaults(input, resources);
-            WorkerRuntime worker = WorkerAssembly.start(client, settings, store, llm, Monitoring.none());
+            EndpointLimiters limiters = WorkerAssembly.limiters(settings);
+            WorkerRuntime worker = WorkerAssembly.start(client, settings, store, llm, Monitoring.none(), limiters);
             resources.add(worker);
+            long startedNanos = System.nanoTime();
             CampaignResult result = runCampaign(client, id, input);
             printSummary(result);
+            printRequestsInFlight(limiters, startedNanos);
             return 0;
         } catch (WorkflowFailedException e) {
             System.err.println("campaign " + id + " failed: " + rootCause(e));
@@ -171,7 +183,8 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             out.println("LLM endpoint: " + (campaignNamesEndpoint ? input.supervision().baseUrl() : configured.baseUrl()));
             return configured;
         }
-        ScriptedLlmServer scripted = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
+        ScriptedLlmServer scripted = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load(),
+                Faults.none().withLatency(Duration.ofMillis(scriptedLatencyMs)));
         resources.add(scripted);
         out.println();
         out.println("################################################################################");
@@ -224,6 +237,22 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         } finally {
             progress.finish();
         }
+    }
+
+    /**
+     * How busy this worker kept each LLM endpoint while the campaign ran: the requests in flight on average against
+     * the cap (AUTOIF_LLM_CONCURRENCY), over the whole run and over the time any request was in flight (the rest is
+     * S3 in the sandbox, the store, Temporal).
+     */
+    private void printRequestsInFlight(EndpointLimiters limiters, long startedNanos) {
+        limiters.all().forEach((endpoint, limiter) -> {
+            AdaptiveConcurrencyLimiter.InFlightTotals end = limiter.inFlightTotals();
+            // A limiter is created by the campaign's first request, so nothing was in flight before it existed.
+            AdaptiveConcurrencyLimiter.InFlightTotals start =
+                    new AdaptiveConcurrencyLimiter.InFlightTotals(Math.min(startedNanos, end.atNanos()), 0, 0);
+            out.printf("  LLM requests in flight (%s): %.1f on average of a cap of %d; %.1f while any was in flight%n",
+                    endpoint, end.averageSince(start), limiter.ceiling(), end.averageWhileBusySince(start));
+        });
     }
 
     private void printSummary(CampaignResult r) {

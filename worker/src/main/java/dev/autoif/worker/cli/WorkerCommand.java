@@ -75,7 +75,8 @@ public class WorkerCommand implements Callable<Integer> {
         }
         WorkerRuntime worker;
         try {
-            worker = WorkerAssembly.start(connection.client(), settings, store, WorkerAssembly.llmDefaults(settings), monitoring);
+            worker = WorkerAssembly.start(connection.client(), settings, store, WorkerAssembly.llmDefaults(settings), monitoring,
+                    WorkerAssembly.limiters(settings));
         } catch (IllegalArgumentException | IllegalStateException misconfigured) {
             System.err.println("autoif worker: " + misconfigured.getMessage());
             connection.close();

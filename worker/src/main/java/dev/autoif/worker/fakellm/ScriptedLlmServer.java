@@ -61,6 +61,16 @@ public final class ScriptedLlmServer implements AutoCloseable {
         return new ScriptedLlmServer(host, port, book, faults, true);
     }
 
+    static {
+        // The JDK's server closes keep-alive connections beyond 200 idle ones, and a client that picks such a connection
+        // from its pool fails with "header parser received no bytes": at 256 requests in flight (a gateway's pool plus
+        // the benchmark's direct client) that was the scripted server failing, not the path under test. A model server
+        // (uvicorn, vLLM) keeps them all. Read once, when the JVM's first JDK HTTP server starts.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
+    }
+
     private ScriptedLlmServer(String host, int port, FixtureBook book, Faults faults, boolean watchDisconnects)
             throws IOException {
         this.watchDisconnects = watchDisconnects;

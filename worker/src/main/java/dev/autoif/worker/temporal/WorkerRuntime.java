@@ -58,7 +58,7 @@ public final class WorkerRuntime implements AutoCloseable {
             WorkflowRegistration.register(workflows);
             workflows.registerActivitiesImplementations(store, export);
         }
-        register(TaskQueues.LLM, heartbeatingEvery(slots(concurrency.llmCalls())), llm);
+        register(TaskQueues.LLM, llmCalls(concurrency.llmCalls()), llm);
         register(TaskQueues.SANDBOX, slots(concurrency.sandboxContainers()), sandbox);
         // The same LLM activities: on this queue they only get S5 of "onnx" campaigns (the workflow routes them here).
         register(TaskQueues.NLI, heartbeatingEvery(slots(concurrency.nliJudgements())), llm);
@@ -86,6 +86,18 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private static WorkerOptions.Builder slots(int activities) {
         return WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(activities);
+    }
+
+    /**
+     * The LLM queue's worker, sized from the endpoint limiter's cap: its activities mostly wait for HTTP, so they run
+     * on virtual threads; twice the cap in slots, so that the cap, not the slots, bounds the requests in flight while
+     * finished activities report back and new ones start (those beyond the cap wait for the limiter); a poller per
+     * 16 slots (2 to 16) to keep the slots filled.
+     */
+    public static WorkerOptions.Builder llmCalls(int cap) {
+        return heartbeatingEvery(slots(2 * cap))
+                .setUsingVirtualThreadsOnActivityWorker(true)
+                .setMaxConcurrentActivityTaskPollers(Math.max(2, Math.min(16, 2 * cap / 16)));
     }
 
     /** Every heartbeat of a running LLM call reaches the server: a cancellation stops it in seconds. */

@@ -26,7 +26,15 @@ public interface LlmActivities {
     @ActivityMethod(name = "SampleResponses")
     ResponseSamples sampleResponses(ResponseRequest request);
 
-    /** S8: the quality judge's scores and analyses for each response to one prompt. */
+    /**
+     * S6 of several prompts at once (an instruction's queries), their requests concurrent; a retry re-buys nothing an
+     * earlier attempt got (each sample is cached). A prompt the endpoint refuses outright gets its error in its item;
+     * a transient failure of any prompt fails the batch, for Temporal to retry.
+     */
+    @ActivityMethod(name = "SampleResponseBatch")
+    ResponseBatch sampleResponseBatch(ResponseBatchRequest request);
+
+    /** S8: the quality judge's scores and analyses for each response to one prompt (the responses' requests concurrent). */
     @ActivityMethod(name = "JudgeResponses")
     JudgeVerdicts judgeResponses(JudgeRequest request);
 }

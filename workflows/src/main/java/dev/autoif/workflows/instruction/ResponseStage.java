@@ -12,6 +12,8 @@ import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.ResponseBatch;
+import dev.autoif.workflows.activities.ResponseBatchRequest;
 import dev.autoif.workflows.activities.ResponseRecord;
 import dev.autoif.workflows.activities.ResponseRequest;
 import dev.autoif.workflows.activities.ResponseSample;
@@ -32,6 +34,7 @@ import dev.autoif.workflows.dataset.SftPrompt;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,6 +43,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * S6 to S9 and D1 for one kept instruction, inside its {@link InstructionWorkflow}: draw queries, sample K responses
@@ -48,6 +52,9 @@ import java.util.function.Function;
  * Every response that does not become a row carries a {@link ResponseDropReason}.
  */
 final class ResponseStage {
+    /** The change ID of S6 in one activity per instruction rather than one per prompt. */
+    static final String BATCHED_SAMPLING = "s6-one-activity-per-instruction";
+
     private final InstructionTask task;
     private final ResponseStageSettings settings;
     private final LlmActivities llm;
@@ -97,11 +104,20 @@ final class ResponseStage {
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
         // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
         // Temporal's 2 MB limit, and the sandbox worker packs the prompts' batches into shared containers anyway.
+        // S6 of every prompt goes in one activity (its requests concurrent): one activity per prompt cost Temporal
+        // more per LLM request than the request itself at hundreds in flight. Runs from before keep one per prompt.
+        List<Supplier<List<Candidate>>> sampling = new ArrayList<>();
+        if (!queries.isEmpty() && Workflow.getVersion(BATCHED_SAMPLING, Workflow.DEFAULT_VERSION, 1) >= 1) {
+            sampling.addAll(sampleAll(queries));
+        } else {
+            queries.forEach(query -> sampling.add(() -> sample(query)));
+        }
         List<Promise<ResponseFunnel>> pending = new ArrayList<>();
         for (int q = 0; q < queries.size(); q++) {
             int promptIndex = q;
             String query = queries.get(q);
-            pending.add(Async.function(() -> prompt(promptIndex, query, functions)));
+            Supplier<List<Candidate>> sampled = sampling.get(q);
+            pending.add(Async.function(() -> prompt(promptIndex, query, functions, sampled)));
         }
         ResponseFunnel funnel = ResponseFunnel.empty();
         for (Promise<ResponseFunnel> p : pending) {
@@ -114,13 +130,17 @@ final class ResponseStage {
         return funnel;
     }
 
-    /** S6 to S9 and D1 for one (instruction, query) prompt; its record is stored before it returns its counts. */
-    private ResponseFunnel prompt(int promptIndex, String query, List<String> functions) {
+    /**
+     * S6 to S9 and D1 for one (instruction, query) prompt; its record is stored before it returns its counts.
+     *
+     * @param sampled S6: the prompt's candidates, or a {@link StageFailure}
+     */
+    private ResponseFunnel prompt(int promptIndex, String query, List<String> functions, Supplier<List<Candidate>> sampled) {
         String sftPrompt = SftPrompt.reference(query, task.instruction());
         String error = null;
         List<Candidate> candidates = List.of();
         try {
-            candidates = sample(query);
+            candidates = sampled.get();
             score(candidates, functions);
             judge(query, candidates);
         } catch (StageFailure failure) {
@@ -155,20 +175,51 @@ final class ResponseStage {
         }
     }
 
-    /** S6: K responses to the prompt; a repeated or truncated response is dropped here. */
+    /** S6: K responses to the prompt, in an activity of its own (runs from before {@link #BATCHED_SAMPLING}). */
     private List<Candidate> sample(String query) {
         ResponseSamples samples;
         try {
-            samples = llm.sampleResponses(new ResponseRequest(task.campaignId(),
-                    SftPrompt.forSampling(task.instruction(), query), task.supervision(), settings.responsesPerQuery(),
-                    VerifierRequest.ROLE_SUPERVISION, "S6"));
+            samples = llm.sampleResponses(samplingRequest(query));
         } catch (ActivityFailure e) {
             throw new StageFailure("S6 sampling failed: " + describe.apply(e));
         }
         usage = LlmUsage.merge(usage, samples.usage());
+        return candidates(samples.samples());
+    }
+
+    /**
+     * S6 of every prompt in one activity; per prompt, its candidates or the failure of its sampling (the whole batch's,
+     * or its own request's).
+     */
+    private List<Supplier<List<Candidate>>> sampleAll(List<String> queries) {
+        ResponseBatch batch;
+        try {
+            batch = llm.sampleResponseBatch(new ResponseBatchRequest(queries.stream().map(this::samplingRequest).toList()));
+        } catch (ActivityFailure e) {
+            String why = "S6 sampling failed: " + describe.apply(e);
+            return queries.stream().<Supplier<List<Candidate>>>map(q -> () -> {
+                throw new StageFailure(why);
+            }).toList();
+        }
+        usage = LlmUsage.merge(usage, batch.usage());
+        return batch.items().stream().<Supplier<List<Candidate>>>map(item -> () -> {
+            if (item.error() != null) {
+                throw new StageFailure("S6 sampling failed: " + item.error());
+            }
+            return candidates(item.samples());
+        }).toList();
+    }
+
+    private ResponseRequest samplingRequest(String query) {
+        return new ResponseRequest(task.campaignId(), SftPrompt.forSampling(task.instruction(), query), task.supervision(),
+                settings.responsesPerQuery(), VerifierRequest.ROLE_SUPERVISION, "S6");
+    }
+
+    /** The prompt's responses as candidates; a repeated or truncated response is dropped here. */
+    private List<Candidate> candidates(List<ResponseSample> samples) {
         List<Candidate> candidates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (ResponseSample s : samples.samples()) {
+        for (ResponseSample s : samples) {
             Candidate c = new Candidate(s);
             if (s.truncated() && !task.keepTruncated()) {
                 c.reason = ResponseDropReason.TRUNCATED;

@@ -24,6 +24,8 @@ import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.activities.JudgeRequest;
 import dev.autoif.workflows.activities.JudgeVerdict;
 import dev.autoif.workflows.activities.JudgeVerdicts;
+import dev.autoif.workflows.activities.ResponseBatch;
+import dev.autoif.workflows.activities.ResponseBatchRequest;
 import dev.autoif.workflows.activities.ResponseRequest;
 import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
@@ -572,6 +574,26 @@ class CampaignWorkflowTest {
         }
         assertNull(result.funnel().stopReason());
         assertTrue(store.lastExport.config().hasQueries());
+        assertEquals(3, llm.batches.get(), "S6: one activity per kept instruction, carrying its prompts");
+    }
+
+    /** A prompt the endpoint refuses for good loses its own responses only; the batch's other prompts go on. */
+    @Test
+    void aPromptRefusedInTheSamplingBatchIsDroppedAlone() {
+        llm.refusePrompt = "[Query] query 1-1";
+        CampaignResult result = campaign("s2-refused").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+                + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
+                + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
+
+        ResponseFunnel r = result.funnel().responses();
+        assertEquals(6, r.prompts());
+        assertEquals(20, r.responses(), "the refused prompt has none");
+        assertEquals(5, r.sftRows());
+        assertEquals("S6 sampling failed: the endpoint refuses this prompt [LlmBadRequest]",
+                store.prompts.get("1/1").error());
+        assertTrue(store.prompts.get("1/1").responses().isEmpty());
+        assertNull(store.prompts.get("1/0").error());
+        assertEquals(4, store.prompts.get("1/0").responses().size());
     }
 
     private static final String GATED = ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
@@ -731,6 +753,10 @@ class CampaignWorkflowTest {
         final AtomicInteger calls = new AtomicInteger();
         /** Stage 2 sampling calls (S6): none may happen before an approval gate is passed. */
         final AtomicInteger sampled = new AtomicInteger();
+        /** S6 activities carrying every prompt of an instruction. */
+        final AtomicInteger batches = new AtomicInteger();
+        /** S6 refuses for good the prompts that contain it (as an endpoint refuses a too-long prompt). */
+        volatile String refusePrompt;
         final Queue<String> backTranslated = new ConcurrentLinkedQueue<>();
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
@@ -804,6 +830,24 @@ class CampaignWorkflowTest {
                 out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
             }
             return new ResponseSamples(out, List.of(new LlmUsage("S6", "supervision", "fake", 1, 0, 0, request.samples(), 100, 50, null)));
+        }
+
+        /** Each prompt as {@link #sampleResponses} answers it; one containing {@link #refusePrompt} gets an error of its own. */
+        @Override
+        public ResponseBatch sampleResponseBatch(ResponseBatchRequest request) {
+            batches.incrementAndGet();
+            List<ResponseBatch.Item> items = new ArrayList<>();
+            List<LlmUsage> usage = List.of();
+            for (ResponseRequest prompt : request.prompts()) {
+                if (refusePrompt != null && prompt.prompt().contains(refusePrompt)) {
+                    items.add(new ResponseBatch.Item(List.of(), "the endpoint refuses this prompt [LlmBadRequest]"));
+                    continue;
+                }
+                ResponseSamples samples = sampleResponses(prompt);
+                usage = LlmUsage.merge(usage, samples.usage());
+                items.add(new ResponseBatch.Item(samples.samples(), null));
+            }
+            return new ResponseBatch(items, usage);
         }
 
         /** 9 for responses mentioning sample 0, else 7: only the first compliant sample clears a bar of 8. */
