@@ -4,6 +4,8 @@ of the online DPO test (deploy/training/README.md says how to run it).
   python trl_train.py dpo --data dpo_trl.jsonl      --model BASE_OR_PREVIOUS_CHECKPOINT --output OUT [--max-steps N]
   python trl_train.py sft --data sft_messages.jsonl --model BASE --output OUT [--max-steps N]
 
+--data is a JSON Lines file or a directory of them (its *.jsonl files, in name order).
+
 As an online DPO training command it takes everything from the round's environment when the flags are left out:
 AUTOIF_DPO_PAIRS (data), AUTOIF_DPO_PREVIOUS_CHECKPOINT (model; else AUTOIF_BASE_MODEL), AUTOIF_DPO_OUTPUT_DIR (output).
 The checkpoint written to OUT is a Hugging Face directory (weights, tokenizer with its chat template, and a
@@ -36,7 +38,8 @@ def main() -> int:
         if not getattr(a, name):
             print(f"trl_train.py: --{name} is required (or its AUTOIF_* environment variable)", file=sys.stderr)
             return 2
-    if not Path(a.data).is_file() or not Path(a.data).read_text().strip():
+    data_files = data_files_of(Path(a.data))
+    if not any(f.read_text().strip() for f in data_files):
         print(f"trl_train.py: no data in {a.data} (a round without pairs has nothing to train on)", file=sys.stderr)
         return 2
 
@@ -44,7 +47,7 @@ def main() -> int:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(a.model)
-    data = load_dataset("json", data_files=a.data, split="train")
+    data = load_dataset("json", data_files=[str(f) for f in data_files], split="train")
     common = dict(output_dir=a.output, max_steps=a.max_steps, per_device_train_batch_size=a.batch_size,
                   learning_rate=a.learning_rate, logging_steps=1, save_strategy="no", report_to="none",
                   max_length=a.max_length, dataloader_num_workers=0,
@@ -66,6 +69,11 @@ def main() -> int:
     generation.write_text(json.dumps(config, indent=2))
     print(f"checkpoint: {a.output}", flush=True)
     return 0
+
+
+def data_files_of(data: Path) -> list:
+    """A JSON Lines file, or a directory of them (an export written in part files): its *.jsonl files in name order."""
+    return sorted(data.glob("*.jsonl")) if data.is_dir() else [data] if data.is_file() else []
 
 
 if __name__ == "__main__":
