@@ -20,9 +20,12 @@ final class StructuredOutput {
     static final String FUNC_PATTERN =
             "^def evaluate\\(response\\): ([^\"\\\\;\\x00-\\x1F]+; )*return [^\"\\\\\\x00-\\x1F]+$";
 
+    /** S2's case inputs: one line, for the same reason (a free string lets llama.cpp's grammar emit raw newlines). */
+    static final String INPUT_PATTERN = "^[^\"\\\\\\x00-\\x1F]*$";
+
     /**
      * S2: the function and its test cases, as {@link VerifierParser} reads them: {@code func} as above, and the three
-     * cases the prompt asks for, each a string input and a boolean output (nothing else).
+     * cases the prompt asks for, each a string input (as above) and a boolean output, nothing else.
      */
     static final String VERIFIER = verifierSchema();
 
@@ -40,7 +43,7 @@ final class StructuredOutput {
         properties.putObject("func").put("type", "string").put("pattern", FUNC_PATTERN);
         ObjectNode cases = properties.putObject("cases").put("type", "array").put("minItems", 3).put("maxItems", 3);
         ObjectNode item = cases.putObject("items").put("type", "object");
-        item.putObject("properties").<ObjectNode>set("input", schema.objectNode().put("type", "string"))
+        item.putObject("properties").<ObjectNode>set("input", schema.objectNode().put("type", "string").put("pattern", INPUT_PATTERN))
                 .set("output", schema.objectNode().put("type", "boolean"));
         item.putArray("required").add("input").add("output");
         item.put("additionalProperties", false);

@@ -45,6 +45,11 @@ class StructuredOutputTest {
         assertEquals(3, schema.at("/properties/cases/maxItems").asInt());
         assertEquals("boolean", schema.at("/properties/cases/items/properties/output/type").asText());
         assertFalse(schema.at("/properties/cases/items/additionalProperties").asBoolean(true));
+        Pattern input = Pattern.compile(schema.at("/properties/cases/items/properties/input/pattern").asText());
+        assertTrue(input.matcher("it's all lower case, isn't it?").matches());
+        assertTrue(input.matcher("").matches());
+        assertFalse(input.matcher("two\nlines").matches());
+        assertFalse(input.matcher("a \"quote\"").matches());
 
         VerifierSample parsed = VerifierParser.parse(0, new ChatSample("""
                 {"func": "def evaluate(response): return response.islower()", "cases": [
