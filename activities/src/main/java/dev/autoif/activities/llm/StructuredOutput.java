@@ -43,8 +43,9 @@ final class StructuredOutput {
         properties.putObject("func").put("type", "string").put("pattern", FUNC_PATTERN);
         ObjectNode cases = properties.putObject("cases").put("type", "array").put("minItems", 3).put("maxItems", 3);
         ObjectNode item = cases.putObject("items").put("type", "object");
-        item.putObject("properties").<ObjectNode>set("input", schema.objectNode().put("type", "string").put("pattern", INPUT_PATTERN))
-                .set("output", schema.objectNode().put("type", "boolean"));
+        ObjectNode itemProperties = item.putObject("properties");
+        itemProperties.putObject("input").put("type", "string").put("pattern", INPUT_PATTERN);
+        itemProperties.putObject("output").put("type", "boolean");
         item.putArray("required").add("input").add("output");
         item.put("additionalProperties", false);
         schema.putArray("required").add("func").add("cases");
