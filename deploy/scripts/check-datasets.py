@@ -3,13 +3,15 @@
 
 Usage: check-datasets.py DIR
 
-Every file is read with datasets.load_dataset("json", data_files=...) (what LLaMA-Factory does for
-a local json/jsonl file and what TRL users do), then its columns and types are compared with the
-format's, and every dataset_info.json entry must name an existing file whose columns (and, for
-sharegpt, message keys and roles) match the entry. Prints one line per file; on any mismatch
+Every dataset is a directory of parts (sft_messages/part-00000.jsonl, ...). Each is read with
+datasets.load_dataset("json", data_files="NAME/*.EXT") (what TRL users do; LLaMA-Factory loads every
+file of the directory its dataset_info.json file_name names), then its columns and types are
+compared with the format's, and every dataset_info.json entry must name an existing directory (or
+file) whose columns (and, for sharegpt, message keys and roles) match the entry. Prints one line per file; on any mismatch
 prints every problem to stderr and exits 1. Needs the `datasets` package
 (deploy/scripts/ensure-dataset-tools.sh installs it).
 """
+import glob
 import json
 import os
 import sys
@@ -28,14 +30,14 @@ STR = "string"
 # file -> {column: expected type}; "list" is a list of anything, ("messages", role, content) a list
 # of {role, content} string structs.
 FILES = {
-    "sft_alpaca.json": {"instruction": STR, "input": STR, "output": STR, "history": "list"},
-    "sft_messages.jsonl": {"messages": ("messages", "role", "content")},
-    "sft_sharegpt.jsonl": {"conversations": ("messages", "from", "value")},
-    "dpo_trl.jsonl": {"prompt": STR, "chosen": STR, "rejected": STR},
-    "dpo_llamafactory.json": {"instruction": STR, "input": STR, "chosen": STR, "rejected": STR},
+    "sft_alpaca/*.json": {"instruction": STR, "input": STR, "output": STR, "history": "list"},
+    "sft_messages/*.jsonl": {"messages": ("messages", "role", "content")},
+    "sft_sharegpt/*.jsonl": {"conversations": ("messages", "from", "value")},
+    "dpo_trl/*.jsonl": {"prompt": STR, "chosen": STR, "rejected": STR},
+    "dpo_llamafactory/*.json": {"instruction": STR, "input": STR, "chosen": STR, "rejected": STR},
 }
-# the message roles each chat file must use, in turn order
-ROLES = {"sft_messages.jsonl": ("user", "assistant"), "sft_sharegpt.jsonl": ("human", "gpt")}
+# the message roles each chat dataset must use, in turn order
+ROLES = {"sft_messages/*.jsonl": ("user", "assistant"), "sft_sharegpt/*.jsonl": ("human", "gpt")}
 
 problems = []
 
@@ -61,12 +63,21 @@ def describe(feature):
     return repr(feature).replace("\n", " ")
 
 
-def load(path, cache):
+def load(directory, pattern, cache):
     try:
-        return datasets.load_dataset("json", data_files=path, split="train", cache_dir=cache)
+        return datasets.load_dataset("json", data_files=os.path.join(directory, pattern), split="train",
+                                     cache_dir=cache)
     except Exception as e:  # the tools would fail the same way
-        problem(f"{os.path.basename(path)}: datasets.load_dataset('json') failed: {type(e).__name__}: {e}")
+        problem(f"{pattern}: datasets.load_dataset('json') failed: {type(e).__name__}: {e}")
         return None
+
+
+def llamafactory_files(directory, file_name):
+    """What LLaMA-Factory loads for a local file_name: every file of a directory, or the file."""
+    path = os.path.join(directory, file_name)
+    if os.path.isdir(path):
+        return [os.path.join(file_name, f) for f in sorted(os.listdir(path))]
+    return [file_name] if os.path.isfile(path) else []
 
 
 def check_messages(name, ds, column, role_key, content_key, roles):
@@ -110,7 +121,7 @@ def check_file(name, ds):
         problem(f"{name}: no rows")
 
 
-def check_info(directory, loaded, cache):
+def check_info(directory, cache):
     path = os.path.join(directory, "dataset_info.json")
     try:
         with open(path, encoding="utf-8") as f:
@@ -124,11 +135,15 @@ def check_info(directory, loaded, cache):
     for entry_name, entry in info.items():
         where = f"dataset_info.json[{entry_name!r}]"
         file_name = entry.get("file_name")
-        if not file_name or not os.path.isfile(os.path.join(directory, file_name)):
+        files = llamafactory_files(directory, file_name) if file_name else []
+        if not files:
             problem(f"{where}: file_name {file_name!r} does not exist in {directory}")
             continue
-        ds = loaded.get(file_name) or load(os.path.join(directory, file_name), cache)
-        if ds is None:
+        try:
+            ds = datasets.load_dataset("json", data_files=[os.path.join(directory, f) for f in files],
+                                       split="train", cache_dir=cache)
+        except Exception as e:  # LLaMA-Factory would fail the same way
+            problem(f"{where}: loading {file_name!r} failed: {type(e).__name__}: {e}")
             continue
         columns = entry.get("columns", {})
         formatting = entry.get("formatting", "alpaca")
@@ -162,23 +177,22 @@ def main(argv):
     loaded = {}
     with tempfile.TemporaryDirectory(prefix="autoif-check-") as cache:
         for name in FILES:
-            path = os.path.join(directory, name)
-            if not os.path.isfile(path):
+            if not glob.glob(os.path.join(directory, name)):
                 problem(f"{name}: missing from {directory}")
                 continue
-            ds = load(path, cache)
+            ds = load(directory, name, cache)
             if ds is None:
                 continue
             loaded[name] = ds
             check_file(name, ds)
             print(f"{name}: {ds.num_rows} rows, columns {ds.column_names}")
-        check_info(directory, loaded, cache)
+        check_info(directory, cache)
     if problems:
         for p in problems:
             print(f"MISMATCH {p}", file=sys.stderr)
         print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
         return 1
-    print(f"OK: {len(loaded)} files and dataset_info.json load as LLaMA-Factory and TRL expect "
+    print(f"OK: {len(loaded)} datasets and dataset_info.json load as LLaMA-Factory and TRL expect "
           f"(datasets {datasets.__version__})")
     return 0
 

@@ -1,10 +1,10 @@
 """Train a model on a campaign's output with TRL, on CPU or GPU: a starting point for users, and the training command
 of the online DPO test (deploy/training/README.md says how to run it).
 
-  python trl_train.py dpo --data dpo_trl.jsonl      --model BASE_OR_PREVIOUS_CHECKPOINT --output OUT [--max-steps N]
-  python trl_train.py sft --data sft_messages.jsonl --model BASE --output OUT [--max-steps N]
+  python trl_train.py dpo --data CAMPAIGN/dpo_trl      --model BASE_OR_PREVIOUS_CHECKPOINT --output OUT [--max-steps N]
+  python trl_train.py sft --data CAMPAIGN/sft_messages --model BASE --output OUT [--max-steps N]
 
---data is a JSON Lines file or a directory of them (its *.jsonl files, in name order).
+--data is a JSONL file or a directory of parts (a campaign's datasets are: part-00000.jsonl, ...), loaded in name order.
 
 As an online DPO training command it takes everything from the round's environment when the flags are left out:
 AUTOIF_DPO_PAIRS (data), AUTOIF_DPO_PREVIOUS_CHECKPOINT (model; else AUTOIF_BASE_MODEL), AUTOIF_DPO_OUTPUT_DIR (output).
@@ -38,8 +38,10 @@ def main() -> int:
         if not getattr(a, name):
             print(f"trl_train.py: --{name} is required (or its AUTOIF_* environment variable)", file=sys.stderr)
             return 2
-    data_files = data_files_of(Path(a.data))
-    if not any(f.read_text().strip() for f in data_files):
+    data_path = Path(a.data)
+    files = sorted(str(f) for f in data_path.iterdir() if f.is_file()) if data_path.is_dir() \
+        else [a.data] if data_path.is_file() else []
+    if not any(os.path.getsize(f) > 0 for f in files):
         print(f"trl_train.py: no data in {a.data} (a round without pairs has nothing to train on)", file=sys.stderr)
         return 2
 
@@ -47,7 +49,7 @@ def main() -> int:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(a.model)
-    data = load_dataset("json", data_files=[str(f) for f in data_files], split="train")
+    data = load_dataset("json", data_files=files, split="train")
     common = dict(output_dir=a.output, max_steps=a.max_steps, per_device_train_batch_size=a.batch_size,
                   learning_rate=a.learning_rate, logging_steps=1, save_strategy="no", report_to="none",
                   max_length=a.max_length, dataloader_num_workers=0,
@@ -69,11 +71,6 @@ def main() -> int:
     generation.write_text(json.dumps(config, indent=2))
     print(f"checkpoint: {a.output}", flush=True)
     return 0
-
-
-def data_files_of(data: Path) -> list:
-    """A JSON Lines file, or a directory of them (an export written in part files): its *.jsonl files in name order."""
-    return sorted(data.glob("*.jsonl")) if data.is_dir() else [data] if data.is_file() else []
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 package dev.autoif.worker;
 
 import dev.autoif.worker.bench.BenchCommand;
+import dev.autoif.worker.cli.CampaignCommand;
 import dev.autoif.worker.cli.DoctorCommand;
 import dev.autoif.worker.cli.ExportCommand;
 import dev.autoif.worker.cli.FakeLlmCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "autoif", mixinStandardHelpOptions = true,
         description = "AutoIF on Temporal: verifiable instruction-following data from seeds, an LLM and execution feedback.",
-        subcommands = {RunCommand.class, WorkerCommand.class, DoctorCommand.class, ReportCommand.class, FakeLlmCommand.class,
+        subcommands = {RunCommand.class, CampaignCommand.class, WorkerCommand.class, DoctorCommand.class, ReportCommand.class, FakeLlmCommand.class,
                 BenchCommand.class, StageCommand.class, ExportCommand.class, RewardServerCommand.class})
 public class AutoifApplication implements Runnable {
     public static void main(String[] args) {

@@ -1,13 +1,12 @@
 package dev.autoif.worker;
 
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The worker's configuration (application.yml; each key also has an environment variable, see
- * README). Command-line flags override it.
+ * The worker's configuration as the code reads it, bound from {@link AutoifProperties} (application.yml and
+ * environment variables, see README). Command-line flags override it.
  */
 @Singleton
 public final class AutoifSettings {
@@ -33,37 +32,39 @@ public final class AutoifSettings {
     private final Duration llmLease;
     private final String taskQueues;
 
-    /** Settings without a shared completion cache and with the default concurrency floor (tests, embedded runs). */
+    private static final AutoifProperties ROOT_DEFAULTS = new AutoifProperties();
+    private static final AutoifProperties.Llm LLM_DEFAULTS = new AutoifProperties.Llm();
+    private static final AutoifProperties.Sandbox.Coalesce COALESCE_DEFAULTS = new AutoifProperties.Sandbox.Coalesce();
+
+    /** Settings without a shared completion cache and otherwise the defaults (tests, embedded runs). */
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
         this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", 1, 250, 64, 400_000, "", false, 0, 30, "");
+                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", LLM_DEFAULTS.concurrencyFloor,
+                COALESCE_DEFAULTS.windowMs, COALESCE_DEFAULTS.maxGroups, COALESCE_DEFAULTS.maxCells,
+                new AutoifProperties.Nli().modelDir, COALESCE_DEFAULTS.mixCampaigns, LLM_DEFAULTS.globalConcurrency,
+                LLM_DEFAULTS.leaseSeconds, ROOT_DEFAULTS.taskQueues);
     }
 
+    /** From the configuration (application.yml, environment variables). */
     @jakarta.inject.Inject
-    public AutoifSettings(
-            @Value("${autoif.temporal.address:}") String temporalAddress,
-            @Value("${autoif.temporal.namespace:default}") String temporalNamespace,
-            @Value("${autoif.llm.base-url:}") String llmBaseUrl,
-            @Value("${autoif.llm.api-key:}") String llmApiKey,
-            @Value("${autoif.llm.model:}") String llmModel,
-            @Value("${autoif.llm.request-timeout-seconds:600}") int llmRequestTimeoutSeconds,
-            @Value("${autoif.llm.concurrency:8}") int llmConcurrency,
-            @Value("${autoif.sandbox.image:`autoif/verifier:1`}") String verifierImage,
-            @Value("${autoif.sandbox.containers:2}") int sandboxContainers,
-            @Value("${autoif.sandbox.memory-mb:512}") int sandboxMemoryMb,
-            @Value("${autoif.data-dir:autoif-data}") String dataDir,
-            @Value("${autoif.llm.cache.jdbc-url:}") String llmCacheJdbcUrl,
-            @Value("${autoif.llm.concurrency-floor:1}") int llmConcurrencyFloor,
-            @Value("${autoif.sandbox.coalesce.window-ms:250}") int sandboxCoalesceWindowMs,
-            @Value("${autoif.sandbox.coalesce.max-groups:64}") int sandboxCoalesceMaxGroups,
-            @Value("${autoif.sandbox.coalesce.max-cells:400000}") long sandboxCoalesceMaxCells,
-            @Value("${autoif.nli.model-dir:}") String nliModelDir,
-            @Value("${autoif.sandbox.coalesce.mix-campaigns:false}") boolean sandboxMixCampaigns,
-            @Value("${autoif.llm.global-concurrency:0}") int llmGlobalConcurrency,
-            @Value("${autoif.llm.lease-seconds:30}") int llmLeaseSeconds,
-            @Value("${autoif.task-queues:}") String taskQueues) {
+    public AutoifSettings(AutoifProperties root, AutoifProperties.Temporal temporal, AutoifProperties.Llm llm,
+                          AutoifProperties.Llm.Cache cache, AutoifProperties.Nli nli, AutoifProperties.Sandbox sandbox,
+                          AutoifProperties.Sandbox.Coalesce coalesce) {
+        this(temporal.address, orDefault(temporal.namespace, AutoifProperties.Temporal.DEFAULT_NAMESPACE), llm.baseUrl,
+                llm.apiKey, llm.model, llm.requestTimeoutSeconds, llm.concurrency,
+                orDefault(sandbox.image, AutoifProperties.Sandbox.DEFAULT_IMAGE), sandbox.containers, sandbox.memoryMb,
+                root.dataDir, cache.jdbcUrl, llm.concurrencyFloor, coalesce.windowMs, coalesce.maxGroups, coalesce.maxCells,
+                nli.modelDir, coalesce.mixCampaigns, llm.globalConcurrency, llm.leaseSeconds, root.taskQueues);
+    }
+
+    private AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
+                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
+                           int sandboxContainers, int sandboxMemoryMb, String dataDir, String llmCacheJdbcUrl,
+                           int llmConcurrencyFloor, int sandboxCoalesceWindowMs, int sandboxCoalesceMaxGroups,
+                           long sandboxCoalesceMaxCells, String nliModelDir, boolean sandboxMixCampaigns,
+                           int llmGlobalConcurrency, int llmLeaseSeconds, String taskQueues) {
         this.sandboxMixCampaigns = sandboxMixCampaigns;
         this.llmGlobalConcurrency = Math.max(0, llmGlobalConcurrency);
         this.llmLease = Duration.ofSeconds(Math.max(1, llmLeaseSeconds));
@@ -106,6 +107,10 @@ public final class AutoifSettings {
                 dataDir.toString(), jdbcUrl == null ? "" : jdbcUrl, llmConcurrencyFloor,
                 (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
                 nliModelDir == null ? "" : nliModelDir.toString(), sandboxMixCampaigns, globalConcurrency, leaseSeconds, queues);
+    }
+
+    private static String orDefault(String s, String dflt) {
+        return s == null || s.isBlank() ? dflt : s;
     }
 
     private static String blankToNull(String s) {

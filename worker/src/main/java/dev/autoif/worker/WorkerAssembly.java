@@ -20,6 +20,7 @@ import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
 import dev.autoif.activities.sandbox.SandboxSettings;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.activities.training.TrainingActivitiesImpl;
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.worker.telemetry.Monitoring;
@@ -114,8 +115,20 @@ public final class WorkerAssembly {
         return start(client, s, llm, sandbox, Monitoring.none());
     }
 
+    /** The worker of {@code autoif worker} and {@code run}: campaigns live in the configured store. */
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, StoreSettings store, LlmDefaults llm,
+                                      Monitoring monitoring) {
+        return start(client, s, llm, sandbox(s, monitoring.telemetry()), monitoring, store);
+    }
+
+    /** Campaigns in the data directory. */
     public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
                                       Monitoring monitoring) {
+        return start(client, s, llm, sandbox, monitoring, StoreSettings.local(s.dataDir()));
+    }
+
+    public static WorkerRuntime start(WorkflowClient client, AutoifSettings s, LlmDefaults llm, DockerSandbox sandbox,
+                                      Monitoring monitoring, StoreSettings store) {
         Set<String> queues = WorkerRuntime.queues(s.taskQueues());
         LlmGateway gateway = gateway(s, llm, monitoring.telemetry());
         if (queues.contains(TaskQueues.SANDBOX)) {
@@ -132,8 +145,9 @@ public final class WorkerAssembly {
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
                 new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
                 new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
-                new CampaignStoreActivitiesImpl(s.dataDir()));
-        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(), new TrainingActivitiesImpl(), 1);
+                new CampaignStoreActivitiesImpl(store.stores(), store.location()),
+                new ExportActivitiesImpl(store.stores()));
+        runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(store.stores()), new TrainingActivitiesImpl(), 1);
         runtime.start();
         return runtime;
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.dataset.DatasetWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.LlmDefaults;
@@ -21,6 +23,7 @@ import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.TaskQueues;
+import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -146,6 +149,15 @@ class CampaignEndToEndTest {
         return rows;
     }
 
+    /** The rows of a JSONL dataset of the campaign in {@code dir}, all its parts in order. */
+    static List<JsonNode> dataset(Path dir, String name) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        for (String part : DatasetWriter.parts(ArtifactStores.filesystemOnly().open(dir.toString()), name)) {
+            rows.addAll(jsonl(dir.resolve(part)));
+        }
+        return rows;
+    }
+
     /**
      * The demo campaign names its query file relative to the repository, as a worker started there sees it; this
      * test's worker runs in worker/, so it gets a copy whose query file is absolute.
@@ -235,8 +247,8 @@ class CampaignEndToEndTest {
         assertEquals(result.funnel().responses().prompts() * 8, completionsByStage.get("S6"));
         assertEquals(responses.stream().filter(r -> r.has("judge_analyses")).count(), completionsByStage.get("S8"));
         assertTrue(result.funnel().responses().sftRows() > 0 && result.funnel().responses().dpoPairs() > 0, result.funnel().toString());
-        assertEquals(result.funnel().responses().sftRows(), jsonl(out.resolve("sft_messages.jsonl")).size());
-        assertEquals(result.funnel().responses().dpoPairs(), jsonl(out.resolve("dpo_trl.jsonl")).size());
+        assertEquals(result.funnel().responses().sftRows(), dataset(out, DatasetWriter.SFT_MESSAGES).size());
+        assertEquals(result.funnel().responses().dpoPairs(), dataset(out, DatasetWriter.DPO_TRL).size());
         for (JsonNode r : responses) {
             assertEquals(r.get("kept").asBoolean(), r.get("reason").isNull(), "a dropped response says why: " + r);
         }
@@ -464,7 +476,8 @@ class CampaignEndToEndTest {
 
         CliResult rejected = cliResult("workflow", "update", "execute", "--workflow-id", id,
                 "--name", CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "0");
-        assertTrue(rejected.exit() != 0 && rejected.output().contains("maxConcurrentInstructions must be between 1 and 500, got 0"),
+        assertTrue(rejected.exit() != 0 && rejected.output().contains("maxConcurrentInstructions must be between 1 and "
+                + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got 0"),
                 rejected.output());
         assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name",
                 CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, "--input", "2").contains("maxConcurrentInstructions 2"));
@@ -479,7 +492,7 @@ class CampaignEndToEndTest {
         CampaignResult result = awaitResult(id);
         assertTrue(result.funnel().stopReason().startsWith("STOPPED_BY_OPERATOR"), result.funnel().stopReason());
         assertTrue(result.funnel().finished() < result.funnel().instructions(), result.funnel().toString());
-        assertTrue(Files.exists(Path.of(result.outputDir(), "sft_messages.jsonl")), "exported after the stop");
+        assertTrue(Files.exists(Path.of(result.outputDir(), "sft_messages/part-00000.jsonl")), "exported after the stop");
     }
 
     /**
@@ -505,8 +518,7 @@ class CampaignEndToEndTest {
         Path out = dataDir.resolve("campaigns").resolve(id); // the worker's data directory; the ID has no odd character
         List<JsonNode> verifiers = jsonl(out.resolve("verifiers.jsonl"));
         assertEquals(waiting.get("kept").asInt(), verifiers.size(), "Stage 1's verifiers are there to read");
-        Path sft = out.resolve("sft_messages.jsonl");
-        assertTrue(!Files.exists(sft) || jsonl(sft).isEmpty(), "no Stage 2 row before approval");
+        assertTrue(dataset(out, DatasetWriter.SFT_MESSAGES).isEmpty(), "no Stage 2 row before approval");
 
         assertTrue(cli("workflow", "update", "execute", "--workflow-id", id, "--name", CampaignWorkflow.APPROVE)
                 .contains("approved: Stage 2 runs for the " + waiting.get("kept").asInt() + " kept instructions"));
@@ -517,7 +529,7 @@ class CampaignEndToEndTest {
         assertEquals(4, result.funnel().finished());
         assertTrue(result.funnel().responses().responses() > 0, result.funnel().toString());
         assertEquals(out.toString(), result.outputDir());
-        assertEquals(result.funnel().responses().sftRows(), jsonl(out.resolve("sft_messages.jsonl")).size());
+        assertEquals(result.funnel().responses().sftRows(), dataset(out, DatasetWriter.SFT_MESSAGES).size());
     }
 
     /**

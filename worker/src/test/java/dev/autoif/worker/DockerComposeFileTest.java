@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.SearchAttributes;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,13 +63,9 @@ class DockerComposeFileTest {
         }
 
         // Every variable the compose file gives the worker is one the worker reads.
-        String applicationYml;
-        try (InputStream in = getClass().getResourceAsStream("/application.yml")) {
-            applicationYml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
         Map<String, String> workerEnv = environment(services.get("worker"));
         for (String key : workerEnv.keySet()) {
-            assertTrue(applicationYml.contains("${" + key + ":"), "worker env " + key + " is not read by application.yml");
+            assertTrue(WorkerVariables.readByWorker(key), "worker env " + key + " is not read by the worker");
         }
         // ...and the worker can reach the Temporal service at the port it exposes.
         String[] temporalAddress = workerEnv.get("TEMPORAL_ADDRESS").split(":");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.dataset.DatasetWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.LlmDefaults;
@@ -80,9 +82,13 @@ class FaultyLlmCampaignTest {
         try {
             Path a = Path.of(clean.result().outputDir());
             Path b = Path.of(faulty.result().outputDir());
-            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl", "back_translations.jsonl",
-                    "responses.jsonl", "prompts.jsonl", "sft_alpaca.json", "sft_messages.jsonl", "sft_sharegpt.jsonl",
-                    "dpo_trl.jsonl", "dpo_llamafactory.json", "dataset_info.json")) {
+            List<String> files = new java.util.ArrayList<>(List.of("verifiers.jsonl", "dropped.jsonl", "instructions.jsonl",
+                    "back_translations.jsonl", "responses.jsonl", "prompts.jsonl", "dataset_parts.json", "dataset_info.json"));
+            for (String dataset : List.of(DatasetWriter.SFT_ALPACA, DatasetWriter.SFT_MESSAGES, DatasetWriter.SFT_SHAREGPT,
+                    DatasetWriter.DPO_TRL, DatasetWriter.DPO_LLAMAFACTORY)) {
+                files.addAll(DatasetWriter.parts(ArtifactStores.filesystemOnly().open(a.toString()), dataset));
+            }
+            for (String file : files) {
                 assertArrayEquals(Files.readAllBytes(a.resolve(file)), Files.readAllBytes(b.resolve(file)),
                         file + " is the same with and without faults");
             }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.TaskQueues;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,10 +106,6 @@ class HelmChartTest {
         ROLES.keySet().forEach(role -> expected.add(name(role)));
         assertEquals(expected, deployments.keySet(), "one Deployment per role (nli is off by default)");
 
-        String applicationYml;
-        try (InputStream in = getClass().getResourceAsStream("/application.yml")) {
-            applicationYml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
         Map<String, Object> pvc = manifests.get("PersistentVolumeClaim").get(RELEASE + "-data");
         assertEquals(List.of("ReadWriteMany"), ((Map<String, Object>) pvc.get("spec")).get("accessModes"));
         Map<String, Object> secret = manifests.get("Secret").get(RELEASE);
@@ -125,7 +120,7 @@ class HelmChartTest {
             // every variable is one the worker reads (DOCKER_HOST is read by the Docker client)
             for (String key : env.keySet()) {
                 if (key.equals("DOCKER_HOST")) continue;
-                assertTrue(applicationYml.contains("${" + key + ":"), key + " is not read by application.yml");
+                assertTrue(WorkerVariables.readByWorker(key), key + " is not read by the worker");
             }
             // the key and the database password come from the Secret, never inline
             for (String secretEnv : List.of("OPENAI_API_KEY", "AUTOIF_CACHE_JDBC_URL")) {

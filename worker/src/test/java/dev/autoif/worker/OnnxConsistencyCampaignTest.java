@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
 import dev.autoif.activities.llm.EndpointLimiters;
@@ -17,7 +18,9 @@ import dev.autoif.activities.llm.OpenAiChatClient;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.activities.nli.TinyNliModel;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.SearchAttributes;
@@ -72,7 +75,9 @@ class OnnxConsistencyCampaignTest {
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(workflows);
-        workflows.registerActivitiesImplementations(new CampaignStoreActivitiesImpl(dir.resolve("data")));
+        workflows.registerActivitiesImplementations(
+                new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), dir.resolve("data").toString()),
+                new ExportActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
         LlmDefaults defaults = new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(30));

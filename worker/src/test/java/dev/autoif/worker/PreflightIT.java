@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * README command 1 on a machine whose Docker engine is not there (DOCKER_HOST names a socket where nothing listens),
  * run from a directory that is not the repository: {@code ./autoif run} stops within 30 s with one line naming Docker
- * and the fix, no stack trace and no JDK warning; and a worker whose Temporal server is not there stops the same way.
+ * and the fix, no stack trace and no JDK warning; and a worker whose Temporal server is not there, or whose store is
+ * an undeclared local directory, stops the same way.
  * Needs only the packaged jar and bash: it runs in every tier.
  */
 class PreflightIT {
@@ -67,21 +68,47 @@ class PreflightIT {
     @Test
     void aWorkerWithoutItsTemporalServerStopsAtOnceNamingIt() throws Exception {
         Path dir = Files.createTempDirectory("autoif-preflight-worker");
-        int port;
+        int port = freePort();
+        ProcessBuilder pb = worker("127.0.0.1:" + port);
+        pb.environment().put("AUTOIF_STORE_SHARED", "true");
+        Outcome o = run(dir, pb);
+        assertOneLineWithoutTrace(o, "Temporal");
+        assertTrue(o.lines().stream().anyMatch(l -> l.startsWith("autoif: Temporal: no server answers at 127.0.0.1:" + port)),
+                String.join("\n", o.lines()));
+    }
+
+    /** A worker of a Temporal server others may poll, on its own disk: refused before it asks any server. */
+    @Test
+    void aWorkerOnAnUndeclaredLocalStoreRefusesToStartSayingWhyAndTheFix() throws Exception {
+        Path dir = Files.createTempDirectory("autoif-preflight-store");
+        ProcessBuilder pb = worker("127.0.0.1:" + freePort());
+        pb.environment().remove("AUTOIF_STORE");
+        pb.environment().remove("AUTOIF_STORE_SHARED");
+        pb.environment().put("AUTOIF_DATA_DIR", dir.resolve("data").toString());
+        Outcome o = run(dir, pb);
+        assertOneLineWithoutTrace(o, "Shared state");
+        String line = o.lines().stream().filter(l -> l.contains("Shared state")).findFirst().orElseThrow();
+        assertTrue(line.startsWith("autoif: Shared state: the artifact store " + dir.resolve("data") + " is a local directory"),
+                line);
+        assertTrue(line.contains("set AUTOIF_STORE=s3://bucket/prefix") && line.contains("AUTOIF_STORE_SHARED=true"), line);
+    }
+
+    private static int freePort() throws java.io.IOException {
         try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+            return s.getLocalPort();
         }
+    }
+
+    /** {@code java -jar autoif.jar worker --temporal-address ADDRESS}, as the launcher runs it. */
+    private static ProcessBuilder worker(String address) {
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // the flags the launcher passes on this JDK (see ./autoif): without them JDK 22+ warns about native access and Unsafe
         if (Runtime.version().feature() >= 22) command.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 23) command.add("--sun-misc-unsafe-memory-access=allow");
         command.addAll(List.of("-jar", REPO.resolve("worker/target/autoif.jar").toString(), "worker", "--temporal-address",
-                "127.0.0.1:" + port));
+                address));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("AUTOIF_HTTP_PORT", "0");
-        Outcome o = run(dir, pb);
-        assertOneLineWithoutTrace(o, "Temporal");
-        assertTrue(o.lines().stream().anyMatch(l -> l.startsWith("autoif: Temporal: no server answers at 127.0.0.1:" + port)),
-                String.join("\n", o.lines()));
+        return pb;
     }
 }

@@ -61,15 +61,15 @@ class RunCommandIT {
         Matcher output = Pattern.compile("output: (\\S+)").matcher(o.output());
         assertTrue(output.find(), o.output());
         Path datasets = Path.of(output.group(1));
-        assertTrue(o.output().contains(datasets.resolve("sft_alpaca.json").toString()), o.output());
+        assertTrue(o.output().contains(datasets.resolve("sft_alpaca/part-00000.json").toString()), o.output());
         assertTrue(o.output().contains(datasets.resolve("DATASET_CARD.md").toString()), o.output());
         assertTrue(Files.isRegularFile(datasets.resolve("report.html")) && o.output().contains(datasets.resolve("report.html").toString()),
                 o.output());
         try {
             DatasetChecker.Run check = DatasetChecker.check(datasets);
             assertEquals(0, check.exit(), check.out());
-            assertTrue(check.out().contains("sft_alpaca.json: " + rows.group(1) + " rows"), check.out());
-            assertTrue(check.out().contains("dpo_trl.jsonl: " + rows.group(2) + " rows"), check.out());
+            assertTrue(check.out().contains("sft_alpaca/*.json: " + rows.group(1) + " rows"), check.out());
+            assertTrue(check.out().contains("dpo_trl/*.jsonl: " + rows.group(2) + " rows"), check.out());
         } catch (java.io.IOException | InterruptedException e) {
             throw new AssertionError(e);
         }

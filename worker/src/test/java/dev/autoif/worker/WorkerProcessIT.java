@@ -38,6 +38,7 @@ class WorkerProcessIT {
         pb.environment().put("TEMPORAL_ADDRESS", ADDRESS);
         pb.environment().put("AUTOIF_HTTP_PORT", Integer.toString(port));
         pb.environment().put("AUTOIF_DATA_DIR", dataDir.toString());
+        pb.environment().put("AUTOIF_STORE_SHARED", "true"); // one host: its data directory is every worker's
         Process worker = pb.start();
         try {
             HttpClient http = HttpClient.newHttpClient();

@@ -54,6 +54,9 @@ class ReplayTest {
             "campaign-approval-gate-stage1.json.gz",
             "campaign-approval-gate-stage2.json.gz",
             "instruction-approval-gate-stage2-only.json.gz",
+            "campaign-no-drain-first-run.json.gz",
+            "campaign-no-drain-last-run.json.gz",
+            "instruction-no-drain-kept-stage2.json.gz",
             "online-dpo-one-round.json.gz",
             "online-dpo-round.json.gz",
     })

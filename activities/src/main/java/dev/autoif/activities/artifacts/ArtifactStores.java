@@ -62,7 +62,7 @@ public final class ArtifactStores {
     }
 
     /** "s3" for "s3://b/p"; null for a path (including a Windows-style "C:\x", whose "scheme" is one letter). */
-    static String scheme(String location) {
+    public static String scheme(String location) {
         int colon = location.indexOf("://");
         if (colon < 2) {
             return null;

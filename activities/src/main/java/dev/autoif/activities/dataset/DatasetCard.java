@@ -65,8 +65,8 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
         if (!files.isEmpty()) {
             md.append("configs:\n");
             for (DatasetFile f : files) {
-                md.append("- config_name: ").append(stem(f.fileName())).append('\n');
-                md.append("  data_files: ").append(f.fileName()).append('\n');
+                md.append("- config_name: ").append(f.name()).append('\n');
+                md.append("  data_files: \"").append(f.glob()).append("\"\n");
             }
         }
         md.append("---\n\n");
@@ -96,12 +96,14 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
     }
 
     private void files(StringBuilder md) {
-        md.append("## Files\n\n| file | format | rows | LLaMA-Factory `dataset` |\n| --- | --- | ---: | --- |\n");
+        md.append("## Files\n\n| files | format | rows | parts | LLaMA-Factory `dataset` |\n| --- | --- | ---: | ---: | --- |\n");
         for (DatasetFile f : files) {
-            row(md, "`" + f.fileName() + "`", f.format(), String.valueOf(f.rows()),
+            row(md, "`" + f.glob() + "`", f.format(), n(f.rows()), n(f.parts().size()),
                     f.datasetInfoName() == null ? "(not registered)" : "`" + f.datasetInfoName() + "`");
         }
-        md.append("\n`").append(DatasetWriter.DATASET_INFO).append("` registers the LLaMA-Factory files.\n\n");
+        md.append("\nEach dataset is a directory of parts (`part-00000`, `part-00001`, ...: rows in order, concatenated ")
+                .append("they are the whole set); `").append(DatasetWriter.PARTS).append("` lists them. `")
+                .append(DatasetWriter.DATASET_INFO).append("` registers the LLaMA-Factory directories.\n\n");
     }
 
     private void loading(StringBuilder md) {
@@ -113,9 +115,9 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
                 .append("```\n\n");
         md.append("**TRL** (or any `datasets` user):\n\n```python\nfrom datasets import load_dataset\n\n")
                 .append("sft = load_dataset(\"json\", data_files=\"").append(DatasetWriter.SFT_MESSAGES)
-                .append("\", split=\"train\")  # SFTTrainer, conversational\n")
+                .append("/*.jsonl\", split=\"train\")  # SFTTrainer, conversational\n")
                 .append("dpo = load_dataset(\"json\", data_files=\"").append(DatasetWriter.DPO_TRL)
-                .append("\", split=\"train\")  # DPOTrainer: prompt, chosen, rejected\n```\n\n");
+                .append("/*.jsonl\", split=\"train\")  # DPOTrainer: prompt, chosen, rejected\n```\n\n");
     }
 
     private void models(StringBuilder md) {
@@ -202,10 +204,5 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
 
     private static String usd(double d) {
         return String.format(Locale.ROOT, "%.4f", d);
-    }
-
-    private static String stem(String fileName) {
-        int dot = fileName.indexOf('.');
-        return dot < 0 ? fileName : fileName.substring(0, dot);
     }
 }

@@ -3,15 +3,21 @@ package dev.autoif.activities.dpo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.DpoPairsFile;
 import dev.autoif.workflows.activities.DpoPrompt;
 import dev.autoif.workflows.activities.DpoPromptPage;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
+import dev.autoif.workflows.activities.dpostore.PositionalDpoStore;
+import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import io.temporal.failure.ApplicationFailure;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -19,41 +25,51 @@ import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Online DPO's files: prompts.jsonl read page by page, pair pages, the TRL pairs file, round.json. */
-public class DpoStoreActivitiesImpl implements DpoStoreActivities {
+/**
+ * Online DPO's files, at locations any worker opens through {@link ArtifactStores} (a directory or an
+ * {@code s3://} prefix): prompts.jsonl read page by page, pair pages, the TRL pairs file, round.json.
+ */
+public class DpoStoreActivitiesImpl extends PositionalDpoStore {
     static final String PROMPTS_FILE = "prompts.jsonl";
     static final String PAIRS_FILE = "dpo_pairs.jsonl";
     static final String ROUND_FILE = "round.json";
     private static final ObjectMapper JSON = WireFormat.internalObjectMapper();
 
-    @Override
-    public DpoPromptPage readPrompts(String campaignDir, long byteOffset, long line, int limit) {
-        Path file = Path.of(campaignDir).resolve(PROMPTS_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw ApplicationFailure.newNonRetryableFailure("'campaignDir' " + campaignDir + " has no " + PROMPTS_FILE
-                    + " (a finished campaign writes it; the path is as the workers see it)",
-                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+    private final ArtifactStores stores;
+
+    public DpoStoreActivitiesImpl(ArtifactStores stores) {
+        this.stores = stores;
+    }
+
+    private ArtifactStore open(String location, String what) {
+        try {
+            return stores.open(location);
+        } catch (IllegalArgumentException e) {
+            throw invalid("'" + what + "' " + e.getMessage());
         }
+    }
+
+    @Override
+    public DpoPromptPage readPrompts(ReadDpoPromptsRequest request) {
+        String campaignDir = request.campaignDir();
+        long byteOffset = request.byteOffset();
+        ArtifactStore campaign = open(campaignDir, "campaignDir");
+        String where = campaign.location(PROMPTS_FILE);
         List<DpoPrompt> prompts = new ArrayList<>();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            channel.position(byteOffset);
-            InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 1 << 16);
+        try (InputStream in = new BufferedInputStream(campaign.open(PROMPTS_FILE), 1 << 16)) {
+            in.skipNBytes(byteOffset);
             long offset = byteOffset;
-            long lineNo = line;
+            long lineNo = request.line();
             ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            while (prompts.size() < limit && offset < size) {
+            boolean eof = false;
+            while (prompts.size() < request.limit() && !eof) {
                 buffer.reset();
                 int b;
                 while ((b = in.read()) != -1) {
@@ -61,21 +77,35 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
                     if (b == '\n') break;
                     buffer.write(b);
                 }
+                eof = b == -1 || peekEof(in);
+                if (b == -1 && buffer.size() == 0) break;
                 String text = buffer.toString(StandardCharsets.UTF_8);
                 if (!text.isBlank()) {
-                    prompts.add(parse(file, lineNo, text));
+                    prompts.add(parse(where, lineNo, text));
                 }
                 lineNo++;
-                if (b == -1) break;
             }
-            return new DpoPromptPage(prompts, offset, lineNo, offset >= size);
+            return new DpoPromptPage(prompts, offset, lineNo, eof);
+        } catch (ArtifactStore.ArtifactNotFoundException e) {
+            throw invalid("'campaignDir' " + campaignDir + " has no " + PROMPTS_FILE
+                    + " (a finished campaign writes it; the location is as the workers see it)");
+        } catch (java.io.EOFException e) {
+            throw invalid(where + " is shorter than the page cursor (" + byteOffset + " bytes): it changed under the round");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + where + ": " + e.getMessage(), e);
         }
     }
 
+    /** Whether nothing follows: the page ends the file exactly when its last line does. */
+    private static boolean peekEof(InputStream in) throws IOException {
+        in.mark(1);
+        boolean eof = in.read() == -1;
+        in.reset();
+        return eof;
+    }
+
     /** A row needs instructionId, prompt and a non-empty list of functions; other fields are the campaign's business. */
-    private static DpoPrompt parse(Path file, long line, String text) {
+    private static DpoPrompt parse(String file, long line, String text) {
         String where = file + " line " + line + ": ";
         JsonNode row;
         try {
@@ -103,73 +133,68 @@ public class DpoStoreActivitiesImpl implements DpoStoreActivities {
         return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_CAMPAIGN_INPUT);
     }
 
-    static Path pageFile(String roundDir, int page) {
-        return Path.of(roundDir).resolve("pairs").resolve(String.format("page-%06d.jsonl", page));
+    static String pageKey(int page) {
+        return String.format("pairs/page-%06d.jsonl", page);
     }
 
     @Override
-    public void writePairsPage(String roundDir, int page, List<PreferencePair> pairs) {
+    public void writePairsPage(WriteDpoPairsPageRequest request) {
         StringBuilder out = new StringBuilder();
-        for (PreferencePair p : pairs) {
+        for (PreferencePair p : request.pairs()) {
             out.append(json(p)).append('\n');
         }
-        AtomicFiles.write(pageFile(roundDir, page), out.toString());
+        open(request.roundDir(), "roundDir").writeString(pageKey(request.page()), out.toString());
     }
 
     @Override
-    public DpoPairsFile assemblePairs(String roundDir, int pages) {
-        Path target = Path.of(roundDir).resolve(PAIRS_FILE);
+    public DpoPairsFile assemblePairs(AssembleDpoPairsRequest request) {
+        ArtifactStore round = open(request.roundDir(), "roundDir");
         long rows = 0;
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), "." + PAIRS_FILE, ".tmp");
-            try {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    for (int page = 0; page < pages; page++) {
-                        try (BufferedReader r = Files.newBufferedReader(pageFile(roundDir, page), StandardCharsets.UTF_8)) {
-                            for (String line; (line = r.readLine()) != null; ) {
-                                if (line.isBlank()) continue;
-                                PreferencePair p = JSON.readValue(line, PreferencePair.class);
-                                ObjectNode trl = JSON.createObjectNode()
-                                        .put("prompt", p.prompt()).put("chosen", p.chosen()).put("rejected", p.rejected());
-                                w.write(JSON.writeValueAsString(trl));
-                                w.write('\n');
-                                rows++;
-                            }
-                        }
+        try (ArtifactStore.ArtifactOutput out = round.create(PAIRS_FILE)) {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+            for (int page = 0; page < request.pages(); page++) {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(round.open(pageKey(page)), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.isBlank()) continue;
+                        PreferencePair p = JSON.readValue(line, PreferencePair.class);
+                        ObjectNode trl = JSON.createObjectNode()
+                                .put("prompt", p.prompt()).put("chosen", p.chosen()).put("rejected", p.rejected());
+                        w.write(JSON.writeValueAsString(trl));
+                        w.write('\n');
+                        rows++;
                     }
                 }
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
             }
+            w.flush();
+            out.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + round.location(PAIRS_FILE) + ": " + e.getMessage(), e);
         }
-        return new DpoPairsFile(target.toAbsolutePath().toString(), rows);
+        return new DpoPairsFile(round.location(PAIRS_FILE), rows);
     }
 
     @Override
-    public void recordRound(String roundDir, DpoRoundResult result) {
+    public void recordRound(RecordDpoRoundRequest request) {
         try {
-            AtomicFiles.write(Path.of(roundDir).resolve(ROUND_FILE),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
+            open(request.roundDir(), "roundDir").writeString(ROUND_FILE,
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(request.result()) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     @Override
-    public DpoRoundResult readRound(String roundDir) {
-        Path file = Path.of(roundDir).resolve(ROUND_FILE);
-        if (!Files.isRegularFile(file)) {
+    public DpoRoundResult readRound(ReadDpoRoundRequest request) {
+        ArtifactStore round = open(request.roundDir(), "roundDir");
+        byte[] recorded = round.find(ROUND_FILE).orElse(null);
+        if (recorded == null) {
             return null;
         }
         try {
-            return JSON.readValue(file.toFile(), DpoRoundResult.class);
+            return JSON.readValue(recorded, DpoRoundResult.class);
         } catch (IOException e) {
-            throw ApplicationFailure.newNonRetryableFailure(file + " exists but cannot be read (" + e.getMessage()
-                    + "); delete it to redo the round", FailureTypes.INVALID_CAMPAIGN_INPUT);
+            throw ApplicationFailure.newNonRetryableFailure(round.location(ROUND_FILE) + " exists but cannot be read ("
+                    + e.getMessage() + "); delete it to redo the round", FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.autoif.activities.llm;
 
+import dev.autoif.workflows.activities.NliLabel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,13 +11,11 @@ import java.util.List;
  * {@link dev.autoif.activities.nli.OnnxEntailmentJudge} for "onnx").
  */
 public interface EntailmentJudge {
-    enum Label { ENTAILMENT, NEUTRAL, CONTRADICTION }
-
     /**
      * @param note for the LLM judge, why the label is a fallback rather than the judge's answer (null when it is the
      *             answer); for the ONNX judge, the class probabilities
      */
-    record Verdict(Label label, String note) {}
+    record Verdict(NliLabel label, String note) {}
 
     Verdict judge(String premise, String hypothesis);
 

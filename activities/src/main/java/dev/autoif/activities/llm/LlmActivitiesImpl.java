@@ -21,7 +21,7 @@ import dev.autoif.workflows.activities.SelfInstructRequest;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.campaign.LlmSettings;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -115,10 +115,10 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public ConsistencyJudgements judgeConsistency(ConsistencyRequest request) {
-        if (CampaignConfig.CONSISTENCY_ONNX.equals(request.judgeKind())) {
+        if (request.judgeKind() == ConsistencyMode.ONNX) {
             return judgeWithOnnx(request);
         }
-        if (!CampaignConfig.CONSISTENCY_LLM.equals(request.judgeKind())) {
+        if (request.judgeKind() != ConsistencyMode.LLM) {
             throw ApplicationFailure.newNonRetryableFailure("unknown entailment judge '" + request.judgeKind() + "'",
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
@@ -141,7 +141,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         Map<String, EntailmentJudge.Verdict> verdicts = new HashMap<>();
         for (String hypothesis : request.hypotheses()) {
             EntailmentJudge.Verdict v = verdicts.computeIfAbsent(hypothesis, h -> judge.judge(request.premise(), h));
-            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+            judgements.add(new NliJudgement(hypothesis, v.label(), v.note()));
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per pair.
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
@@ -169,7 +169,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         List<NliJudgement> judgements = new ArrayList<>();
         for (String hypothesis : request.hypotheses()) {
             EntailmentJudge.Verdict v = byHypothesis.get(hypothesis);
-            judgements.add(new NliJudgement(hypothesis, v.label().name(), v.note()));
+            judgements.add(new NliJudgement(hypothesis, v.label(), v.note()));
         }
         return new ConsistencyJudgements(judgements, List.of());
     }

@@ -1,5 +1,6 @@
 package dev.autoif.activities.llm;
 
+import dev.autoif.workflows.activities.NliLabel;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -41,19 +42,19 @@ public final class LlmEntailmentJudge implements EntailmentJudge {
     }
 
     static Verdict parse(String answer) {
-        Set<Label> named = new LinkedHashSet<>();
+        Set<NliLabel> named = new LinkedHashSet<>();
         Matcher m = LABEL_WORD.matcher(answer == null ? "" : answer);
         while (m.find()) {
             String word = m.group(1).toLowerCase(Locale.ROOT);
-            named.add(word.startsWith("entail") ? Label.ENTAILMENT
-                    : word.startsWith("contradict") ? Label.CONTRADICTION : Label.NEUTRAL);
+            named.add(word.startsWith("entail") ? NliLabel.ENTAILMENT
+                    : word.startsWith("contradict") ? NliLabel.CONTRADICTION : NliLabel.NEUTRAL);
         }
         if (named.size() == 1) {
             return new Verdict(named.iterator().next(), null);
         }
         String shown = answer == null ? "" : answer.strip();
         shown = shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
-        return new Verdict(Label.NEUTRAL, (named.isEmpty() ? "no label" : "several labels " + named)
+        return new Verdict(NliLabel.NEUTRAL, (named.isEmpty() ? "no label" : "several labels " + named)
                 + " in the judge's answer, read as NEUTRAL: " + shown);
     }
 }

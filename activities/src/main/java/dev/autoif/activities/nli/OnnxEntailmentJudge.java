@@ -13,6 +13,7 @@ import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.EntailmentJudge;
+import dev.autoif.workflows.activities.NliLabel;
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -74,11 +75,11 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
     private final boolean feedsTokenTypeIds;
     private final String output;
     /** The label of each logit index. */
-    private final Label[] labels;
+    private final NliLabel[] labels;
     private final long padId;
 
     private OnnxEntailmentJudge(Path dir, HuggingFaceTokenizer tokenizer, OrtEnvironment env, OrtSession session,
-                                boolean feedsTokenTypeIds, String output, Label[] labels, long padId) {
+                                boolean feedsTokenTypeIds, String output, NliLabel[] labels, long padId) {
         this.dir = dir;
         this.tokenizer = tokenizer;
         this.env = env;
@@ -119,7 +120,7 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
         } catch (IOException e) {
             throw new NliModelException(dir.resolve(CONFIG_FILE) + " is not valid JSON: " + e.getMessage(), e);
         }
-        Label[] labels = labels(dir.resolve(CONFIG_FILE), config);
+        NliLabel[] labels = labels(dir.resolve(CONFIG_FILE), config);
         int maxLength = config.path("max_position_embeddings").asInt(DEFAULT_MAX_LENGTH);
         if (maxLength <= 2 || maxLength > DEFAULT_MAX_LENGTH) {
             maxLength = DEFAULT_MAX_LENGTH;
@@ -185,7 +186,7 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
     }
 
     /** config.json's id2label as one label per logit index; exactly the three NLI labels, any case. */
-    static Label[] labels(Path file, JsonNode config) {
+    static NliLabel[] labels(Path file, JsonNode config) {
         JsonNode id2label = config.path("id2label");
         if (!id2label.isObject() || id2label.isEmpty()) {
             throw new NliModelException(file + " has no id2label: cannot tell which logit is entailment, neutral "
@@ -205,13 +206,13 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
             throw new NliModelException(file + " " + shown + " is not an NLI model's: want exactly the indices 0, 1, 2 "
                     + "labelled entailment, neutral and contradiction");
         }
-        Label[] labels = new Label[3];
-        Map<Label, Integer> seen = new HashMap<>();
+        NliLabel[] labels = new NliLabel[3];
+        Map<NliLabel, Integer> seen = new HashMap<>();
         for (Map.Entry<Integer, String> e : byIndex.entrySet()) {
-            Label label = switch (e.getValue().strip().toLowerCase(Locale.ROOT)) {
-                case "entailment" -> Label.ENTAILMENT;
-                case "neutral" -> Label.NEUTRAL;
-                case "contradiction" -> Label.CONTRADICTION;
+            NliLabel label = switch (e.getValue().strip().toLowerCase(Locale.ROOT)) {
+                case "entailment" -> NliLabel.ENTAILMENT;
+                case "neutral" -> NliLabel.NEUTRAL;
+                case "contradiction" -> NliLabel.CONTRADICTION;
                 default -> throw new NliModelException(file + " " + shown + " is not an NLI model's: label '"
                         + e.getValue() + "' is none of entailment, neutral, contradiction");
             };
@@ -309,13 +310,8 @@ public final class OnnxEntailmentJudge implements EntailmentJudge, AutoCloseable
             byLabel[labels[i].ordinal()] = p[i];
         }
         return new Verdict(labels[best], String.format(Locale.ROOT, "NLI model: entailment %.3f, neutral %.3f, "
-                + "contradiction %.3f", byLabel[Label.ENTAILMENT.ordinal()], byLabel[Label.NEUTRAL.ordinal()],
-                byLabel[Label.CONTRADICTION.ordinal()]));
-    }
-
-    /** The model directory, for logs. */
-    public Path dir() {
-        return dir;
+                + "contradiction %.3f", byLabel[NliLabel.ENTAILMENT.ordinal()], byLabel[NliLabel.NEUTRAL.ordinal()],
+                byLabel[NliLabel.CONTRADICTION.ordinal()]));
     }
 
     @Override

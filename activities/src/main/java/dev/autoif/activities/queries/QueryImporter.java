@@ -10,11 +10,11 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +25,7 @@ import java.util.Locale;
  * ({@code {"messages": [{"role": "user", "content": ...}]}}), one record at a time, so a dump of
  * any size is never held in memory. The first human turn of each record is the query; queries
  * outside the length window are counted and skipped; malformed records are counted and named by
- * line (JSONL) or index (array), never fatal. Kept queries go to a JSONL file, one per line.
+ * line (JSONL) or index (array), never fatal. Kept queries go out as JSONL, one JSON string per line.
  */
 public final class QueryImporter {
     /** How many malformed-record messages are kept for the report (all are counted). */
@@ -63,19 +63,18 @@ public final class QueryImporter {
         }
     }
 
-    public Report importFile(Path source, Path queriesOut) throws IOException {
-        Files.createDirectories(queriesOut.toAbsolutePath().getParent());
-        try (InputStream raw = Files.newInputStream(source);
-             PushbackInputStream in = new PushbackInputStream(raw, 1);
-             BufferedWriter out = Files.newBufferedWriter(queriesOut, StandardCharsets.UTF_8)) {
-            Tally tally = new Tally();
-            if (firstNonBlank(in) == '[') {
-                readArray(in, out, tally);
-            } else {
-                readLines(in, out, tally);
-            }
-            return tally.report();
+    /** Reads the user's file from {@code source} and writes the kept queries to {@code queriesOut}; closes neither. */
+    public Report importFrom(InputStream source, OutputStream queriesOut) throws IOException {
+        PushbackInputStream in = new PushbackInputStream(source, 1);
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(queriesOut, StandardCharsets.UTF_8), 1 << 16);
+        Tally tally = new Tally();
+        if (firstNonBlank(in) == '[') {
+            readArray(in, out, tally);
+        } else {
+            readLines(in, out, tally);
         }
+        out.flush();
+        return tally.report();
     }
 
     private static int firstNonBlank(PushbackInputStream in) throws IOException {

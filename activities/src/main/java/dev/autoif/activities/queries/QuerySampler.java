@@ -1,75 +1,53 @@
 package dev.autoif.activities.queries;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Draws queries for instructions from an imported queries file (S6: 16 per instruction), seeded,
- * without holding the file in memory: an index of line offsets is built once, and each query is
- * read by seeking.
+ * Deals queries to instructions (S6: 16 per instruction), seeded: which positions of the pool an instruction gets.
+ * The queries themselves are read by position from the stored pool ({@link QueryPages}).
  *
- * <p>The draw is a pure function of (seed, instruction index), so it survives retries, replays and
- * workers that draw for instructions in any order. The pool is dealt out in rounds: each round is a
- * seeded permutation of the pool cut into consecutive hands of {@code count} queries, one hand per
- * instruction, so within a round no query is given twice. Instruction {@code i} gets hand
- * {@code i mod hands} of round {@code i / hands}. A query therefore serves at most
- * {@code maxUsesPerQuery} instructions (one per round), and instructions beyond the last round get
- * none.
+ * <p>The draw is a pure function of (pool size, seed, instruction index), so it survives retries, replays and
+ * workers that draw for instructions in any order. The pool is dealt out in rounds: each round is a seeded
+ * permutation of the pool cut into consecutive hands of {@code count} queries, one hand per instruction, so within a
+ * round no query is given twice. Instruction {@code i} gets hand {@code i mod hands} of round {@code i / hands}. A
+ * query therefore serves at most {@code maxUsesPerQuery} instructions (one per round), and instructions beyond the
+ * last round get none.
  */
-public final class QuerySampler implements AutoCloseable {
-    private final ObjectMapper json = new ObjectMapper();
-    private final RandomAccessFile file;
-    private final long[] offsets;
+public final class QuerySampler {
+    private final int size;
     private final int maxUsesPerQuery;
     private final long seed;
-    private final java.util.Map<Integer, int[]> rounds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, int[]> rounds = new ConcurrentHashMap<>();
 
-    public QuerySampler(Path queries, int maxUsesPerQuery, long seed) throws IOException {
-        this.offsets = lineOffsets(queries);
+    public QuerySampler(int poolSize, int maxUsesPerQuery, long seed) {
+        this.size = poolSize;
         this.maxUsesPerQuery = maxUsesPerQuery;
         this.seed = seed;
-        this.file = new RandomAccessFile(queries.toFile(), "r");
     }
 
-    public int size() {
-        return offsets.length;
-    }
-
-    /** {@code count} distinct queries for the instruction at {@code instructionIndex} (fewer only when the pool is smaller), or none past the cap. */
-    public synchronized List<String> sample(int instructionIndex, int count) throws IOException {
-        int n = offsets.length;
-        int take = Math.min(count, n);
+    /**
+     * The pool positions of {@code count} distinct queries for the instruction at {@code instructionIndex} (fewer only
+     * when the pool is smaller), or none past the cap.
+     */
+    public int[] draw(int instructionIndex, int count) {
+        int take = Math.min(count, size);
         if (take == 0) {
-            return List.of();
+            return new int[0];
         }
-        int hands = n / take;
+        int hands = size / take;
         int round = instructionIndex / hands;
         if (round >= maxUsesPerQuery) {
-            return List.of();
+            return new int[0];
         }
-        int[] order = permutation(round);
         int from = (instructionIndex % hands) * take;
-        List<String> queries = new ArrayList<>();
-        for (int slot = from; slot < from + take; slot++) {
-            queries.add(read(order[slot]));
-        }
-        return queries;
+        return java.util.Arrays.copyOfRange(permutation(round), from, from + take);
     }
 
     /** Round {@code r}'s order of the pool: a seeded Fisher-Yates shuffle. */
     private int[] permutation(int round) {
         return rounds.computeIfAbsent(round, r -> {
-            int[] order = new int[offsets.length];
+            int[] order = new int[size];
             for (int i = 0; i < order.length; i++) order[i] = i;
             SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r);
             for (int i = order.length - 1; i > 0; i--) {
@@ -80,37 +58,5 @@ public final class QuerySampler implements AutoCloseable {
             }
             return order;
         });
-    }
-
-    private String read(int index) throws IOException {
-        long from = offsets[index];
-        long to = index + 1 < offsets.length ? offsets[index + 1] : file.length();
-        byte[] line = new byte[(int) (to - from)];
-        file.seek(from);
-        file.readFully(line);
-        return json.readValue(new String(line, StandardCharsets.UTF_8).strip(), String.class);
-    }
-
-    private static long[] lineOffsets(Path queries) throws IOException {
-        long[] offsets = new long[1024];
-        int count = 0;
-        long position = 0;
-        boolean atLineStart = true;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(queries), 1 << 16)) {
-            for (int b; (b = in.read()) >= 0; position++) {
-                if (atLineStart && b != '\n') {
-                    if (count == offsets.length) offsets = Arrays.copyOf(offsets, count * 2);
-                    offsets[count++] = position;
-                    atLineStart = false;
-                }
-                if (b == '\n') atLineStart = true;
-            }
-        }
-        return Arrays.copyOf(offsets, count);
-    }
-
-    @Override
-    public void close() throws IOException {
-        file.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.autoif.activities.rlvr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.sandbox.DockerSandbox;
+import dev.autoif.activities.sandbox.WarmSandboxPool;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * Scores (response, label) items with the verifiers a label names, in the Docker sandbox: all items of one call go
- * to one container, items with the same label (a GRPO group: one prompt, many responses) form one function x response
+ * to one warm container of the {@link WarmSandboxPool} as one batch, items with the same label (a GRPO group: one prompt, many responses) form one function x response
  * matrix, and verdicts are cached by (verifier sha256, response sha256), so a response seen again costs nothing. A
  * verifier that times out, raises or returns a non-bool scores false for that item and is reported; a sandbox
  * failure scores every item of the call 0 with the reason. Nothing here executes verifier code in the JVM.
@@ -50,13 +51,13 @@ public final class RewardScorer {
     private static final Pattern THINK = Pattern.compile("(?s)<think>.*?</think>");
     private static final Pattern UNCLOSED_THINK = Pattern.compile("(?s)^.*</think>"); // template opened it in the prompt
 
-    private final DockerSandbox sandbox;
+    private final WarmSandboxPool sandbox;
     private final Map<String, String> code; // sha256 -> source
     private final int timeoutSeconds;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Verdict> cache = new ConcurrentHashMap<>();
 
-    public RewardScorer(DockerSandbox sandbox, Map<String, String> code, int timeoutSeconds) {
+    public RewardScorer(WarmSandboxPool sandbox, Map<String, String> code, int timeoutSeconds) {
         this.sandbox = sandbox;
         this.code = Map.copyOf(code);
         this.timeoutSeconds = timeoutSeconds;
@@ -103,6 +104,10 @@ public final class RewardScorer {
         return cache.size();
     }
 
+    public WarmSandboxPool sandbox() {
+        return sandbox;
+    }
+
     /** Scores every item; one sandbox container for all verdicts not in the cache. */
     public List<Score> score(List<Item> items, Aggregation aggregation, boolean stripReasoning) {
         List<String> responses = new ArrayList<>();
@@ -134,14 +139,9 @@ public final class RewardScorer {
             List<DockerSandbox.Group> batch = keys.stream()
                     .map(k -> new DockerSandbox.Group(k.stream().map(code::get).toList(), groups.get(k))).toList();
             try {
-                List<DockerSandbox.GroupResult> result = new ArrayList<>(sandbox.runGroups("reward", "reward", batch, timeoutSeconds, () -> { }));
-                // A disturbed group (another group may have starved or killed it) is re-run alone, so a hostile
-                // verifier cannot change another item's reward.
-                for (int g = 0; g < result.size() && batch.size() > 1; g++) {
-                    if (result.get(g).disturbed()) {
-                        result.set(g, sandbox.runGroups("reward", "reward-alone", List.of(batch.get(g)), timeoutSeconds, () -> { }).get(0));
-                    }
-                }
+                // A disturbed group (another group, or what an earlier batch left, may have starved or killed it)
+                // comes back re-run alone in a fresh container: a hostile verifier cannot change another item's reward.
+                List<DockerSandbox.GroupResult> result = sandbox.runGroups(batch, timeoutSeconds);
                 for (int g = 0; g < keys.size(); g++) {
                     List<String> inputs = groups.get(keys.get(g));
                     for (int f = 0; f < keys.get(g).size(); f++) {
@@ -151,7 +151,7 @@ public final class RewardScorer {
                             Verdict v = verdict(sha, row, r);
                             String k = key(sha, RlvrExport.sha256(inputs.get(r)));
                             fresh.put(k, v);
-                            // a timeout may be the machine's load, not the verifier; a disturbed verdict is not its own
+                            // a timeout may be the machine's load, not the verifier; nor is a re-run group's verdict cached
                             if (!v.timedOut() && !result.get(g).disturbed()) cache.put(k, v);
                         }
                     }

@@ -50,7 +50,7 @@ public final class RewardServer implements AutoCloseable {
     private final AtomicLong itemsFailed = new AtomicLong();
     private final AtomicLong scoringNanos = new AtomicLong();
 
-    /** {@code concurrency} sandbox calls at once, {@code queue} more waiting; beyond that, 429/503. */
+    /** {@code concurrency} sandbox calls at once (give the pool as many containers), {@code queue} more waiting; beyond that, 429/503. */
     public RewardServer(RewardScorer scorer, String host, int port, int concurrency, int queue) throws IOException {
         this.scorer = scorer;
         this.scoring = new Semaphore(concurrency);
@@ -212,7 +212,13 @@ public final class RewardServer implements AutoCloseable {
                 + "# TYPE autoif_reward_items_timed_out_total counter\nautoif_reward_items_timed_out_total " + itemsTimedOut.get() + "\n"
                 + "# TYPE autoif_reward_items_failed_total counter\nautoif_reward_items_failed_total " + itemsFailed.get() + "\n"
                 + "# TYPE autoif_reward_scoring_seconds_total counter\nautoif_reward_scoring_seconds_total " + scoringNanos.get() / 1e9 + "\n"
-                + "# TYPE autoif_reward_cache_entries gauge\nautoif_reward_cache_entries " + scorer.cached() + "\n";
+                + "# TYPE autoif_reward_cache_entries gauge\nautoif_reward_cache_entries " + scorer.cached() + "\n"
+                + "# TYPE autoif_reward_containers_started_total counter\nautoif_reward_containers_started_total "
+                + scorer.sandbox().sandbox().containersCreated() + "\n"
+                + "# TYPE autoif_reward_containers_recycled_total counter\nautoif_reward_containers_recycled_total "
+                + scorer.sandbox().recycled() + "\n"
+                + "# TYPE autoif_reward_fresh_container_runs_total counter\nautoif_reward_fresh_container_runs_total "
+                + scorer.sandbox().reruns() + "\n";
     }
 
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
@@ -224,9 +230,11 @@ public final class RewardServer implements AutoCloseable {
         }
     }
 
+    /** Stops serving and removes the warm containers. */
     @Override
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        scorer.sandbox().close();
     }
 }

@@ -151,36 +151,7 @@ public final class DockerSandbox {
                 .withLabels(labels).exec().getName());
         String id = null;
         try {
-            id = engineCall(() -> docker.createContainerCmd(settings.image())
-                    // The runner travels with the worker, so image and runner cannot drift apart.
-                    // -P: the working directory is not put on sys.path, so no file can shadow a module.
-                    .withCmd("python3", "-P", "-c", runnerSource, BATCH_DIR)
-                    // A fixed hash seed makes set/dict-order-dependent verifiers deterministic. HOME is
-                    // the runner's; every instruction gets its own HOME and TMPDIR.
-                    .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/root")
-                    .withUser(SANDBOX_USER)
-                    .withWorkingDir("/")
-                    .withNetworkDisabled(true)
-                    .withLabels(labels)
-                    .withHostConfig(HostConfig.newHostConfig()
-                            .withNetworkMode("none")
-                            .withReadonlyRootfs(true)
-                            // Readable and writable by the runner's root only: no verifier can read
-                            // another instruction's file, or fill it.
-                            .withBinds(new Bind(volume, new Volume(BATCH_DIR)))
-                            .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
-                            .withCapDrop(Capability.ALL)
-                            .withCapAdd(RUNNER_CAPABILITIES.toArray(Capability[]::new))
-                            .withSecurityOpts(List.of("no-new-privileges"))
-                            .withMemory(settings.memoryMb() * 1024L * 1024L)
-                            .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
-                            .withNanoCPUs((long) (settings.cpus() * 1_000_000_000L))
-                            .withPidsLimit(settings.pids())
-                            .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "32m")))
-                            .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
-                    .exec().getId());
-            containersCreated.incrementAndGet();
-            maxContainersAlive.accumulateAndGet(containersAlive.incrementAndGet(), Math::max);
+            id = createContainer(volume, labels, List.of(BATCH_DIR), false);
             String container = id;
             String token = newToken();
             byte[] tar = batchArchive(groups, timeoutSeconds, token);
@@ -189,11 +160,85 @@ public final class DockerSandbox {
             return runContainer(container, heartbeat, groups, token);
         } finally {
             if (id != null) {
-                remove(id);
-                containersAlive.decrementAndGet();
+                removeContainer(id);
             }
             removeVolume(volume);
         }
+    }
+
+    /**
+     * A container that stays up for many batches (the reward service's warm pool), with the same
+     * limits, capabilities and checks as a throwaway one; see {@link WarmContainer}. Its expiry
+     * label allows for {@code maxAge}: the pool replaces it before then.
+     */
+    public WarmContainer startWarm(String campaignId, Duration maxAge) {
+        requireImage();
+        Instant expires = Instant.now().plus(maxAge).plus(settings.batchDeadline()).plusSeconds(120);
+        Map<String, String> labels = Map.of(LABEL_ROLE, "verifier", LABEL_CAMPAIGN, safe(campaignId),
+                LABEL_BATCH, "warm", LABEL_EXPIRES, Long.toString(expires.getEpochSecond()),
+                LABEL_CREATED, Long.toString(Instant.now().getEpochSecond()));
+        String volume = engineCall(() -> docker.createVolumeCmd().withName("autoif-batch-" + UUID.randomUUID())
+                .withLabels(labels).exec().getName());
+        String id = null;
+        try {
+            id = createContainer(volume, labels, List.of("--serve", BATCH_DIR), true);
+            WarmContainer warm = new WarmContainer(this, docker, id, volume, settings);
+            id = null; // the warm container owns it now
+            return warm;
+        } finally {
+            if (id != null) {
+                removeContainer(id);
+                removeVolume(volume);
+            }
+        }
+    }
+
+    private String createContainer(String volume, Map<String, String> labels, List<String> runnerArguments, boolean stdin) {
+        List<String> command = new ArrayList<>(List.of("python3", "-P", "-c", runnerSource));
+        command.addAll(runnerArguments);
+        String id = engineCall(() -> docker.createContainerCmd(settings.image())
+                // The runner travels with the worker, so image and runner cannot drift apart.
+                // -P: the working directory is not put on sys.path, so no file can shadow a module.
+                .withCmd(command)
+                // A fixed hash seed makes set/dict-order-dependent verifiers deterministic. HOME is
+                // the runner's; every instruction gets its own HOME and TMPDIR.
+                .withEnv("PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "HOME=/root")
+                .withUser(SANDBOX_USER)
+                .withWorkingDir("/")
+                .withNetworkDisabled(true)
+                .withLabels(labels)
+                // A warm container's batches arrive on stdin, its reports leave on the attached stdout.
+                .withStdinOpen(stdin)
+                .withAttachStdin(stdin)
+                .withAttachStdout(stdin)
+                .withAttachStderr(stdin)
+                .withHostConfig(HostConfig.newHostConfig()
+                        .withNetworkMode("none")
+                        .withReadonlyRootfs(true)
+                        // Readable and writable by the runner's root only: no verifier can read
+                        // another instruction's file, or fill it.
+                        .withBinds(new Bind(volume, new Volume(BATCH_DIR)))
+                        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + settings.tmpfsMb() + "m"))
+                        .withCapDrop(Capability.ALL)
+                        .withCapAdd(RUNNER_CAPABILITIES.toArray(Capability[]::new))
+                        .withSecurityOpts(List.of("no-new-privileges"))
+                        .withMemory(settings.memoryMb() * 1024L * 1024L)
+                        .withMemorySwap(settings.memoryMb() * 1024L * 1024L)
+                        .withNanoCPUs((long) (settings.cpus() * 1_000_000_000L))
+                        .withPidsLimit(settings.pids())
+                        // A warm container's output is read from its attached stream; the log would only grow.
+                        .withLogConfig(stdin ? new LogConfig(LogConfig.LoggingType.NONE)
+                                : new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "32m")))
+                        .withUlimits(List.of(new Ulimit("nofile", 256L, 256L))))
+                .exec().getId());
+        containersCreated.incrementAndGet();
+        maxContainersAlive.accumulateAndGet(containersAlive.incrementAndGet(), Math::max);
+        return id;
+    }
+
+    void removeContainer(String id) {
+        remove(id);
+        containersAlive.decrementAndGet();
     }
 
     private List<GroupResult> runContainer(String id, Runnable heartbeat, List<Group> groups, String token) {
@@ -207,22 +252,22 @@ public final class DockerSandbox {
             output.awaitCompletion(30, TimeUnit.SECONDS);
             if (output.overflowed()) {
                 throw ApplicationFailure.newFailure("sandbox runner printed more than " + settings.maxOutputBytes()
-                        + " bytes", "SandboxOutputTooLarge");
+                        + " bytes", FailureTypes.SANDBOX_OUTPUT_TOO_LARGE);
             }
             if (exit != 0) {
                 throw ApplicationFailure.newFailure("sandbox runner exited with " + exit + (exit == 137 ? " (killed: memory limit?)" : "")
-                        + ": " + output.stderrTail(), "SandboxRunnerFailed");
+                        + ": " + output.stderrTail(), FailureTypes.SANDBOX_RUNNER_FAILED);
             }
             try {
                 return readReport(output.stdout(), groups, token);
             } catch (IOException | RuntimeException e) {
                 throw ApplicationFailure.newFailure("sandbox runner returned unreadable output (" + e.getMessage() + ")"
                         + (output.streamError != null ? "; log stream failed: " + output.streamError : "")
-                        + "; stderr: " + output.stderrTail(), "SandboxRunnerFailed");
+                        + "; stderr: " + output.stderrTail(), FailureTypes.SANDBOX_RUNNER_FAILED);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", "SandboxInterrupted");
+            throw ApplicationFailure.newFailure("interrupted while waiting for sandbox container", FailureTypes.SANDBOX_INTERRUPTED);
         }
     }
 
@@ -258,7 +303,7 @@ public final class DockerSandbox {
         tar.closeArchiveEntry();
     }
 
-    private static String newToken() {
+    static String newToken() {
         byte[] raw = new byte[16];
         TOKENS.nextBytes(raw);
         return java.util.HexFormat.of().formatHex(raw);
@@ -280,7 +325,7 @@ public final class DockerSandbox {
             }
             if (System.nanoTime() > deadline) {
                 throw ApplicationFailure.newFailure("sandbox batch exceeded its deadline of "
-                        + settings.batchDeadline().toSeconds() + " s", "SandboxDeadlineExceeded");
+                        + settings.batchDeadline().toSeconds() + " s", FailureTypes.SANDBOX_DEADLINE_EXCEEDED);
             }
             Thread.sleep(pause);
             pause = Math.min(250, pause * 2);
@@ -350,7 +395,7 @@ public final class DockerSandbox {
         imageChecked = true;
     }
 
-    private Map<String, Object> settings(int groups, int timeoutSeconds, String token) {
+    Map<String, Object> settings(int groups, int timeoutSeconds, String token) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", token);
         body.put("groups", groups);
@@ -374,7 +419,7 @@ public final class DockerSandbox {
         return parseReport(REPORT.readTree(stdout), batch, token);
     }
 
-    private static List<GroupResult> parseReport(JsonNode report, List<Group> batch, String token) {
+    static List<GroupResult> parseReport(JsonNode report, List<Group> batch, String token) {
         if (!report.isObject() || !token.equals(report.path("token").asText(null))) {
             throw new IllegalArgumentException("the report does not carry this container's token");
         }
@@ -440,7 +485,7 @@ public final class DockerSandbox {
         return new FunctionEvaluation(null, cells);
     }
 
-    private boolean removeVolume(String volume) {
+    boolean removeVolume(String volume) {
         try {
             docker.removeVolumeCmd(volume).exec();
             return true;
@@ -463,7 +508,7 @@ public final class DockerSandbox {
     }
 
     /** Turns "the engine is not there" into a retryable failure that says so. */
-    private <T> T engineCall(java.util.function.Supplier<T> call) {
+    <T> T engineCall(java.util.function.Supplier<T> call) {
         try {
             return call.get();
         } catch (NotFoundException e) {
@@ -477,7 +522,7 @@ public final class DockerSandbox {
         }
     }
 
-    private void engineCall(Runnable call) {
+    void engineCall(Runnable call) {
         engineCall(() -> {
             call.run();
             return null;

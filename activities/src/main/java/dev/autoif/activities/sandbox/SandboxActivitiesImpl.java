@@ -1,6 +1,7 @@
 package dev.autoif.activities.sandbox;
 
 import dev.autoif.activities.telemetry.Telemetry;
+import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.SandboxActivities;
@@ -180,7 +181,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                     heartbeat.run();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw ApplicationFailure.newFailure("interrupted while waiting for a shared sandbox run", "SandboxInterrupted");
+                    throw ApplicationFailure.newFailure("interrupted while waiting for a shared sandbox run", FailureTypes.SANDBOX_INTERRUPTED);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof RuntimeException re) throw re;
                     throw new IllegalStateException(e.getCause());
@@ -200,7 +201,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApplicationFailure.newFailure("interrupted while waiting for a sandbox container", "SandboxInterrupted");
+            throw ApplicationFailure.newFailure("interrupted while waiting for a sandbox container", FailureTypes.SANDBOX_INTERRUPTED);
         }
     }
 
@@ -329,7 +330,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
                 // (in its own caller's thread), so one bad batch fails only itself.
                 // With the engine down every run fails alike: the activity failures say so (rate-limited), not this.
                 boolean engineDown = e instanceof io.temporal.failure.ApplicationFailure af
-                        && dev.autoif.workflows.FailureTypes.SANDBOX_ENGINE_DOWN.equals(af.getType());
+                        && FailureTypes.SANDBOX_ENGINE_DOWN.equals(af.getType());
                 if (engineDown) {
                     log.debug("shared sandbox run of {} batches failed ({}); running them one by one", batch.size(), e.toString());
                 } else if (!(e instanceof Abandoned)) {

@@ -4,33 +4,44 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.queries.QueryImporter;
+import dev.autoif.activities.queries.QueryPages;
+import dev.autoif.activities.queries.QuerySampler;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.BackTranslationRecord;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
-import dev.autoif.activities.queries.QueryImporter;
-import dev.autoif.activities.queries.QuerySampler;
-import dev.autoif.activities.report.CampaignReport;
-import dev.autoif.workflows.activities.ExportRequest;
-import dev.autoif.workflows.activities.ExportedFiles;
-import dev.autoif.workflows.activities.QueryDraw;
-import dev.autoif.workflows.activities.PromptRecord;
-import dev.autoif.workflows.activities.QueryPool;
-import dev.autoif.workflows.activities.ResponseStageRecord;
 import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.InstructionRef;
 import dev.autoif.workflows.activities.PreparedCampaign;
+import dev.autoif.workflows.activities.PromptRecord;
+import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.ResponseStageRecord;
 import dev.autoif.workflows.activities.SeedSource;
 import dev.autoif.workflows.activities.VerifierRecord;
-import dev.autoif.workflows.campaign.Funnel;
+import dev.autoif.workflows.activities.store.ImportQueriesRequest;
+import dev.autoif.workflows.activities.store.InstructionPage;
+import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
+import dev.autoif.workflows.activities.store.PositionalCampaignStore;
+import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import io.temporal.failure.ApplicationFailure;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,10 +49,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * The campaign directory:
+ * A campaign's artifacts, at a location any worker opens through {@link ArtifactStores} (a directory, or
+ * {@code s3://bucket/prefix/campaigns/ID}); no activity here reads a worker's local path or lists keys (the export
+ * still does: it is being rewritten apart). The keys:
  * <pre>
  *   instructions.jsonl       the de-duplicated instruction list, in order (seeds, then S1's new ones)
  *   merged.jsonl             S1 only: each instruction merged into an earlier (near-)duplicate
@@ -52,15 +67,18 @@ import java.util.stream.Stream;
  *                            ONNX judge's probabilities, why an LLM judge's label is a fallback)
  *   funnel.json              counts, preset
  *   queries.jsonl            Stage 2: the imported query pool (query_import.json says what was skipped and why)
+ *   queries/page-NNNNNN.jsonl Stage 2: the pool cut into pages, drawn from by position (see QueryPages)
  *   items/NNNNNN-ID.responses.json  Stage 2: one summary per kept instruction (functions, instruction-level pairs)
  *   items/NNNNNN-ID/prompt-QQQ.json Stage 2: one record per prompt (responses, verdicts, judge, pairs)
  *   responses.jsonl          every sampled response with its pass rate, judge scores and fate
  *   prompts.jsonl            every SFT prompt with the instruction's kept functions (the online DPO input)
- *   sft_*.json[l], dpo_*.json[l], dataset_info.json, DATASET_CARD.md   the datasets (see DatasetWriter)
+ *   sft_*&#47;part-NNNNN.json[l], dpo_*&#47;part-NNNNN.json[l], dataset_parts.json, dataset_info.json, DATASET_CARD.md
+ *                            the datasets, in parts (see DatasetWriter)
  *   report.html              charts and tables of all of the above (see CampaignReport)
  * </pre>
+ * The files from verifiers.jsonl on are written by the export ({@link ExportActivitiesImpl}).
  */
-public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
+public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     public static final String INSTRUCTIONS = "instructions.jsonl";
     /** S1: which instruction was merged into which, and how similar they were. */
     public static final String MERGED = "merged.jsonl";
@@ -68,28 +86,51 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     public static final String DROPPED = "dropped.jsonl";
     public static final String FUNNEL = "funnel.json";
     public static final String BACK_TRANSLATIONS = "back_translations.jsonl";
-    public static final String QUERIES = "queries.jsonl";
+    public static final String QUERIES = QueryPages.POOL;
     public static final String QUERY_IMPORT = "query_import.json";
     public static final String RESPONSES = "responses.jsonl";
     public static final String PROMPTS = "prompts.jsonl";
     private static final String ITEMS = "items";
     private static final String RESPONSES_SUFFIX = ".responses.json";
 
-    /** One sampler per query pool file, built once: its line index is what makes a draw cheap. */
-    private final java.util.Map<Path, QuerySampler> samplers = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private final Path dataDir;
+    private final ArtifactStores stores;
+    /** Where campaigns without an {@code outputDir} go: the worker's store root (a directory or s3://bucket/prefix). */
+    private final String storeRoot;
+    /** Campaign stores by location, opened once (an object-store client is not free to build). */
+    private final Map<String, ArtifactStore> opened = new ConcurrentHashMap<>();
+    /** One paged pool and sampler per (campaign, seed, cap), built once: pages read stay cached. */
+    private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private final ObjectMapper json = WireFormat.internalObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
-    public CampaignStoreActivitiesImpl(Path dataDir) {
-        this.dataDir = dataDir;
+    private record PoolKey(String location, int maxUses, long seed) {}
+
+    private record Pool(QueryPages pages, QuerySampler sampler) {}
+
+    /**
+     * @param stores    opens campaign locations and input objects by scheme
+     * @param storeRoot the root new campaigns go under ({@code campaigns/ID}) unless their input names an outputDir
+     */
+    public CampaignStoreActivitiesImpl(ArtifactStores stores, String storeRoot) {
+        this.stores = stores;
+        this.storeRoot = storeRoot;
+    }
+
+    private ArtifactStore campaign(String location) {
+        return opened.computeIfAbsent(location, stores::open);
     }
 
     @Override
-    public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
-        Path dir = outputDir != null && !outputDir.isBlank()
-                ? Path.of(outputDir)
-                : dataDir.resolve("campaigns").resolve(campaignId.replaceAll("[^A-Za-z0-9_.-]", "_"));
+    public PreparedCampaign prepare(PrepareCampaignRequest request) {
+        String outputDir = request.outputDir();
+        ArtifactStore campaign;
+        try {
+            campaign = outputDir != null && !outputDir.isBlank() ? campaign(outputDir)
+                    : campaign(storeRoot).under("campaigns/" + request.campaignId().replaceAll("[^A-Za-z0-9_.-]", "_"));
+        } catch (IllegalArgumentException e) {
+            throw ApplicationFailure.newNonRetryableFailure("campaign location: " + e.getMessage(),
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        SeedSource seeds = request.seeds();
         List<String> raw = seeds.inline() != null ? seeds.inline() : readSeedFile(seeds.file());
         LinkedHashSet<String> distinct = new LinkedHashSet<>();
         for (String s : raw) {
@@ -101,18 +142,17 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
         if (distinct.isEmpty()) {
             throw ApplicationFailure.newNonRetryableFailure("no instructions: the seeds are all blank", FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
-        writeInstructions(dir, List.copyOf(distinct));
-        return new PreparedCampaign(dir.toAbsolutePath().toString(), distinct.size(), raw.size() - distinct.size());
+        writeInstructions(campaign, List.copyOf(distinct));
+        return new PreparedCampaign(campaign.location(), distinct.size(), raw.size() - distinct.size());
     }
 
     @Override
-    public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
-                                              double nearDuplicateThreshold) {
-        List<String> all = new ArrayList<>(seeds);
-        all.addAll(generated);
-        InstructionMerger.Result merged = InstructionMerger.merge(all, nearDuplicateThreshold);
-        Path dir = Path.of(outputDir);
-        writeInstructions(dir, merged.kept());
+    public PreparedCampaign mergeInstructions(MergeInstructionsRequest request) {
+        List<String> all = new ArrayList<>(request.seeds());
+        all.addAll(request.generated());
+        InstructionMerger.Result merged = InstructionMerger.merge(all, request.nearDuplicateThreshold());
+        ArtifactStore campaign = campaign(request.outputDir());
+        writeInstructions(campaign, merged.kept());
         StringBuilder out = new StringBuilder();
         for (InstructionMerger.Merge m : merged.merges()) {
             ObjectNode row = json.createObjectNode();
@@ -123,11 +163,11 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
             row.put("similarity", m.similarity());
             out.append(row).append('\n');
         }
-        AtomicFiles.write(dir.resolve(MERGED), out.toString());
-        return new PreparedCampaign(outputDir, merged.kept().size(), merged.merges().size());
+        campaign.writeString(MERGED, out.toString());
+        return new PreparedCampaign(request.outputDir(), merged.kept().size(), merged.merges().size());
     }
 
-    private void writeInstructions(Path dir, List<String> instructions) {
+    private void writeInstructions(ArtifactStore campaign, List<String> instructions) {
         StringBuilder out = new StringBuilder();
         int index = 0;
         for (String text : instructions) {
@@ -137,20 +177,31 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
             row.put("instruction", text);
             out.append(row).append('\n');
         }
-        AtomicFiles.write(dir.resolve(INSTRUCTIONS), out.toString());
+        campaign.writeString(INSTRUCTIONS, out.toString());
     }
 
-    private static List<String> readSeedFile(String file) {
+    /** The user's seed file, wherever the client put it (a path or an s3:// object); any problem is one line. */
+    private List<String> readSeedFile(String file) {
+        ArtifactStores.StoredObject seeds = input("seed file", file);
+        byte[] bytes = seeds.store().find(seeds.key()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+                "seed file '" + file + "' does not exist (looked for " + seeds.location() + ")",
+                FailureTypes.INVALID_CAMPAIGN_INPUT));
         try {
-            return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw ApplicationFailure.newNonRetryableFailure("seed file '" + file + "' does not exist (as seen by the worker, in "
-                    + Path.of("").toAbsolutePath() + ")", FailureTypes.INVALID_CAMPAIGN_INPUT);
-        } catch (MalformedInputException e) {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString()
+                    .lines().toList();
+        } catch (CharacterCodingException e) {
             throw ApplicationFailure.newNonRetryableFailure("seed file '" + file + "' is not UTF-8 text",
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
-        } catch (IOException e) {
-            throw ApplicationFailure.newNonRetryableFailure("cannot read seed file '" + file + "': " + e.getMessage(),
+        }
+    }
+
+    /** A campaign input named by its full location; a location no backend of this worker opens is the input's fault. */
+    private ArtifactStores.StoredObject input(String what, String location) {
+        try {
+            return stores.object(location);
+        } catch (IllegalArgumentException e) {
+            throw ApplicationFailure.newNonRetryableFailure(what + " '" + location + "': " + e.getMessage(),
                     FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
     }
@@ -166,71 +217,68 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
     }
 
     @Override
-    public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
+    public InstructionPage readInstructions(ReadInstructionsRequest request) {
         List<InstructionRef> page = new ArrayList<>();
-        try (Stream<String> lines = Files.lines(Path.of(outputDir, INSTRUCTIONS), StandardCharsets.UTF_8)) {
-            lines.skip(offset).limit(limit).forEach(line -> {
-                try {
-                    var node = json.readTree(line);
-                    page.add(new InstructionRef(node.get("index").asInt(), node.get("id").asText(), node.get("instruction").asText()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+        ArtifactStore campaign = campaign(request.outputDir());
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(campaign.open(INSTRUCTIONS), StandardCharsets.UTF_8))) {
+            int skipped = 0;
+            for (String line; page.size() < request.limit() && (line = lines.readLine()) != null; ) {
+                if (skipped++ < request.offset()) {
+                    continue;
                 }
-            });
+                var node = json.readTree(line);
+                page.add(new InstructionRef(node.get("index").asInt(), node.get("id").asText(), node.get("instruction").asText()));
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot read " + campaign.location(INSTRUCTIONS) + ": " + e.getMessage(), e);
         }
-        return page;
+        return new InstructionPage(page);
     }
 
     @Override
-    public void recordInstruction(String outputDir, InstructionRecord record) {
-        Path file = itemFile(outputDir, record.index(), record.instructionId());
+    public void recordInstruction(RecordInstructionRequest request) {
+        InstructionRecord record = request.record();
+        campaign(request.outputDir()).writeString(itemKey(record.index(), record.instructionId()), write(record));
+    }
+
+    @Override
+    public InstructionRecord readInstruction(ReadInstructionRequest request) {
+        ArtifactStore campaign = campaign(request.outputDir());
+        String key = itemKey(request.index(), request.instructionId());
         try {
-            AtomicFiles.write(file, json.writeValueAsString(record));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return json.readValue(campaign.read(key), InstructionRecord.class);
+        } catch (IOException | UncheckedIOException e) {
+            throw ApplicationFailure.newFailure("cannot read the record of instruction " + request.index() + " ("
+                    + campaign.location(key) + "): " + e.getMessage(), FailureTypes.STORAGE);
         }
+    }
+
+    private static String itemKey(int index, String instructionId) {
+        return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
     @Override
-    public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
-        Path file = itemFile(outputDir, index, instructionId);
-        try {
-            return json.readValue(file.toFile(), InstructionRecord.class);
-        } catch (IOException e) {
-            throw ApplicationFailure.newFailure("cannot read the record of instruction " + index + " (" + file + "): "
-                    + e.getMessage(), FailureTypes.STORAGE);
-        }
-    }
-
-    private static Path itemFile(String outputDir, int index, String instructionId) {
-        return Path.of(outputDir, ITEMS, String.format("%06d-%s.json", index, instructionId));
-    }
-
-    @Override
-    public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
-        Path source = Path.of(queryFile);
-        if (!Files.isReadable(source)) {
-            throw ApplicationFailure.newNonRetryableFailure("query file " + source.toAbsolutePath()
-                    + " does not exist or is not readable by the worker", FailureTypes.INVALID_CAMPAIGN_INPUT);
-        }
-        Path pool = Path.of(outputDir, QUERIES);
-        Path partial = Path.of(outputDir, QUERIES + ".partial");
+    public QueryPool importQueries(ImportQueriesRequest request) {
+        ArtifactStores.StoredObject source = input("query file", request.queryFile());
+        ArtifactStore campaign = campaign(request.outputDir());
         QueryImporter.Report r;
-        try {
-            r = new QueryImporter(minChars, maxChars).importFile(source, partial);
-            Files.move(partial, pool, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw ApplicationFailure.newFailure("cannot import queries from " + source + ": " + e.getMessage(),
+        try (InputStream in = source.store().open(source.key());
+             ArtifactStore.ArtifactOutput pool = campaign.create(QUERIES)) {
+            r = new QueryImporter(request.minChars(), request.maxChars()).importFrom(in, pool);
+            pool.commit();
+        } catch (ArtifactStore.ArtifactNotFoundException e) {
+            throw ApplicationFailure.newNonRetryableFailure("query file " + source.location()
+                    + " does not exist or is not readable by the worker", FailureTypes.INVALID_CAMPAIGN_INPUT);
+        } catch (IOException | UncheckedIOException e) {
+            throw ApplicationFailure.newFailure("cannot import queries from " + source.location() + ": " + e.getMessage(),
                     FailureTypes.STORAGE);
         }
-        samplers.remove(pool);
-        QueryPool result = new QueryPool(source.toAbsolutePath().toString(), r.records(), r.kept(), r.malformed(),
+        QueryPages.write(campaign);
+        pools.keySet().removeIf(k -> k.location().equals(request.outputDir()));
+        QueryPool result = new QueryPool(source.location(), r.records(), r.kept(), r.malformed(),
                 r.noUserTurn(), r.tooShort(), r.tooLong(), r.duplicates(), r.errors());
         try {
-            AtomicFiles.write(Path.of(outputDir, QUERY_IMPORT), json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            campaign.writeString(QUERY_IMPORT, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -239,135 +287,48 @@ public class CampaignStoreActivitiesImpl implements CampaignStoreActivities {
 
     @Override
     public List<String> drawQueries(QueryDraw draw) {
-        Path pool = Path.of(draw.outputDir(), QUERIES);
+        ArtifactStore campaign = campaign(draw.outputDir());
         try {
-            QuerySampler sampler = samplers.computeIfAbsent(pool, p -> {
-                try {
-                    return new QuerySampler(p, draw.maxUses(), draw.seed());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            Pool pool = pools.computeIfAbsent(new PoolKey(draw.outputDir(), draw.maxUses(), draw.seed()), k -> {
+                QueryPages pages = QueryPages.open(campaign);
+                return new Pool(pages, new QuerySampler(pages.size(), k.maxUses(), k.seed()));
             });
-            return sampler.sample(draw.instructionIndex(), draw.count());
-        } catch (IOException | UncheckedIOException e) {
-            throw ApplicationFailure.newFailure("cannot read the query pool " + pool + ": " + e.getMessage(),
-                    FailureTypes.STORAGE);
+            return pool.pages().queries(pool.sampler().draw(draw.instructionIndex(), draw.count()));
+        } catch (UncheckedIOException e) {
+            throw ApplicationFailure.newFailure("cannot read the query pool " + campaign.location(QUERIES) + ": "
+                    + e.getMessage(), FailureTypes.STORAGE);
         }
     }
 
     @Override
-    public void recordPrompt(String outputDir, PromptRecord record) {
-        Path file = promptFile(Path.of(outputDir), record.instructionIndex(), record.instructionId(), record.promptIndex());
-        try {
-            AtomicFiles.write(file, json.writeValueAsString(record));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public void recordPrompt(RecordPromptRequest request) {
+        PromptRecord record = request.record();
+        campaign(request.outputDir()).writeString(
+                promptKey(record.instructionIndex(), record.instructionId(), record.promptIndex()), write(record));
     }
 
+    static String promptKey(int instructionIndex, String instructionId, int promptIndex) {
+        return String.format("%s/%06d-%s/prompt-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);
+    }
+
+    /** The file of {@link #promptKey} in a campaign directory (the export reads it). */
     static Path promptFile(Path dir, int instructionIndex, String instructionId, int promptIndex) {
-        return dir.resolve(ITEMS).resolve(String.format("%06d-%s", instructionIndex, instructionId))
-                .resolve(String.format("prompt-%03d.json", promptIndex));
+        return dir.resolve(promptKey(instructionIndex, instructionId, promptIndex));
     }
 
     @Override
-    public void recordResponses(String outputDir, ResponseStageRecord record) {
-        Path file = Path.of(outputDir, ITEMS, String.format("%06d-%s%s", record.index(), record.instructionId(), RESPONSES_SUFFIX));
+    public void recordResponses(RecordResponsesRequest request) {
+        ResponseStageRecord record = request.record();
+        campaign(request.outputDir()).writeString(
+                String.format("%s/%06d-%s%s", ITEMS, record.index(), record.instructionId(), RESPONSES_SUFFIX), write(record));
+    }
+
+    private String write(Object record) {
         try {
-            AtomicFiles.write(file, json.writeValueAsString(record));
+            return json.writeValueAsString(record);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public ExportedFiles export(ExportRequest request) {
-        String outputDir = request.outputDir();
-        Funnel funnel = request.funnel();
-        String campaignId = request.campaignId();
-        String preset = request.config().preset().wireName();
-        Path dir = Path.of(outputDir);
-        StringBuilder kept = new StringBuilder();
-        StringBuilder dropped = new StringBuilder();
-        StringBuilder backTranslations = new StringBuilder();
-        List<Path> items;
-        try (Stream<Path> files = Files.list(dir.resolve(ITEMS))) {
-            items = files.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".json")
-                    && !p.toString().endsWith(RESPONSES_SUFFIX)).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        for (Path item : items) {
-            InstructionRecord r;
-            try {
-                r = json.readValue(item.toFile(), InstructionRecord.class);
-            } catch (IOException e) {
-                throw new UncheckedIOException("unreadable record " + item, e);
-            }
-            if (r.dropReason() == null) {
-                kept.append(verifierRow(r)).append('\n');
-            } else {
-                ObjectNode row = json.createObjectNode();
-                row.put("instruction", r.instruction());
-                row.put("instruction_id", r.instructionId());
-                row.put("reason", r.dropReason());
-                row.put("detail", r.detail());
-                dropped.append(row).append('\n');
-            }
-            for (BackTranslationRecord b : r.backTranslations() == null ? List.<BackTranslationRecord>of() : r.backTranslations()) {
-                backTranslations.append(backTranslationRow(r, b)).append('\n');
-            }
-        }
-        AtomicFiles.write(dir.resolve(VERIFIERS), kept.toString());
-        AtomicFiles.write(dir.resolve(DROPPED), dropped.toString());
-        if (!backTranslations.isEmpty()) {
-            AtomicFiles.write(dir.resolve(BACK_TRANSLATIONS), backTranslations.toString());
-        }
-        ObjectNode summary = json.createObjectNode();
-        summary.put("campaign", campaignId);
-        summary.put("preset", preset);
-        summary.set("funnel", json.valueToTree(funnel));
-        AtomicFiles.write(dir.resolve(FUNNEL), summary.toPrettyString());
-        List<String> written = new ArrayList<>(Stream.of(INSTRUCTIONS, MERGED, VERIFIERS, DROPPED, BACK_TRANSLATIONS,
-                        QUERY_IMPORT, FUNNEL)
-                .map(dir::resolve).filter(Files::exists).map(f -> f.toAbsolutePath().toString()).toList());
-        if (request.config().hasQueries()) {
-            written.addAll(new DatasetExport(json, dir).export(request));
-        }
-        // Last: the page charts the files written above.
-        written.add(CampaignReport.write(dir).toAbsolutePath().toString());
-        return new ExportedFiles(written);
-    }
-
-    /** One back-translated function: what S4 said it checks and S5's label for each statement. */
-    private ObjectNode backTranslationRow(InstructionRecord r, BackTranslationRecord b) {
-        ObjectNode row = json.createObjectNode();
-        row.put("instruction", r.instruction());
-        row.put("instruction_id", r.instructionId());
-        row.put("function", b.func());
-        row.put("accuracy", b.accuracy());
-        ArrayNode stated = row.putArray("back_translated_instructions");
-        b.instructions().forEach(stated::add);
-        ArrayNode labels = row.putArray("nli_labels");
-        b.judgements().forEach(j -> labels.add(j.label()));
-        if (b.judgements().stream().anyMatch(j -> j.note() != null)) {
-            // The ONNX judge's probabilities, or why an LLM judge's label is a fallback.
-            ArrayNode notes = row.putArray("nli_notes");
-            b.judgements().forEach(j -> notes.add(j.note()));
-        }
-        if (b.parseError() != null) {
-            row.put("parse_error", b.parseError());
-        }
-        row.put("reason", r.dropReason());
-        return row;
-    }
-
-    /** The reference cross_validation.jsonl row plus the instruction's ID and the preset. */
-    private ObjectNode verifierRow(InstructionRecord r) {
-        ObjectNode row = referenceRow(json, r.instruction(), r.verifiers(), r.cases());
-        row.put("instruction_id", r.instructionId());
-        row.put("preset", r.preset());
-        return row;
     }
 
     /** A row of the reference's cross_validation.jsonl: instruction, eval_func [[func, acc]], cases [[input, label]]. */

@@ -2,6 +2,7 @@ package dev.autoif.activities.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.TrainingActivities;
 import dev.autoif.workflows.activities.TrainingRequest;
@@ -107,7 +108,7 @@ public class TrainingActivitiesImpl implements TrainingActivities {
             appendLog(log, "=== cannot start: " + e.getMessage() + "\n");
             throw ApplicationFailure.newNonRetryableFailure("cannot start the training command " + argv + ": "
                     + e.getMessage() + " (is '" + argv.get(0) + "' installed and executable on the training worker?)",
-                    TRAINING_COMMAND_NOT_FOUND);
+                    FailureTypes.TRAINING_COMMAND_NOT_FOUND);
         }
         writePidFile(pidFile, process.toHandle());
         Instant deadline = started.plus(Duration.ofMinutes(r.timeoutMinutes()));
@@ -121,14 +122,14 @@ public class TrainingActivitiesImpl implements TrainingActivities {
                     appendLog(log, "=== killed after timeoutMinutes=" + r.timeoutMinutes() + "\n");
                     throw ApplicationFailure.newNonRetryableFailure("the training command ran longer than "
                             + "timeoutMinutes=" + r.timeoutMinutes() + " and was killed; last lines of " + log + ":\n"
-                            + tail(log), TRAINING_TIMED_OUT);
+                            + tail(log), FailureTypes.TRAINING_TIMED_OUT);
                 }
             }
             exit = process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApplicationFailure.newFailure("the training worker is shutting down; the round will be trained again",
-                    "WorkerShutdown");
+                    FailureTypes.TRAINING_WORKER_SHUTDOWN);
         } catch (ActivityCompletionException e) {
             appendLog(log, "=== stopped: " + e.getClass().getSimpleName() + " (workflow cancelled or attempt timed out)\n");
             throw e;
@@ -147,12 +148,12 @@ public class TrainingActivitiesImpl implements TrainingActivities {
         if (exit != 0) {
             String tail = tail(log);
             throw ApplicationFailure.newNonRetryableFailure("the training command exited with code " + exit
-                    + "; last lines of " + log + ":\n" + tail, TRAINING_COMMAND_FAILED, exit, tail);
+                    + "; last lines of " + log + ":\n" + tail, FailureTypes.TRAINING_COMMAND_FAILED, exit, tail);
         }
         if (isEmptyDir(outputDir)) {
             throw ApplicationFailure.newNonRetryableFailure("the training command exited 0 but wrote nothing to "
                     + "AUTOIF_DPO_OUTPUT_DIR=" + outputDir + "; last lines of " + log + ":\n" + tail(log),
-                    TRAINING_NO_CHECKPOINT);
+                    FailureTypes.TRAINING_NO_CHECKPOINT);
         }
         TrainingResult result = new TrainingResult(0, outputDir.toString(), log.toString(), seconds, attempt, false);
         try {

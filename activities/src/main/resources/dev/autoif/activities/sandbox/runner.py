@@ -70,6 +70,7 @@ import collections
 import ctypes
 import errno
 import gc
+import hashlib
 import json
 import mmap
 import os
@@ -130,7 +131,7 @@ def receive(fd, timeout):
     body = read_fd(fd, n, timeout)
     if not isinstance(body, bytes):
         return body
-    if body == DONE or body == STOPPED:
+    if body in ENDINGS:
         return body
     try:
         message = json.loads(body)
@@ -165,6 +166,12 @@ CODES = 8
 PENDING, CODE_TRUE, CODE_FALSE, CODE_DETAIL = 0, 1, 2, 3
 DONE = b"D"
 STOPPED = b"S"
+# The same, from a process in which an audit event of the TAINTING kinds was seen (a sign of
+# tampering: the serve loop then replaces its container). Other differences the pristine check
+# finds, such as a module imported lazily by a library, are ordinary and end with the process.
+DONE_TAINTED = b"d"
+STOPPED_TAINTED = b"s"
+ENDINGS = frozenset((DONE, STOPPED, DONE_TAINTED, STOPPED_TAINTED))
 
 # Audit events after which the evaluator's process no longer counts as pristine: reaching other
 # frames or objects, patching classes, forking, changing the environment or directory, tracing,
@@ -336,6 +343,8 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, seed, snapshot):
     sys.setrecursionlimit(2000)
     snapshot.enter(res_fd)
     sys.addaudithook(_audit)
+    # Resolved before any verifier code runs here, so no function can swap another's code in the cache.
+    compiled = tuple(COMPILED.get(source_key(source)) for source in codes) if COMPILED else (None,) * _len(codes)
     n = _len(inputs)
     words = memoryview(shm)[:CODES].cast("i")  # aligned int stores: the shard never sees half a position
     for k in range(k0, _len(codes)):
@@ -344,7 +353,9 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, seed, snapshot):
         random.seed(seed)
         code = None
         try:
-            code = compile(codes[k], "<verifier>", "exec")
+            code = compiled[k]
+            if code is None:
+                code = compile(codes[k], "<verifier>", "exec")
             exec(code, namespace)
             evaluate = namespace.get("evaluate")
             if not _callable(evaluate):
@@ -382,9 +393,10 @@ def evaluator(codes, inputs, k0, i0, shm, res_fd, seed, snapshot):
         builtins.__dict__.clear()
         builtins.__dict__.update(_builtins_copy)
         if k + 1 < _len(codes) and not snapshot.pristine(scope):
-            send(res_fd, STOPPED)  # the shard stops this process (and anything it left running)
+            # the shard stops this process (and anything it left running)
+            send(res_fd, STOPPED_TAINTED if _tainted[0] else STOPPED)
             return
-    send(res_fd, DONE)
+    send(res_fd, DONE_TAINTED if _tainted[0] else DONE)
 
 
 _builtins_copy = dict(builtins.__dict__)
@@ -615,6 +627,7 @@ def run_unit(unit, batch, deadline, snapshot):
     cells = [[None] * n for _ in range(count)]
     def_errors = {}
     disturbed = set()  # functions with a result another instruction may have caused
+    tampered = set()  # functions whose process saw an audit event of the TAINTING kinds
     k, i = 0, 0  # the next function and input to evaluate
 
     def settle(worker, details, upto_k, partial_i):
@@ -641,6 +654,7 @@ def run_unit(unit, batch, deadline, snapshot):
         details = {}
         outcome = None  # DONE, STOPPED, "died", "timeout" or "deadline"
         status = None
+        tainted = False
 
         def take(message):
             """Records a detail or definition error of this unit at or before where the evaluator is."""
@@ -665,8 +679,9 @@ def run_unit(unit, batch, deadline, snapshot):
             ready, _, _ = select.select([worker.res], [], [], max(0.0, min(left, 0.05)))
             if ready:
                 message = receive(worker.res, max(0.05, left))
-                if message == DONE or message == STOPPED:
-                    outcome = message
+                if _type(message) is bytes and message in ENDINGS:
+                    outcome = DONE if message == DONE or message == DONE_TAINTED else STOPPED
+                    tainted = message == DONE_TAINTED or message == STOPPED_TAINTED
                 elif not take(message):
                     outcome = "died"
                     status = worker.exited_alone()
@@ -689,6 +704,8 @@ def run_unit(unit, batch, deadline, snapshot):
         finished = worker.finished()
         if outcome == DONE and finished == count:
             settle(worker, details, count, 0)
+            if tainted:
+                tampered.add(count - 1)
             worker.close()
             clean_up(unit, empty_size, False)
             k = count
@@ -696,6 +713,8 @@ def run_unit(unit, batch, deadline, snapshot):
         if outcome == STOPPED and at > 0 and finished == (at - 1) // (n + 1) + 1 and finished > k:
             # Stopped on purpose after a finished function (not pristine): nobody is charged.
             settle(worker, details, finished, 0)
+            if tainted:
+                tampered.add(finished - 1)
             k, i = finished, 0
         elif outcome == "deadline":
             if at:  # the call in progress and everything after it are charged to the deadline below
@@ -753,6 +772,8 @@ def run_unit(unit, batch, deadline, snapshot):
                    "abstentions": {str(ii): c for ii, c in enumerate(row_cells) if not isinstance(c, bool)}}
         if kk in disturbed or any(isinstance(c, dict) and c.get("x") for c in cells[kk]):
             row["x"] = True
+        if kk in tampered:
+            row["tamper"] = True
         rows.append(row)
     return rows
 
@@ -824,7 +845,7 @@ def share(shape, kind, w, workers):
     return [(g, f) for g, f in jobs if g in mine]
 
 
-def shard(directory, s, shards, jobs, shape, settings, deadline, out_fd):
+def shard(directory, s, shards, jobs, shape, settings, deadline, out_fd, uid_base):
     """A pre-forked worker: evaluates its jobs an instruction (unit) at a time, reporting each unit's
     rows at once as one frame [[g, f, row]...] in the order of `jobs`."""
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # what its evaluators leave behind stays its own
@@ -843,7 +864,7 @@ def shard(directory, s, shards, jobs, shape, settings, deadline, out_fd):
         while end < len(jobs) and jobs[end][0] == g:
             end += 1
         unit = Unit(os.path.join(directory, "groups", "%d.json" % g), g, [f for _, f in jobs[start:end]],
-                    shape[g][1], UID_BASE + g * shards + s)
+                    shape[g][1], uid_base + g * shards + s)
         rows = run_unit(unit, batch, deadline, snapshot)
         frame(out_fd, [[g, f, rows[j]] for j, (_, f) in enumerate(jobs[start:end])])
         start = end
@@ -878,7 +899,7 @@ class Tampered(Exception):
 
 
 def valid_row(row, n):
-    if not isinstance(row, dict) or set(row) - {"definitionError", "cells", "abstentions", "x"}:
+    if not isinstance(row, dict) or set(row) - {"definitionError", "cells", "abstentions", "x", "tamper"}:
         return False
     error, cells = row.get("definitionError"), row.get("cells")
     if isinstance(error, str):
@@ -892,7 +913,10 @@ def valid_row(row, n):
 
 def main():
     # The report channel: stdout is kept by this process alone; every other process gets /dev/null.
+    # Serving, stdin (the batches) is kept by it alone too, and read only by throwaway children.
+    serving = sys.argv[1] == "--serve"
     report = os.dup(1)
+    commands = os.dup(0) if serving else None
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
@@ -904,9 +928,21 @@ def main():
             os.chmod(shared, 0o711)
         except OSError:
             pass
-    directory = sys.argv[1]
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     warm(LIGHT_MODULES)
+    if serving:
+        serve(sys.argv[2], commands, report)
+        return
+    result, _ = run_batch(sys.argv[1], UID_BASE, (report,))
+    del result["tampered"]  # the container is thrown away anyway
+    write_all(report, json.dumps(result).encode())
+    os.close(report)
+
+
+def run_batch(directory, uid_base, private_fds):
+    """Evaluates the batch in `directory` (see the protocol above) with uids from uid_base on;
+    returns the report and how many uids it used. `private_fds` are this process's own channels,
+    closed in every shard."""
     info = survey(directory)
     settings, shape = info["settings"], info["shape"]
     deadline = time.monotonic() + settings["deadline_s"]
@@ -927,15 +963,16 @@ def main():
         pid = fork()
         if pid == 0:
             try:
-                os.close(report)
+                for fd in private_fds:
+                    os.close(fd)
                 for fd in shards:
                     os.close(fd)
                 os.close(r)
-                shard(directory, s, shards_total, jobs, shape, settings, deadline, w)
+                shard(directory, s, shards_total, jobs, shape, settings, deadline, w, uid_base)
             finally:
                 os._exit(0)
         os.close(w)
-        shards[r] = [pid, collections.deque(jobs), b"", {UID_BASE + g * shards_total + s for g, _ in jobs}]
+        shards[r] = [pid, collections.deque(jobs), b"", {uid_base + g * shards_total + s for g, _ in jobs}]
 
     for jobs in plan:
         spawn(jobs)
@@ -943,7 +980,6 @@ def main():
         warm(HEAVY_MODULES)
         for jobs in heavy_plan:
             spawn(jobs)
-
     def lose(fd, why):
         """A shard that died or outlived the deadline: its unreported jobs are lost, and whatever
         its evaluators left (orphaned to this process) is killed."""
@@ -1008,12 +1044,159 @@ def main():
         sys.stderr.flush()
         os._exit(3)
     groups = []
+    tampered = False
     for g, (flags, _) in enumerate(shape):
         group_rows = [rows.get((g, f), {"definitionError": "lost: never evaluated", "cells": "", "x": True})
                       for f in range(len(flags))]
+        tampered = any([row.pop("tamper", False) for row in group_rows]) or tampered
         groups.append({"disturbed": any(row.pop("x", False) for row in group_rows), "rows": group_rows})
-    write_all(report, json.dumps({"token": settings["token"], "groups": groups}).encode())
-    os.close(report)
+    return {"token": settings["token"], "groups": groups, "tampered": tampered}, len(shape) * shards_total
+
+
+# Serving (the reward service's warm containers): the container lives for many batches, each sent
+# on stdin as a frame (4-byte big-endian length, then {"batch": <batch.json>, "groups": [<g>.json...]})
+# and answered on stdout by one frame holding the report above plus "clean". Every batch runs exactly
+# as a batch of its own container would: the same files readable by root alone (written by a
+# throwaway child, so this process never holds an input), shards forked for it, uids never used
+# before in this container. What carries over is only this process's cache of compiled verifier
+# code (keyed by the source's sha256, bounded), which shards and evaluators inherit: verifiers
+# of one service can see each other's compiled code, never each other's inputs. After each batch
+# this process looks for anything the batch left behind that could reach a later one (a process,
+# a System V IPC object, a file in /tmp or /dev/shm, an audit event of the TAINTING kinds)
+# and says so ("clean": false): the worker then replaces the container.
+COMPILED = {}
+COMPILED_MAX = 4096
+COMPILE_MAX_CHARS = 64 * 1024  # bigger sources are compiled by their evaluator, under its limits
+_sha256 = hashlib.sha256
+
+
+def source_key(source):
+    return _sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def serve(directory, commands, report):
+    uid_base = UID_BASE
+    sequence = 0
+    while True:
+        batch_dir = os.path.join(directory, "%d" % sequence)
+        sequence += 1
+        if not receive_batch(commands, batch_dir):
+            return  # stdin closed: the worker is done with this container
+        compile_functions(batch_dir)
+        result, uids = run_batch(batch_dir, uid_base, (report, commands))
+        uid_base += uids
+        remove_batch(batch_dir)
+        leftover = residue()
+        result["clean"] = not result.pop("tampered") and leftover is None
+        if leftover is not None:
+            sys.stderr.write("sandbox runner: the batch left %s behind\n" % leftover)
+            sys.stderr.flush()
+        data = json.dumps(result).encode()
+        write_all(report, struct.pack(">I", len(data)) + data)
+
+
+def receive_batch(commands, batch_dir):
+    """Reads the next frame from stdin in a throwaway child, which writes it out as a batch
+    directory; False when stdin is closed."""
+    pid = fork()
+    if pid == 0:
+        status = 1
+        try:
+            header = read_exactly(commands, 4)
+            if header is not None:
+                body = read_exactly(commands, struct.unpack(">I", header)[0])
+                if body is not None:
+                    message = json.loads(body)
+                    del body
+                    os.mkdir(batch_dir, 0o700)
+                    os.mkdir(os.path.join(batch_dir, "groups"), 0o700)
+                    write_file(os.path.join(batch_dir, "batch.json"), message["batch"])
+                    functions = set()
+                    for g, group in enumerate(message["groups"]):
+                        write_file(os.path.join(batch_dir, "groups", "%d.json" % g), group)
+                        functions.update(group["functions"])
+                    write_file(os.path.join(batch_dir, "functions.json"), sorted(functions))
+                    status = 0
+        finally:
+            os._exit(status)
+    status = _wait(pid)
+    return status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def read_exactly(fd, n):
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_file(path, obj):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    write_all(fd, json.dumps(obj).encode())
+    os.close(fd)
+
+
+def compile_functions(batch_dir):
+    """Compiles the batch's functions not yet in the cache (their sources only: no inputs). Compiling
+    runs no verifier code; a source that does not compile is left to its evaluator to report."""
+    with open(os.path.join(batch_dir, "functions.json"), "rb") as f:
+        sources = json.load(f)
+    for source in sources:
+        key = source_key(source)
+        if key in COMPILED or len(source) > COMPILE_MAX_CHARS:
+            continue
+        try:
+            code = compile(source, "<verifier>", "exec")
+        except BaseException:  # noqa: its evaluator compiles it again and reports the error
+            continue
+        if len(COMPILED) >= COMPILED_MAX:
+            del COMPILED[next(iter(COMPILED))]
+        COMPILED[key] = code
+
+
+def remove_batch(batch_dir):
+    for root, dirs, files in os.walk(batch_dir, topdown=False):
+        for name in files:
+            os.unlink(os.path.join(root, name))
+        for name in dirs:
+            os.rmdir(os.path.join(root, name))
+    os.rmdir(batch_dir)
+
+
+def residue():
+    """What the last batch left in the container that a later batch could meet, or None."""
+    for _ in range(100):  # killed processes take a moment to go
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        others = [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
+        if not others:
+            break
+        time.sleep(0.01)
+    else:
+        return "%d process(es)" % len(others)
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                if len(f.read().splitlines()) > 1:
+                    return "a System V IPC object (%s)" % kind
+        except OSError:
+            pass
+    for name in os.listdir("/tmp"):  # instructions' homes, emptied after each: remove them
+        try:
+            os.rmdir(os.path.join("/tmp", name))
+        except OSError:
+            return "files in /tmp/" + name
+    if os.listdir("/dev/shm"):
+        return "files in /dev/shm"
+    return None
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ class DatasetCardTest {
         String md = card(files, FUNNEL, USAGE).render();
 
         assertTrue(md.startsWith("---\npretty_name: \"AutoIF campaign c-42\"\ntags:\n- autoif\n- instruction-following\n"
-                + "configs:\n- config_name: sft_alpaca\n  data_files: sft_alpaca.json\n"), md);
+                + "configs:\n- config_name: sft_alpaca\n  data_files: \"sft_alpaca/*.json\"\n"), md);
         assertTrue(md.contains("# AutoIF instruction-following dataset: campaign `c-42`"), md);
         assertTrue(md.contains("Semantic preset: `reference` (the thresholds of the QwenLM/AutoIF reference code)."), md);
         assertTrue(md.contains("| instructions (seeds + self-instruct, de-duplicated) | 40 |"), md);
@@ -47,12 +47,12 @@ class DatasetCardTest {
         // reasons sorted, whatever the map order
         assertTrue(md.contains("| `NO_FUNCTION_REACHES_BAR` | 6 |\n| `TOO_FEW_FUNCTIONS` | 3 |\n"), md);
         assertTrue(md.contains("stopped drawing instructions early: `TARGET_REACHED: 1504 SFT rows for a target of 1500`"), md);
-        assertTrue(md.contains("| `sft_alpaca.json` | LLaMA-Factory alpaca (SFT) | 2 | `autoif_sft_alpaca` |"), md);
-        assertTrue(md.contains("| `dpo_trl.jsonl` | TRL preference JSONL (DPO) | 2 | (not registered) |"), md);
+        assertTrue(md.contains("| `sft_alpaca/*.json` | LLaMA-Factory alpaca (SFT) | 2 | 1 | `autoif_sft_alpaca` |"), md);
+        assertTrue(md.contains("| `dpo_trl/*.jsonl` | TRL preference JSONL (DPO) | 2 | 1 | (not registered) |"), md);
         assertTrue(md.contains("dataset: autoif_sft_alpaca"), md);
         assertTrue(md.contains("# dataset: autoif_dpo "), md);
-        assertTrue(md.contains("load_dataset(\"json\", data_files=\"dpo_trl.jsonl\", split=\"train\")"), md);
-        assertTrue(md.contains("load_dataset(\"json\", data_files=\"sft_messages.jsonl\", split=\"train\")"), md);
+        assertTrue(md.contains("load_dataset(\"json\", data_files=\"dpo_trl/*.jsonl\", split=\"train\")"), md);
+        assertTrue(md.contains("load_dataset(\"json\", data_files=\"sft_messages/*.jsonl\", split=\"train\")"), md);
         assertTrue(md.contains("| judge | `qwen2-72b-instruct` |\n| supervision | `qwen2-72b-instruct` |"), md);
         assertTrue(md.contains("| S1 | supervision | `qwen2-72b-instruct` | 10 | 1 | 2 | 12 | 12,000 | 30,500 | 0.2500 |"), md);
         assertTrue(md.contains("| S8 | judge | `qwen2-72b-instruct` | 2,210 | 0 | 0 | 2,210 | 1,100,000 | 220,000 | no price |"), md);

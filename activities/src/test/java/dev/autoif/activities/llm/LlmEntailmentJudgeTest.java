@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoif.activities.llm.EntailmentJudge.Label;
+import dev.autoif.workflows.activities.NliLabel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,22 +13,22 @@ class LlmEntailmentJudgeTest {
 
     @Test
     void readsTheLabelLeniently() {
-        assertEquals(Label.ENTAILMENT, LlmEntailmentJudge.parse("ENTAILMENT").label());
-        assertEquals(Label.CONTRADICTION, LlmEntailmentJudge.parse("Contradiction.").label());
-        assertEquals(Label.ENTAILMENT, LlmEntailmentJudge.parse("The premise entails the hypothesis").label());
-        assertEquals(Label.NEUTRAL, LlmEntailmentJudge.parse("**neutral**").label());
+        assertEquals(NliLabel.ENTAILMENT, LlmEntailmentJudge.parse("ENTAILMENT").label());
+        assertEquals(NliLabel.CONTRADICTION, LlmEntailmentJudge.parse("Contradiction.").label());
+        assertEquals(NliLabel.ENTAILMENT, LlmEntailmentJudge.parse("The premise entails the hypothesis").label());
+        assertEquals(NliLabel.NEUTRAL, LlmEntailmentJudge.parse("**neutral**").label());
         assertNull(LlmEntailmentJudge.parse("contradicts").note());
     }
 
     @Test
     void anUnreadableAnswerIsNeutralWithAReason() {
         EntailmentJudge.Verdict none = LlmEntailmentJudge.parse("I cannot tell.");
-        assertEquals(Label.NEUTRAL, none.label());
+        assertEquals(NliLabel.NEUTRAL, none.label());
         assertTrue(none.note().startsWith("no label"), none.note());
         EntailmentJudge.Verdict both = LlmEntailmentJudge.parse("Not a contradiction but entailment");
-        assertEquals(Label.NEUTRAL, both.label());
+        assertEquals(NliLabel.NEUTRAL, both.label());
         assertTrue(both.note().contains("several labels"), both.note());
-        assertEquals(Label.NEUTRAL, LlmEntailmentJudge.parse(null).label());
+        assertEquals(NliLabel.NEUTRAL, LlmEntailmentJudge.parse(null).label());
     }
 
     @Test
@@ -38,7 +38,7 @@ class LlmEntailmentJudgeTest {
             prompts.add(p);
             return "CONTRADICTION";
         });
-        assertEquals(Label.CONTRADICTION, judge.judge("Answer in French", "Answer\nin English").label());
+        assertEquals(NliLabel.CONTRADICTION, judge.judge("Answer in French", "Answer\nin English").label());
         assertTrue(prompts.get(0).startsWith(LlmEntailmentJudge.OPENING));
         assertTrue(prompts.get(0).endsWith("\nPremise: Answer in French\nHypothesis: Answer in English"), prompts.get(0));
     }

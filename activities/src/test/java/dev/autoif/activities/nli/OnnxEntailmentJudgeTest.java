@@ -12,14 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.autoif.activities.llm.EntailmentJudge.Label;
 import dev.autoif.activities.llm.EntailmentJudge.Verdict;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.NliJudgement;
-import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.activities.NliLabel;
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxEntailmentJudgeTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> HYPOTHESES = List.of(ENTAILED, CONTRADICTING, NEUTRAL);
-    static final List<Label> EXPECTED = List.of(Label.ENTAILMENT, Label.CONTRADICTION, Label.NEUTRAL);
+    static final List<NliLabel> EXPECTED = List.of(NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.NEUTRAL);
 
     static Path models;
     static Path tiny;
@@ -77,7 +77,7 @@ class OnnxEntailmentJudgeTest {
         // Different lengths in one batch: padding must not change a verdict.
         List<Verdict> batch = judge.judgeAll(PREMISE, List.of(NEUTRAL, ENTAILED, CONTRADICTING, "Do not answer in English "
                 + "and use a title.", ENTAILED));
-        assertEquals(List.of(Label.NEUTRAL, Label.ENTAILMENT, Label.CONTRADICTION, Label.CONTRADICTION, Label.ENTAILMENT),
+        assertEquals(List.of(NliLabel.NEUTRAL, NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.CONTRADICTION, NliLabel.ENTAILMENT),
                 batch.stream().map(Verdict::label).toList());
         assertEquals(batch.get(1), judge.judge(PREMISE, ENTAILED), "batched and single runs agree, probabilities too");
         // Contradiction: logits (neutral 3, contradiction 20, entailment 6) -> p(contradiction) ~ 1.
@@ -88,7 +88,7 @@ class OnnxEntailmentJudgeTest {
     void moreHypothesesThanOneBatchKeepTheirOrder() {
         List<String> many = new ArrayList<>();
         for (int i = 0; i < OnnxEntailmentJudge.MAX_BATCH * 2 + 3; i++) many.add(HYPOTHESES.get(i % 3));
-        List<Label> labels = judge.judgeAll(PREMISE, many).stream().map(Verdict::label).toList();
+        List<NliLabel> labels = judge.judgeAll(PREMISE, many).stream().map(Verdict::label).toList();
         for (int i = 0; i < many.size(); i++) assertEquals(EXPECTED.get(i % 3), labels.get(i), "hypothesis " + i);
     }
 
@@ -130,7 +130,7 @@ class OnnxEntailmentJudgeTest {
         try (OnnxEntailmentJudge other = OnnxEntailmentJudge.load(relabelled)) {
             // Logit 0 (the tiny model's neutral votes) now reads as entailment, logit 1 as neutral, logit 2 as
             // contradiction.
-            assertEquals(List.of(Label.CONTRADICTION, Label.NEUTRAL, Label.ENTAILMENT),
+            assertEquals(List.of(NliLabel.CONTRADICTION, NliLabel.NEUTRAL, NliLabel.ENTAILMENT),
                     other.judgeAll(PREMISE, HYPOTHESES).stream().map(Verdict::label).toList());
         }
     }
@@ -176,10 +176,10 @@ class OnnxEntailmentJudgeTest {
     void theActivityJudgesWithTheWorkersModelAndBooksNoUsage() {
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(tiny)) {
             LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
-            ConsistencyJudgements out = activities.judgeConsistency(new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX,
+            ConsistencyJudgements out = activities.judgeConsistency(new ConsistencyRequest("c", ConsistencyMode.ONNX,
                     PREMISE, List.of(CONTRADICTING, ENTAILED, CONTRADICTING, NEUTRAL), null));
-            assertEquals(List.of(NliJudgement.CONTRADICTION, NliJudgement.ENTAILMENT, NliJudgement.CONTRADICTION,
-                    NliJudgement.NEUTRAL), out.judgements().stream().map(NliJudgement::label).toList());
+            assertEquals(List.of(NliLabel.CONTRADICTION, NliLabel.ENTAILMENT, NliLabel.CONTRADICTION,
+                    NliLabel.NEUTRAL), out.judgements().stream().map(NliJudgement::label).toList());
             assertEquals(List.of(CONTRADICTING, ENTAILED, CONTRADICTING, NEUTRAL),
                     out.judgements().stream().map(NliJudgement::hypothesis).toList());
             assertTrue(out.judgements().get(0).note().startsWith("NLI model: "), out.judgements().get(0).note());
@@ -191,7 +191,7 @@ class OnnxEntailmentJudgeTest {
     void theActivityWithoutAModelFailsNonRetryablyNamingTheSetting() {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null);
         ApplicationFailure e = assertThrows(ApplicationFailure.class, () -> activities.judgeConsistency(
-                new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX, PREMISE, List.of(NEUTRAL), null)));
+                new ConsistencyRequest("c", ConsistencyMode.ONNX, PREMISE, List.of(NEUTRAL), null)));
         assertTrue(e.isNonRetryable());
         assertEquals(FailureTypes.NLI_MODEL_UNAVAILABLE, e.getType());
         assertTrue(FailureTypes.FATAL_FOR_CAMPAIGN.contains(e.getType()));
@@ -204,7 +204,7 @@ class OnnxEntailmentJudgeTest {
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(dir)) {
             LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
             ApplicationFailure e = assertThrows(ApplicationFailure.class, () -> activities.judgeConsistency(
-                    new ConsistencyRequest("c", CampaignConfig.CONSISTENCY_ONNX, PREMISE, List.of(NEUTRAL), null)));
+                    new ConsistencyRequest("c", ConsistencyMode.ONNX, PREMISE, List.of(NEUTRAL), null)));
             assertTrue(e.isNonRetryable());
             assertEquals(FailureTypes.NLI_MODEL_UNAVAILABLE, e.getType());
             assertTrue(e.getOriginalMessage().contains("AUTOIF_NLI_MODEL_DIR=" + dir)

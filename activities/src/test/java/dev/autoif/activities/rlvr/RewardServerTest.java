@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxSettings;
+import dev.autoif.activities.sandbox.WarmSandboxPool;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The reward service over real HTTP, scoring in the real Docker sandbox: routes, aggregation, hostile input. */
+/** The reward service over real HTTP, scoring in warm containers of the real Docker sandbox: routes, aggregation, hostile input. */
 @Tag("docker")
 class RewardServerTest {
     static final String IMAGE = System.getenv().getOrDefault("AUTOIF_VERIFIER_IMAGE", "autoif/verifier:1");
@@ -48,7 +49,8 @@ class RewardServerTest {
         sandbox.requireImage();
         Map<String, String> code = new java.util.LinkedHashMap<>();
         for (String f : List.of(STARTS_B, SHORT, HAS_STOP, LOOP, TAMPER)) code.put(RlvrExport.sha256(f), f);
-        server = new RewardServer(new RewardScorer(sandbox, code, 2), "127.0.0.1", 0, 2, 2);
+        server = new RewardServer(new RewardScorer(new WarmSandboxPool(sandbox, "test", 2, 100, java.time.Duration.ofMinutes(10)),
+                code, 2), "127.0.0.1", 0, 2, 2);
     }
 
     @AfterAll

@@ -91,7 +91,7 @@ class DockerSandboxTest {
         return sandbox.evaluate(new EvaluationBatch("test", "batch", functions, inputs, timeoutSeconds), () -> { });
     }
 
-    private static void assertHonest(FunctionEvaluation row, String after) {
+    static void assertHonest(FunctionEvaluation row, String after) {
         assertNull(row.definitionError(), "honest function after '" + after + "'");
         assertEquals(Boolean.TRUE, row.cells().get(0).value(), "honest function after '" + after + "'");
         assertEquals(Boolean.FALSE, row.cells().get(1).value(), "honest function after '" + after + "'");
@@ -99,17 +99,26 @@ class DockerSandboxTest {
 
     @Test
     void hostileFunctionsAreContainedAndHonestOnesStillScored() {
-        List<String> names = List.copyOf(HOSTILE.keySet());
+        assertHostileContained(run(hostileBetweenHonest(), INPUTS, 2).rows());
+    }
+
+    /** Every hostile function, each followed by {@link #HONEST}. */
+    static List<String> hostileBetweenHonest() {
         List<String> functions = new java.util.ArrayList<>();
-        for (String name : names) {
-            functions.add(HOSTILE.get(name));
+        for (String source : HOSTILE.values()) {
+            functions.add(source);
             functions.add(HONEST);
         }
-        EvaluationResult result = run(functions, INPUTS, 2);
-        assertEquals(functions.size(), result.rows().size());
+        return functions;
+    }
+
+    /** The rows of {@link #hostileBetweenHonest()} on {@link #INPUTS}: every hostile one contained, every honest one exact. */
+    static void assertHostileContained(List<FunctionEvaluation> rows) {
+        List<String> names = List.copyOf(HOSTILE.keySet());
+        assertEquals(2 * names.size(), rows.size());
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
-            FunctionEvaluation hostile = result.rows().get(2 * i);
+            FunctionEvaluation hostile = rows.get(2 * i);
             if (hostile.definitionError() == null) {
                 for (Cell c : hostile.cells()) {
                     assertNull(c.value(), name + " must abstain, got " + c);
@@ -119,14 +128,14 @@ class DockerSandboxTest {
                 assertTrue(List.of("missing module", "syntax error", "no evaluate", "kill the parent process").contains(name),
                         name + " should fail per call, not at definition: " + hostile.definitionError());
             }
-            assertHonest(result.rows().get(2 * i + 1), name);
+            assertHonest(rows.get(2 * i + 1), name);
         }
-        assertTrue(result.rows().get(2 * names.indexOf("infinite loop")).cells().get(0).timedOut());
-        assertTrue(result.rows().get(2 * names.indexOf("catastrophic regex")).cells().get(0).timedOut());
-        assertEquals("int", result.rows().get(2 * names.indexOf("returns an int")).cells().get(0).returnType());
-        assertTrue(result.rows().get(2 * names.indexOf("missing module")).definitionError().contains("ModuleNotFoundError"));
-        assertTrue(result.rows().get(2 * names.indexOf("syntax error")).definitionError().contains("SyntaxError"));
-        assertTrue(result.rows().get(2 * names.indexOf("write outside scratch")).cells().get(0).error().contains("Read-only"));
+        assertTrue(rows.get(2 * names.indexOf("infinite loop")).cells().get(0).timedOut());
+        assertTrue(rows.get(2 * names.indexOf("catastrophic regex")).cells().get(0).timedOut());
+        assertEquals("int", rows.get(2 * names.indexOf("returns an int")).cells().get(0).returnType());
+        assertTrue(rows.get(2 * names.indexOf("missing module")).definitionError().contains("ModuleNotFoundError"));
+        assertTrue(rows.get(2 * names.indexOf("syntax error")).definitionError().contains("SyntaxError"));
+        assertTrue(rows.get(2 * names.indexOf("write outside scratch")).cells().get(0).error().contains("Read-only"));
     }
 
     @Test

@@ -13,23 +13,21 @@ import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.TemporalConnection;
+import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.campaign.LlmSettings;
-import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
-import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.lang.management.ManagementFactory;
@@ -94,11 +92,8 @@ public class LlmBenchmark implements Callable<Integer> {
     public static class LlmBenchWorkflowImpl implements LlmBenchWorkflow {
         @Override
         public int run(Plan plan) {
-            LlmActivities llm = Workflow.newActivityStub(LlmActivities.class, ActivityOptions.newBuilder()
-                    .setTaskQueue(plan.llmTaskQueue())
-                    .setStartToCloseTimeout(Duration.ofMinutes(5))
-                    .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofMillis(100)).build())
-                    .build());
+            // A campaign's LLM options; a lost request is retried after 100 ms rather than the campaign's 1 s.
+            LlmActivities llm = ActivityStubs.llm(100, plan.llmTaskQueue());
             List<Promise<VerifierCompletions>> pending = new ArrayList<>();
             int samples = 0;
             for (int started = 0; started < plan.requests() || !pending.isEmpty(); ) {

@@ -1,6 +1,7 @@
 package dev.autoif.worker.cli;
 
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
 import dev.autoif.worker.preflight.Preflight;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -19,10 +20,13 @@ public class DoctorCommand implements Callable<Integer> {
     @Inject
     AutoifSettings settings;
 
+    @Inject
+    StoreSettings store;
+
     @Override
     public Integer call() {
         String address = temporalAddress != null ? temporalAddress : settings.temporalAddress();
-        List<Preflight.Check> checks = Preflight.all(settings, address);
+        List<Preflight.Check> checks = Preflight.all(settings, store, address);
         String format = "%-18s %-5s %s%n";
         System.out.printf(format, "CHECK", "", "DETAIL");
         for (Preflight.Check c : checks) {

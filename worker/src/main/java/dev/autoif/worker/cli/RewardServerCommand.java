@@ -5,6 +5,8 @@ import dev.autoif.activities.rlvr.RewardServer;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxSettings;
+import dev.autoif.activities.sandbox.WarmSandboxPool;
+import java.time.Duration;
 import dev.autoif.worker.AutoifSettings;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
@@ -30,11 +32,15 @@ public class RewardServerCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "2", description = "Seconds per verifier call before it scores false (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    @Option(names = "--concurrency", defaultValue = "2", description = "Sandbox containers scoring at once (default ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", defaultValue = "2", description = "Warm sandbox containers, each scoring one request at a time (default ${DEFAULT-VALUE}).")
     int concurrency;
 
     @Option(names = "--queue", defaultValue = "8", description = "Requests waiting for a container before 429 (default ${DEFAULT-VALUE}).")
     int queue;
+
+    @Option(names = "--recycle-after", defaultValue = "100", description = "Batches a warm container runs before it is replaced (default ${DEFAULT-VALUE}; "
+            + "also replaced after 30 min, on any failure, on any sign of tampering).")
+    int recycleAfter;
 
     @Inject
     AutoifSettings settings;
@@ -56,7 +62,8 @@ public class RewardServerCommand implements Callable<Integer> {
             System.err.println("autoif reward-server: " + e.getMessage());
             return 1;
         }
-        RewardServer server = new RewardServer(new RewardScorer(sandbox, code, timeoutSeconds), host, port, concurrency, queue);
+        WarmSandboxPool pool = new WarmSandboxPool(sandbox, "reward", concurrency, recycleAfter, Duration.ofMinutes(30));
+        RewardServer server = new RewardServer(new RewardScorer(pool, code, timeoutSeconds), host, port, concurrency, queue);
         System.out.println("reward service: " + code.size() + " verifiers from " + verifiers + " at http://" + host + ":"
                 + server.port() + " (POST /v1/score, POST /reward, GET /health, GET /metrics)");
         CountDownLatch stopped = new CountDownLatch(1);

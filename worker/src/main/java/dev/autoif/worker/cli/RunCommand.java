@@ -2,6 +2,8 @@ package dev.autoif.worker.cli;
 
 import dev.autoif.activities.llm.LlmDefaults;
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
+import dev.autoif.worker.telemetry.Monitoring;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
@@ -54,6 +56,9 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Inject
     AutoifSettings settings;
 
+    @Inject
+    StoreSettings store;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -67,18 +72,24 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
         String id = campaignId != null ? campaignId : CampaignFiles.defaultCampaignId(json);
-        input = CampaignFiles.parse(CampaignFiles.resolvePaths(json, campaignFile == null, settings.dataDir()),
-                campaignFile == null ? "demo campaign" : campaignFile.toString());
-        Preflight.Check problem = preflight(input);
+        String source = campaignFile == null ? "demo campaign" : campaignFile.toString();
+        String resolved = CampaignFiles.resolvePaths(json, campaignFile == null, settings.dataDir());
+        Preflight.Check problem = preflight(CampaignFiles.parse(resolved, source));
         if (problem != null) {
             System.err.println("autoif: " + problem.line());
+            return 3;
+        }
+        try {
+            input = CampaignFiles.parse(CampaignInputs.forWorkers(resolved, store, out), source);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println("autoif: " + e.getMessage());
             return 3;
         }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             WorkflowClient client = temporal(resources);
             LlmDefaults llm = llmDefaults(input, resources);
-            WorkerRuntime worker = WorkerAssembly.start(client, settings, llm);
+            WorkerRuntime worker = WorkerAssembly.start(client, settings, store, llm, Monitoring.none());
             resources.add(worker);
             CampaignResult result = runCampaign(client, id, input);
             printSummary(result);
@@ -100,10 +111,11 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
      */
     private Preflight.Check preflight(CampaignInput input) {
         List<Preflight.Check> checks = new ArrayList<>();
-        checks.add(Preflight.store(settings.dataDir()));
-        checks.add(Preflight.completionCache(settings.llmCacheJdbcUrl()));
-        checks.addAll(Preflight.sandbox(settings.verifierImage()));
         String address = temporalAddress != null ? temporalAddress : settings.temporalAddress();
+        checks.add(Preflight.store(store));
+        checks.add(Preflight.completionCache(settings.llmCacheJdbcUrl()));
+        checks.add(Preflight.sharedByEveryWorker(store, settings.llmCacheJdbcUrl(), address));
+        checks.addAll(Preflight.sandbox(settings.verifierImage()));
         if (address != null) {
             checks.add(Preflight.temporal(address, settings.temporalNamespace()));
         }
@@ -171,7 +183,8 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         return new LlmDefaults(scripted.baseUrl(), null, ScriptedLlmServer.MODEL, configured.requestTimeout());
     }
 
-    private CampaignResult runCampaign(WorkflowClient client, String id, CampaignInput input) throws Exception {
+    /** Starts the campaign workflow; false when one with this ID already runs or finished (it is not re-run). */
+    static boolean start(WorkflowClient client, String id, CampaignInput input) {
         CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                 .setWorkflowId(id)
                 .setTaskQueue(TaskQueues.WORKFLOWS)
@@ -180,10 +193,14 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
                 .build());
         try {
             WorkflowClient.start(campaign::run, input);
-            out.println("Started campaign " + id);
+            return true;
         } catch (WorkflowExecutionAlreadyStarted e) {
-            out.println("Campaign " + id + " already exists: following it");
+            return false;
         }
+    }
+
+    private CampaignResult runCampaign(WorkflowClient client, String id, CampaignInput input) throws Exception {
+        out.println(start(client, id, input) ? "Started campaign " + id : "Campaign " + id + " already exists: following it");
         WorkflowStub stub = client.newUntypedWorkflowStub(id);
         CompletableFuture<CampaignResult> result = stub.getResultAsync(CampaignResult.class);
         ProgressLine progress = new ProgressLine(out, ProgressLine.stdoutIsTerminal(), System.nanoTime());

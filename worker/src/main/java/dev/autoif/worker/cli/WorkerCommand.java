@@ -2,6 +2,7 @@ package dev.autoif.worker.cli;
 
 import com.uber.m3.tally.Scope;
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
 import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.worker.telemetry.Monitoring;
@@ -33,6 +34,9 @@ public class WorkerCommand implements Callable<Integer> {
     AutoifSettings settings;
 
     @Inject
+    StoreSettings store;
+
+    @Inject
     EmbeddedServer httpServer;
 
     @Inject
@@ -49,8 +53,14 @@ public class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
                 : settings.temporalAddress() != null ? settings.temporalAddress() : "localhost:7233";
+        // A mis-deployment (state only this host sees) is known without asking any server: refused at once.
+        Preflight.Check deployment = Preflight.sharedByEveryWorker(store, settings.llmCacheJdbcUrl(), address);
+        if (deployment.failed()) {
+            System.err.println("autoif: " + deployment.line());
+            return 3;
+        }
         // Fail in seconds, naming what is missing, rather than retrying activities against it for hours.
-        var checks = Preflight.all(settings, address);
+        var checks = Preflight.all(settings, store, address);
         Preflight.Check problem = Preflight.firstFailure(checks);
         if (problem != null) {
             System.err.println("autoif: " + problem.line());
@@ -65,7 +75,7 @@ public class WorkerCommand implements Callable<Integer> {
         }
         WorkerRuntime worker;
         try {
-            worker = WorkerAssembly.start(connection.client(), settings, WorkerAssembly.llmDefaults(settings), monitoring);
+            worker = WorkerAssembly.start(connection.client(), settings, store, WorkerAssembly.llmDefaults(settings), monitoring);
         } catch (IllegalArgumentException | IllegalStateException misconfigured) {
             System.err.println("autoif worker: " + misconfigured.getMessage());
             connection.close();

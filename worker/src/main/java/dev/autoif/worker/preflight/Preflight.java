@@ -3,7 +3,10 @@ package dev.autoif.worker.preflight;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.autoif.activities.sandbox.DockerClients;
+import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.artifacts.S3ArtifactStore;
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
 import dev.autoif.worker.temporal.TemporalDevServer;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -55,14 +58,16 @@ public final class Preflight {
      *
      * @param temporalAddress the server to check, or null when {@code run} starts its own
      */
-    public static List<Check> all(AutoifSettings s, String temporalAddress) {
+    public static List<Check> all(AutoifSettings s, StoreSettings store, String temporalAddress) {
         List<Check> checks = new ArrayList<>();
+        // First: a mis-deployment is known without asking any server.
+        checks.add(sharedByEveryWorker(store, s.llmCacheJdbcUrl(), temporalAddress));
         checks.add(temporalAddress == null ? embeddedTemporal() : temporal(temporalAddress, s.temporalNamespace()));
         checks.addAll(sandbox(s.verifierImage()));
         checks.add(s.llmBaseUrl() == null
                 ? Check.ok("LLM endpoint", "none configured (OPENAI_BASE_URL): `run` uses the scripted LLM")
                 : llm("LLM endpoint", s.llmBaseUrl(), s.llmApiKey(), s.llmModel()));
-        checks.add(store(s.dataDir()));
+        checks.add(store(store));
         checks.add(completionCache(s.llmCacheJdbcUrl()));
         return checks;
     }
@@ -191,6 +196,60 @@ public final class Preflight {
                     "check OPENAI_MODEL (some servers answer any name)");
         }
         return Check.ok(name, baseUrl + " answers" + (model != null ? " and lists " + model : ""));
+    }
+
+    /**
+     * The artifact store: an object store must have its bucket and let these credentials write, read and delete (a
+     * probe object under the store's root); a local store must be a writable directory.
+     */
+    public static Check store(StoreSettings store) {
+        if (store.local()) {
+            return store(Path.of(store.location()));
+        }
+        String name = "Store";
+        try {
+            ArtifactStore root = store.open();
+            if (root instanceof S3ArtifactStore s3) {
+                s3.probe(PROBE_KEY);
+            }
+            return Check.ok(name, root.location() + " on " + store.s3Server() + " is writable");
+        } catch (RuntimeException e) {
+            return new Check(name, Status.FAIL, e.getMessage(), null);
+        }
+    }
+
+    /** The object a store check writes and removes again: one fixed key, never a campaign's. */
+    static final String PROBE_KEY = "preflight/probe";
+
+    /**
+     * A worker of a Temporal server other than {@code run}'s embedded one may share its task queues with workers on
+     * other hosts: whichever of them runs a task writes its artifacts and buys its completions. So a local store and a
+     * disk completion cache are refused unless the operator declares the data directory shared (AUTOIF_STORE_SHARED):
+     * a mis-deployment fails at start instead of losing records later.
+     *
+     * @param temporalAddress null for {@code run}'s embedded server
+     */
+    public static Check sharedByEveryWorker(StoreSettings store, String cacheJdbcUrl, String temporalAddress) {
+        String name = "Shared state";
+        if (temporalAddress == null) {
+            return Check.ok(name, "embedded Temporal: this process is the only worker");
+        }
+        if (store.local() && !store.declaredShared()) {
+            return new Check(name, Status.FAIL, "the artifact store " + store.location() + " is a local directory, but "
+                    + "workers on other hosts polling " + temporalAddress + " would write campaign files there that this "
+                    + "one cannot read", "set AUTOIF_STORE=s3://bucket/prefix (AUTOIF_S3_ENDPOINT for MinIO and other "
+                    + "S3-compatible servers), or AUTOIF_STORE_SHARED=true if " + store.location() + " is a mount every "
+                    + "worker shares or every worker runs on this host");
+        }
+        if (cacheJdbcUrl == null && !store.declaredShared()) {
+            return new Check(name, Status.FAIL, "the LLM completion cache is on this host's disk ("
+                    + store.dataDir().resolve("llm-cache") + "), but workers on other hosts polling " + temporalAddress
+                    + " would buy the same completions again and could answer a retried call differently",
+                    "set AUTOIF_CACHE_JDBC_URL to a PostgreSQL database every worker shares, or AUTOIF_STORE_SHARED=true if "
+                    + store.dataDir() + " is a mount every worker shares or every worker runs on this host");
+        }
+        return Check.ok(name, store.declaredShared() ? "declared shared (AUTOIF_STORE_SHARED): " + store.dataDir()
+                : "every worker reaches the store " + store.location() + " and the PostgreSQL completion cache");
     }
 
     /** The data directory: campaigns' files, the disk completion cache and the embedded server's state. */

@@ -23,15 +23,13 @@ public final class TemporalDevServer implements AutoCloseable {
     private final Path db;
     private final Path logFile;
     private final int port;
-    private final Integer uiPort;
     private volatile Process process;
 
-    private TemporalDevServer(List<String> command, Path db, Path logFile, int port, Integer uiPort) {
+    private TemporalDevServer(List<String> command, Path db, Path logFile, int port) {
         this.command = command;
         this.db = db;
         this.logFile = logFile;
         this.port = port;
-        this.uiPort = uiPort;
     }
 
     /**
@@ -59,7 +57,7 @@ public final class TemporalDevServer implements AutoCloseable {
             command.add("--search-attribute");
             command.add(key.getName() + "=Keyword");
         }
-        TemporalDevServer server = new TemporalDevServer(List.copyOf(command), db.toAbsolutePath(), logFile, port, uiPort);
+        TemporalDevServer server = new TemporalDevServer(List.copyOf(command), db.toAbsolutePath(), logFile, port);
         return new Started(server, server.launch());
     }
 
@@ -77,11 +75,6 @@ public final class TemporalDevServer implements AutoCloseable {
 
     public Path logFile() {
         return logFile;
-    }
-
-    /** The Web UI port, or null when headless. */
-    public Integer uiPort() {
-        return uiPort;
     }
 
     /** The current server process (a new one after each {@link #restart()}). */

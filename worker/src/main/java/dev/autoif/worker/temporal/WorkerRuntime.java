@@ -3,8 +3,9 @@ package dev.autoif.worker.temporal;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
@@ -46,7 +47,8 @@ public final class WorkerRuntime implements AutoCloseable {
      * @param queues  the task queues to poll (see {@link #queues(String)}); the others are left to other processes
      */
     public WorkerRuntime(WorkflowClient client, Optional<WorkerInterceptor> tracing, Concurrency concurrency,
-                         Set<String> queues, LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store) {
+                         Set<String> queues, LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store,
+                         ExportActivities export) {
         this.factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
                 .setWorkerInterceptors(tracing.stream().toArray(WorkerInterceptor[]::new))
                 .build());
@@ -54,7 +56,7 @@ public final class WorkerRuntime implements AutoCloseable {
         this.workflows = worker(TaskQueues.WORKFLOWS, slots(concurrency.storeOperations()));
         if (workflows != null) {
             WorkflowRegistration.register(workflows);
-            workflows.registerActivitiesImplementations(store);
+            workflows.registerActivitiesImplementations(store, export);
         }
         register(TaskQueues.LLM, heartbeatingEvery(slots(concurrency.llmCalls())), llm);
         register(TaskQueues.SANDBOX, slots(concurrency.sandboxContainers()), sandbox);

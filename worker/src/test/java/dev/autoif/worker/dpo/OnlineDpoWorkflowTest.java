@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dpo.DpoStoreActivitiesImpl;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
@@ -25,10 +26,9 @@ import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.TrainingActivities;
 import dev.autoif.workflows.campaign.LlmSettings;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.dpo.DpoRoundResult;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.dpo.DpoRoundSpec;
 import dev.autoif.workflows.dpo.OnlineDpoInput;
 import dev.autoif.workflows.dpo.OnlineDpoProgress;
@@ -107,7 +107,7 @@ class OnlineDpoWorkflowTest {
         // As WorkflowRegistration does, but one page per run so that every page continues as new.
         OnlineDpoWorkflows.register(workflows, WorkflowImplementationOptions.newBuilder()
                 .setFailWorkflowExceptionTypes(DataConverterException.class).build(), 1);
-        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl());
+        workflows.registerActivitiesImplementations(new DpoStoreActivitiesImpl(ArtifactStores.filesystemOnly()));
         LlmGateway gateway = new LlmGateway(new OpenAiChatClient(Duration.ofSeconds(30)),
                 new DiskCompletionCache(dir.resolve("llm-cache")), new EndpointLimiters(AdaptiveConcurrencyLimiter.Settings.of(1, 8)));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway,
@@ -302,7 +302,7 @@ class OnlineDpoWorkflowTest {
         var e = assertThrows(WorkflowFailedException.class, () -> stub("dpo-fail").run(
                 input(List.of(policy(policyA)), List.of("bash", train.toString()), dir.resolve("online"))));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
-        assertEquals(TrainingActivities.TRAINING_COMMAND_FAILED, cause.getType());
+        assertEquals(FailureTypes.TRAINING_COMMAND_FAILED, cause.getType());
         String message = cause.getOriginalMessage();
         assertTrue(message.startsWith("round 1: training failed: the training command exited with code 3"), message);
         assertTrue(message.contains("CUDA out of memory at step 3"), message);
@@ -310,7 +310,7 @@ class OnlineDpoWorkflowTest {
         var missing = assertThrows(WorkflowFailedException.class, () -> stub("dpo-missing").run(
                 input(List.of(policy(policyA)), List.of("/no/such/trainer", "--flag"), dir.resolve("online-2"))));
         ApplicationFailure notFound = assertInstanceOf(ApplicationFailure.class, missing.getCause());
-        assertEquals(TrainingActivities.TRAINING_COMMAND_NOT_FOUND, notFound.getType());
+        assertEquals(FailureTypes.TRAINING_COMMAND_NOT_FOUND, notFound.getType());
         assertTrue(notFound.getOriginalMessage().contains("/no/such/trainer"), notFound.getOriginalMessage());
     }
 

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.autoif.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +41,7 @@ class ExpectedFailureFilterTest {
     @Test
     void typedFailuresBecomeOneLinePerTypePerMinute() {
         ApplicationFailure engineDown = ApplicationFailure.newFailure("Docker engine unreachable (No such file or directory): "
-                + "start it", "DockerEngineUnreachable");
+                + "start it", FailureTypes.SANDBOX_ENGINE_DOWN);
         for (int i = 1; i <= 50; i++) {
             attemptFails(engineDown, i);
             clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
@@ -54,7 +55,7 @@ class ExpectedFailureFilterTest {
                 first.getFormattedMessage());
 
         // Another type is not held back by the first one's minute.
-        attemptFails(ApplicationFailure.newFailure("HTTP 503", "LlmUnavailable"), 51);
+        attemptFails(ApplicationFailure.newFailure("HTTP 503", FailureTypes.LLM_UNAVAILABLE), 51);
         assertEquals(2, out.list.size());
         assertTrue(out.list.get(1).getFormattedMessage().contains("[LlmUnavailable]"));
 
@@ -68,7 +69,7 @@ class ExpectedFailureFilterTest {
     @Test
     void aWorkflowFailingWithATypedFailureIsOneLineToo() {
         ApplicationFailure cause = ApplicationFailure.newNonRetryableFailure("query file q.jsonl does not exist",
-                "InvalidCampaignInput");
+                FailureTypes.INVALID_CAMPAIGN_INPUT);
         context.getLogger("io.temporal.internal.sync.WorkflowExecutionHandler").warn(
                 "Workflow execution failure WorkflowId='{}', RunId={}, WorkflowType='{}'", "c-1", "r-1", "AutoifCampaign",
                 new RuntimeException("Activity failed", cause));
@@ -91,7 +92,7 @@ class ExpectedFailureFilterTest {
     @Test
     void otherLogLinesPassUntouched() {
         context.getLogger("dev.autoif.worker.WorkerAssembly").warn("could not sweep",
-                ApplicationFailure.newFailure("x", "DockerEngineUnreachable"));
+                ApplicationFailure.newFailure("x", FailureTypes.SANDBOX_ENGINE_DOWN));
         assertEquals(1, out.list.size());
         assertEquals("could not sweep", out.list.get(0).getFormattedMessage());
     }

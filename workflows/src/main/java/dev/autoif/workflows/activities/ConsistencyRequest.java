@@ -1,13 +1,14 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.campaign.ConsistencyMode;
 import dev.autoif.workflows.campaign.LlmSettings;
 import java.util.List;
 
 /**
  * S5: judge each hypothesis (a back-translated instruction) against the premise (the instruction).
  *
- * @param judgeKind which entailment judge ("llm")
+ * @param judgeKind which entailment judge (LLM or ONNX; on the wire "llm" or "onnx")
  * @param judge     the model settings of an LLM judge
  */
-public record ConsistencyRequest(String campaignId, String judgeKind, String premise, List<String> hypotheses,
+public record ConsistencyRequest(String campaignId, ConsistencyMode judgeKind, String premise, List<String> hypotheses,
                                  LlmSettings judge) {}

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import java.util.List;
 
@@ -21,6 +22,6 @@ public record InstructionRecord(
         List<CaseRecord> cases,
         List<String> matrixInputs,
         List<FunctionEvaluation> matrix,
-        String dropReason,
+        DropReason dropReason,
         String detail,
         List<BackTranslationRecord> backTranslations) {}

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.ResponseDropReason;
 import java.util.List;
 
 /**
@@ -12,7 +13,7 @@ import java.util.List;
  * @param dropReason null when the response became an SFT row
  */
 public record ResponseRecord(String text, String finishReason, List<Boolean> verdicts, Double passRate,
-                             JudgeVerdict judge, String dropReason) {
+                             JudgeVerdict judge, ResponseDropReason dropReason) {
 
     public boolean kept() {
         return dropReason == null;

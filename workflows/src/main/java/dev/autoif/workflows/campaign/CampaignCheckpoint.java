@@ -9,6 +9,7 @@ import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.QueryPool;
 import dev.autoif.workflows.crossval.Thresholds;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * State carried across continue-as-new so a long campaign keeps its history small.
@@ -18,9 +19,18 @@ import java.io.IOException;
  * @param config    the campaign's settings as resolved at its start (defaults of the worker that started it); null
  *                  in checkpoints written before they were frozen
  * @param thresholds the S3 rules as resolved at the start (the preset's then); null in older checkpoints
+ * @param inFlight   instructions started and not yet counted when the run continued as new without draining (index to
+ *                   instruction ID): their children report to the next run by signal; null in older checkpoints
+ *                   (those runs drained their window first)
  */
 public record CampaignCheckpoint(String outputDir, int instructionCount, int nextIndex, Funnel funnel, QueryPool queryPool,
-                                 CampaignControl control, CampaignConfig config, Thresholds thresholds) {
+                                 CampaignControl control, CampaignConfig config, Thresholds thresholds,
+                                 Map<Integer, String> inFlight) {
+
+    public CampaignCheckpoint(String outputDir, int instructionCount, int nextIndex, Funnel funnel, QueryPool queryPool,
+                              CampaignControl control, CampaignConfig config, Thresholds thresholds) {
+        this(outputDir, instructionCount, nextIndex, funnel, queryPool, control, config, thresholds, null);
+    }
 
     /**
      * A checkpoint is internal state inside the strict {@link CampaignInput} ({@code resume}): read it tolerantly, so

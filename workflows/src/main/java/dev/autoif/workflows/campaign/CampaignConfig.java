@@ -27,7 +27,7 @@ public record CampaignConfig(
         int llmRetryInitialIntervalMillis,
         int selfInstructCalls,
         double nearDuplicateThreshold,
-        String consistency,
+        ConsistencyMode consistency,
         LlmSettings consistencyJudge,
         String queryFile,
         int queryMinChars,
@@ -40,12 +40,6 @@ public record CampaignConfig(
         long seed,
         boolean approveBeforeStage2) {
 
-    /** S4/S5 with an LLM entailment judge; {@link #CONSISTENCY_NONE} skips both. */
-    public static final String CONSISTENCY_LLM = "llm";
-    /** S4/S5 with the ONNX NLI model the worker loads from AUTOIF_NLI_MODEL_DIR (the reference's mDeBERTa XNLI). */
-    public static final String CONSISTENCY_ONNX = "onnx";
-    public static final String CONSISTENCY_NONE = "none";
-
     public static final double DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.9;
 
     public static final int DEFAULT_LLM_RETRY_INITIAL_INTERVAL_MILLIS = 1000;
@@ -53,8 +47,12 @@ public record CampaignConfig(
     public static final int DEFAULT_VERIFIERS_PER_INSTRUCTION = 8;
     public static final int DEFAULT_MAX_CONCURRENT_INSTRUCTIONS = 20;
     public static final int DEFAULT_EVALUATION_TIMEOUT_SECONDS = 5;
-    /** Far below Temporal's 2,000 pending children per run. */
-    public static final int MAX_CONCURRENT_INSTRUCTIONS = 500;
+    /**
+     * Children start abandoned and report by signal, so the window is not bound by Temporal's 2,000 pending children
+     * per run: a run continues as new once it started {@link CampaignWorkflowImpl#PENDING_CHILDREN_PER_RUN} that still
+     * run, and the next run starts more.
+     */
+    public static final int MAX_CONCURRENT_INSTRUCTIONS = 5_000;
 
     public static final int DEFAULT_QUERIES_PER_INSTRUCTION = 16;
     public static final int DEFAULT_MAX_QUERY_USES = 4;
@@ -129,12 +127,8 @@ public record CampaignConfig(
         if (!(nearDuplicate > 0 && nearDuplicate <= 1)) {
             throw new IllegalArgumentException("'nearDuplicateThreshold' must be within (0, 1], got " + nearDuplicate);
         }
-        String consistency = in.consistency() == null ? CONSISTENCY_LLM : in.consistency();
-        if (!consistency.equals(CONSISTENCY_LLM) && !consistency.equals(CONSISTENCY_ONNX)
-                && !consistency.equals(CONSISTENCY_NONE)) {
-            throw new IllegalArgumentException("'consistency' must be \"llm\", \"onnx\" or \"none\", got \""
-                    + consistency + "\"");
-        }
+        ConsistencyMode consistency = in.consistency() == null ? ConsistencyMode.LLM
+                : ConsistencyMode.fromWireName(in.consistency());
         // The NLI judge is the judge role when the campaign names one, else the supervision model.
         LlmSettings consistencyJudge = in.judge() == null ? llm : judge;
         boolean queries = in.queryFile() != null && !in.queryFile().isBlank();

@@ -1,6 +1,9 @@
 package dev.autoif.workflows.campaign;
 
+import dev.autoif.workflows.instruction.InstructionFailure;
+import dev.autoif.workflows.instruction.InstructionOutcome;
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -22,6 +25,8 @@ public interface CampaignWorkflow {
     String PROGRESS = "progress";
     String APPROVE = "approve";
     String REJECT = "reject";
+    String INSTRUCTION_FINISHED = "instructionFinished";
+    String INSTRUCTION_FAILED = "instructionFailed";
 
     @WorkflowMethod(name = TYPE)
     CampaignResult run(CampaignInput input);
@@ -68,4 +73,15 @@ public interface CampaignWorkflow {
 
     @UpdateValidatorMethod(updateName = REJECT)
     void validateReject();
+
+    /**
+     * Sent by an instruction child the campaign started abandoned, to whichever run of the campaign is current: its
+     * outcome, counted once per instruction index (a repeat is ignored).
+     */
+    @SignalMethod(name = INSTRUCTION_FINISHED)
+    void instructionFinished(InstructionOutcome outcome);
+
+    /** Sent instead by such a child that failed for a campaign-fatal cause: the campaign fails with it. */
+    @SignalMethod(name = INSTRUCTION_FAILED)
+    void instructionFailed(InstructionFailure failure);
 }

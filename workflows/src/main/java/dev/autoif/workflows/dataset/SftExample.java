@@ -11,11 +11,4 @@ import java.util.List;
  * @param judgeScores the S8 judge's scores (0..10), one per judge sample that could be parsed
  */
 public record SftExample(String instructionId, String instruction, String query, String prompt, String response,
-                         double passRate, List<Double> judgeScores) {
-
-    /** The mean judge score; NaN when no sample could be parsed. */
-    public double meanJudgeScore() {
-        return judgeScores == null || judgeScores.isEmpty() ? Double.NaN
-                : judgeScores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    }
-}
+                         double passRate, List<Double> judgeScores) {}

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.dpo;
 
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;

@@ -1,11 +1,18 @@
 package dev.autoif.workflows.dpo;
 
+import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.DpoPairsFile;
 import dev.autoif.workflows.activities.DpoPrompt;
 import dev.autoif.workflows.activities.DpoPromptPage;
-import dev.autoif.workflows.activities.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
+import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
+import dev.autoif.workflows.activities.dpostore.DpoStoreCalls;
+import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
+import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
+import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
 import dev.autoif.workflows.activities.LlmActivities;
@@ -21,10 +28,6 @@ import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.dataset.DpoPairs;
 import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.dataset.ScoredResponse;
-import dev.autoif.workflows.instruction.InstructionWorkflowImpl;
-import io.temporal.activity.ActivityCancellationType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -32,7 +35,6 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowSemaphore;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,21 +50,12 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
     /** Pages per run before continue-as-new: 10 pages of 20 prompts keep a run near 2,500 events. */
     public static final int PAGES_PER_RUN = 10;
     static final int MAX_FAILURE_EXAMPLES = 5;
-    /** The training activity heartbeats every second; cancellation reaches it within 0.8 x this. */
-    static final Duration TRAINING_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 
     private final int pagesPerRun;
     private DpoRoundProgress progress = new DpoRoundProgress(0, "starting", 0, 0);
 
-    private final DpoStoreActivities store = Workflow.newActivityStub(DpoStoreActivities.class, ActivityOptions.newBuilder()
-            .setTaskQueue(TaskQueues.WORKFLOWS)
-            .setStartToCloseTimeout(Duration.ofMinutes(10))
-            .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofMinutes(1)).build())
-            .build());
-
-    public OnlineDpoRoundWorkflowImpl() {
-        this(PAGES_PER_RUN);
-    }
+    private final DpoStoreActivities store = ActivityStubs.dpoStore();
+    private DpoStoreCalls storeCalls;
 
     public OnlineDpoRoundWorkflowImpl(int pagesPerRun) {
         this.pagesPerRun = Math.max(1, pagesPerRun);
@@ -74,9 +67,10 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
 
     @Override
     public DpoRoundResult run(DpoRoundTask task) {
+        storeCalls = DpoStoreCalls.decide(store);
         DpoRoundCursor c = task.cursor();
         if (c == null) {
-            DpoRoundResult recorded = store.readRound(task.roundDir());
+            DpoRoundResult recorded = storeCalls.readRound(new ReadDpoRoundRequest(task.roundDir()));
             if (recorded != null) {
                 report(new DpoRoundProgress(task.round(), "done", recorded.prompts(), recorded.pairs()));
                 return recorded;
@@ -84,15 +78,16 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
             c = DpoRoundCursor.start();
         }
         progress = new DpoRoundProgress(task.round(), "sampling", c.prompts(), c.pairs());
-        LlmActivities llm = InstructionWorkflowImpl.llm(task.llmRetryInitialIntervalMillis());
-        SandboxActivities sandbox = InstructionWorkflowImpl.sandbox();
+        LlmActivities llm = ActivityStubs.llm(task.llmRetryInitialIntervalMillis());
+        SandboxActivities sandbox = ActivityStubs.sandbox();
         WorkflowSemaphore window = Workflow.newWorkflowSemaphore(task.maxConcurrentPrompts());
         int pagesThisRun = 0;
         while (!c.eof()) {
             if (pagesThisRun == pagesPerRun) {
                 Workflow.continueAsNew(task.at(c));
             }
-            DpoPromptPage page = store.readPrompts(task.campaignDir(), c.byteOffset(), c.line(), task.promptsPerPage());
+            DpoPromptPage page = storeCalls.readPrompts(new ReadDpoPromptsRequest(task.campaignDir(), c.byteOffset(), c.line(),
+                    task.promptsPerPage()));
             List<Promise<PromptOutcome>> outcomes = new ArrayList<>();
             for (DpoPrompt prompt : page.prompts()) {
                 window.acquire();
@@ -126,7 +121,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
             // An empty page (only blank lines were left) adds no file, except as page 0 of an empty round.
             boolean wrote = !page.prompts().isEmpty() || c.pages() == 0;
             if (wrote) {
-                store.writePairsPage(task.roundDir(), c.pages(), pagePairs);
+                storeCalls.writePairsPage(new WriteDpoPairsPageRequest(task.roundDir(), c.pages(), pagePairs));
             }
             c = new DpoRoundCursor(page.nextByteOffset(), page.nextLine(), page.eof(), c.pages() + (wrote ? 1 : 0),
                     c.prompts() + page.prompts().size(), failed, responses, truncated, withPairs,
@@ -143,9 +138,9 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                             + "(%d responses scored, %d truncated, %d prompts failed%s): no prompt had both a response "
                             + "with pass rate >= %.1f and one with pass rate 0", task.round(), c.prompts(), c.responses(),
                     c.truncatedResponses(), c.promptsFailed(), c.failures().isEmpty() ? "" : ", e.g. " + c.failures().get(0),
-                    DpoPairs.CHOSEN_MIN_PASS_RATE), "NoDpoPairs");
+                    DpoPairs.CHOSEN_MIN_PASS_RATE), FailureTypes.NO_DPO_PAIRS);
         }
-        DpoPairsFile pairsFile = store.assemblePairs(task.roundDir(), c.pages());
+        DpoPairsFile pairsFile = storeCalls.assemblePairs(new AssembleDpoPairsRequest(task.roundDir(), c.pages()));
 
         progress = new DpoRoundProgress(task.round(), "training", c.prompts(), c.pairs());
         report(progress);
@@ -155,7 +150,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                 c.prompts(), c.promptsFailed(), c.responses(), c.truncatedResponses(), c.promptsWithPairs(),
                 pairsFile.pairs(), pairsFile.path(), trained.checkpoint(), trained.exitCode(), trained.logFile(),
                 trained.seconds(), trained.reused(), c.failures(), c.llmUsage(), task.previousCheckpoint());
-        store.recordRound(task.roundDir(), result);
+        storeCalls.recordRound(new RecordDpoRoundRequest(task.roundDir(), result));
         progress = new DpoRoundProgress(task.round(), "done", c.prompts(), c.pairs());
         report(progress);
         return result;
@@ -163,21 +158,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
 
     private TrainingResult train(DpoRoundTask task, DpoPairsFile pairsFile) {
         TrainingCommand t = task.training();
-        TrainingActivities training = Workflow.newActivityStub(TrainingActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.TRAINING)
-                // The activity kills the command itself after timeoutMinutes and says so; the extra minutes let it.
-                .setStartToCloseTimeout(Duration.ofMinutes(t.timeoutMinutes() + 2L))
-                .setHeartbeatTimeout(TRAINING_HEARTBEAT_TIMEOUT)
-                // Cancelling the workflow waits until the activity has killed the process tree.
-                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(10))
-                        .setMaximumAttempts(3)
-                        .setDoNotRetry(TrainingActivities.TRAINING_COMMAND_FAILED,
-                                TrainingActivities.TRAINING_COMMAND_NOT_FOUND, TrainingActivities.TRAINING_TIMED_OUT,
-                                TrainingActivities.TRAINING_NO_CHECKPOINT)
-                        .build())
-                .build());
+        TrainingActivities training = ActivityStubs.training(t.timeoutMinutes());
         try {
             return training.train(new TrainingRequest(task.round(), task.runId(), t.command(), t.env(),
                     t.timeoutMinutes(), t.workingDir(), task.roundDir(), pairsFile.path(), task.roundDir() + "/checkpoint",
@@ -190,7 +171,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
                 throw ApplicationFailure.newNonRetryableFailure("training failed: " + af.getOriginalMessage(), af.getType());
             }
             throw ApplicationFailure.newNonRetryableFailure("training failed: "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), "TrainingFailed");
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), FailureTypes.TRAINING_FAILED);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.dpo;
 
+import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -61,7 +62,7 @@ public class OnlineDpoWorkflowImpl implements OnlineDpoWorkflow {
                             af.getType());
                 }
                 throw ApplicationFailure.newNonRetryableFailure("round " + i + ": "
-                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), "OnlineDpoRoundFailed");
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), FailureTypes.ONLINE_DPO_ROUND_FAILED);
             }
             results.add(result);
             pairs = result.pairs();

@@ -10,11 +10,6 @@ public record InstructionOutcome(
         int index, String instructionId, DropReason dropReason, String detail, int functionsKept, int casesKept,
         List<LlmUsage> llmUsage, ResponseFunnel responses) {
 
-    public InstructionOutcome(int index, String instructionId, DropReason dropReason, String detail,
-                              int functionsKept, int casesKept) {
-        this(index, instructionId, dropReason, detail, functionsKept, casesKept, List.of(), ResponseFunnel.empty());
-    }
-
     public boolean kept() {
         return dropReason == null;
     }

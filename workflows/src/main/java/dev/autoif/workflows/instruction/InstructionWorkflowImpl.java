@@ -1,5 +1,6 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
@@ -7,7 +8,6 @@ import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRecord;
 import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
@@ -17,22 +17,29 @@ import dev.autoif.workflows.activities.InstructionRecord;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.LlmUsage;
 import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierCompletions;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
 import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
 import dev.autoif.workflows.campaign.CampaignConfig;
+import dev.autoif.workflows.campaign.CampaignWorkflow;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.VerifierPool;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,15 +48,7 @@ import java.util.stream.Collectors;
 public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     private static LlmActivities llm(InstructionTask task) {
-        return llm(task.llmRetryInitialIntervalMillis());
-    }
-
-    /**
-     * LLM calls: Temporal is the only retry layer; the first back-off is the campaign's (default 1 s). Also used by
-     * the campaign for S1.
-     */
-    public static LlmActivities llm(int llmRetryInitialIntervalMillis) {
-        return llm(llmRetryInitialIntervalMillis, TaskQueues.LLM);
+        return ActivityStubs.llm(task.llmRetryInitialIntervalMillis());
     }
 
     /**
@@ -57,27 +56,11 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * hosts of its own; histories from before that change (no "onnx-s5-queue" marker) replay on the LLM queue.
      */
     private static LlmActivities consistencyJudge(InstructionTask task) {
-        if (CampaignConfig.CONSISTENCY_ONNX.equals(task.consistency())
+        if (task.consistency() == ConsistencyMode.ONNX
                 && Workflow.getVersion("onnx-s5-queue", Workflow.DEFAULT_VERSION, 1) >= 1) {
-            return llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
+            return ActivityStubs.llm(task.llmRetryInitialIntervalMillis(), TaskQueues.NLI);
         }
         return llm(task);
-    }
-
-    private static LlmActivities llm(int llmRetryInitialIntervalMillis, String taskQueue) {
-        return Workflow.newActivityStub(LlmActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The activity heartbeats every 5 s: a killed worker's call is retried after 30 s, not 15 min.
-                .setHeartbeatTimeout(Duration.ofSeconds(30))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofMillis(llmRetryInitialIntervalMillis > 0
-                                ? llmRetryInitialIntervalMillis : 1000))
-                        .setBackoffCoefficient(2.0)
-                        .setMaximumInterval(Duration.ofMinutes(2))
-                        .setMaximumAttempts(20)
-                        .build())
-                .build());
     }
 
     /** S4: how many kept functions are back-translated per instruction (the method's "up to 3"). */
@@ -86,31 +69,45 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     /** What the LLM calls of this instruction cost, returned to the campaign in the outcome. */
     private List<LlmUsage> llmUsage = List.of();
 
-    private final SandboxActivities sandbox = sandbox();
+    private final SandboxActivities sandbox = ActivityStubs.sandbox();
 
-    /** Verifier batches in the sandbox. Also used by online DPO to score the policy's responses. */
-    public static SandboxActivities sandbox() {
-        return Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.SANDBOX)
-                .setStartToCloseTimeout(Duration.ofMinutes(15))
-                // The sandbox heartbeats every 5 s: a killed worker's batch is retried after 20 s.
-                .setHeartbeatTimeout(Duration.ofSeconds(20))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(2))
-                        .setMaximumInterval(Duration.ofMinutes(1))
-                        .setMaximumAttempts(10)
-                        .build())
-                .build());
-    }
-
-    // Writes of one instruction's files take milliseconds: a short timeout retries one lost with a killed worker fast.
-    private final CampaignStoreActivities store = Workflow.newActivityStub(CampaignStoreActivities.class, ActivityOptions.newBuilder()
-            .setTaskQueue(TaskQueues.WORKFLOWS)
-            .setStartToCloseTimeout(Duration.ofSeconds(20))
-            .build());
+    private final CampaignStoreActivities store = ActivityStubs.instructionStore();
+    private CampaignStoreCalls storeCalls;
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
+        storeCalls = CampaignStoreCalls.decide(store);
+        if (!task.reportsBySignal()) {
+            return outcome(task);
+        }
+        CampaignWorkflow campaign = Workflow.newExternalWorkflowStub(CampaignWorkflow.class, task.campaignId());
+        InstructionOutcome outcome;
+        try {
+            outcome = outcome(task);
+        } catch (TemporalFailure e) { // campaign-fatal (bad endpoint, missing image): the campaign fails with it
+            if (!CancellationScope.current().isCancelRequested()) { // a cancel comes from the campaign itself
+                report(() -> campaign.instructionFailed(InstructionFailure.of(task, e)));
+            }
+            throw e;
+        }
+        report(() -> campaign.instructionFinished(outcome));
+        return null; // the campaign has the outcome from the signal: not carried twice through its history
+    }
+
+    /**
+     * The campaign's current run gets the report (a run that started this child may have continued as new). A
+     * campaign that already closed (cancelled, failed) has nobody left to tell.
+     */
+    private static void report(Runnable signal) {
+        try {
+            signal.run();
+        } catch (SignalExternalWorkflowException e) {
+            Workflow.getLogger(InstructionWorkflowImpl.class).warn("campaign closed before this instruction reported: {}",
+                    e.getMessage());
+        }
+    }
+
+    private InstructionOutcome outcome(InstructionTask task) {
         if (task.stage2Only()) {
             return runStage2(task);
         }
@@ -148,7 +145,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 pool.cases().size(), cv.keptCases().size(), cv.keptFunctions().size());
         DropReason reason = cv.dropReason();
         List<BackTranslationRecord> backTranslations = List.of();
-        if (cv.kept() && !CampaignConfig.CONSISTENCY_NONE.equals(task.consistency())) {
+        if (cv.kept() && task.consistency() != ConsistencyMode.NONE) {
             try {
                 backTranslations = checkConsistency(task, verifiers);
             } catch (ActivityFailure e) {
@@ -156,7 +153,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 detail = "S4/S5 consistency check failed: " + failFastOrDescribe(e);
             }
             List<String> contradicting = backTranslations.stream().flatMap(b -> b.judgements().stream())
-                    .filter(j -> NliJudgement.CONTRADICTION.equals(j.label())).map(NliJudgement::hypothesis).toList();
+                    .filter(j -> j.label() == NliLabel.CONTRADICTION).map(NliJudgement::hypothesis).toList();
             if (!contradicting.isEmpty()) {
                 reason = DropReason.BACK_TRANSLATION_CONTRADICTION;
                 detail += "; back-translation contradicts the instruction: " + String.join(" | ", contradicting);
@@ -164,7 +161,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         }
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
                 task.preset(), samples, verifiers, caseRecords, pool.inputs(), matrix.rows(),
-                reason == null ? null : reason.name(), detail, backTranslations);
+                reason, detail, backTranslations);
         ResponseFunnel responses = ResponseFunnel.empty();
         if (reason == null && task.responseStage() != null) {
             responses = responseStage(task, record);
@@ -173,7 +170,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     }
 
     private ResponseFunnel responseStage(InstructionTask task, InstructionRecord record) {
-        ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, store, InstructionWorkflowImpl::stage,
+        ResponseStage stage2 = new ResponseStage(task, llm(task), sandbox, storeCalls, InstructionWorkflowImpl::stage,
                 InstructionWorkflowImpl::failFastOrDescribe);
         ResponseFunnel responses = stage2.run(record);
         llmUsage = LlmUsage.merge(llmUsage, stage2.usage());
@@ -185,8 +182,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * the campaign); a kept instruction runs S6 to D1 from it, a dropped one has nothing to do.
      */
     private InstructionOutcome runStage2(InstructionTask task) {
-        InstructionRecord record = store.readInstruction(task.outputDir(), task.index(), task.instructionId());
-        DropReason reason = record.dropReason() == null ? null : DropReason.valueOf(record.dropReason());
+        InstructionRecord record = storeCalls.readInstruction(new ReadInstructionRequest(task.outputDir(), task.index(),
+                task.instructionId()));
+        DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
         stage("done");
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
@@ -233,13 +231,13 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private InstructionOutcome drop(InstructionTask task, List<VerifierSample> samples,
                                       DropReason reason, String detail) {
         InstructionRecord record = new InstructionRecord(task.index(), task.instructionId(), task.instruction(),
-                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason.name(), detail, List.of());
+                task.preset(), samples, List.of(), List.of(), List.of(), List.of(), reason, detail, List.of());
         return finish(task, record, reason, 0, 0, ResponseFunnel.empty());
     }
 
     private InstructionOutcome finish(InstructionTask task, InstructionRecord record, DropReason reason,
                                       int functionsKept, int casesKept, ResponseFunnel responses) {
-        store.recordInstruction(task.outputDir(), record);
+        storeCalls.recordInstruction(new RecordInstructionRequest(task.outputDir(), record));
         Workflow.upsertTypedSearchAttributes(
                 SearchAttributes.STAGE.valueSet("done"),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),

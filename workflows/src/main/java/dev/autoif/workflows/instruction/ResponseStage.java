@@ -1,7 +1,6 @@
 package dev.autoif.workflows.instruction;
 
 import dev.autoif.workflows.ResponseDropReason;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
@@ -18,6 +17,9 @@ import dev.autoif.workflows.activities.ResponseRequest;
 import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.ResponseStageRecord;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.VerifierRecord;
 import dev.autoif.workflows.activities.VerifierRequest;
@@ -50,19 +52,19 @@ final class ResponseStage {
     private final ResponseStageSettings settings;
     private final LlmActivities llm;
     private final SandboxActivities sandbox;
-    private final CampaignStoreActivities store;
+    private final CampaignStoreCalls storeCalls;
     private final Consumer<String> stage;
     /** Turns an activity failure into a message, or rethrows it when it is fatal for the whole campaign. */
     private final Function<ActivityFailure, String> describe;
     private List<LlmUsage> usage = List.of();
 
-    ResponseStage(InstructionTask task, LlmActivities llm, SandboxActivities sandbox, CampaignStoreActivities store,
+    ResponseStage(InstructionTask task, LlmActivities llm, SandboxActivities sandbox, CampaignStoreCalls storeCalls,
                   Consumer<String> stage, Function<ActivityFailure, String> describe) {
         this.task = task;
         this.settings = task.responseStage();
         this.llm = llm;
         this.sandbox = sandbox;
-        this.store = store;
+        this.storeCalls = storeCalls;
         this.stage = stage;
         this.describe = describe;
     }
@@ -77,7 +79,7 @@ final class ResponseStage {
         List<Boolean> verdicts = List.of();
         Double passRate;
         JudgeVerdict judge;
-        String reason;
+        ResponseDropReason reason;
 
         Candidate(ResponseSample sample) {
             this.sample = sample;
@@ -91,7 +93,7 @@ final class ResponseStage {
     ResponseFunnel run(InstructionRecord instruction) {
         List<String> functions = instruction.verifiers().stream().filter(VerifierRecord::kept).map(VerifierRecord::func).toList();
         stage.accept("S6-S8");
-        List<String> queries = store.drawQueries(new QueryDraw(task.outputDir(), task.index(),
+        List<String> queries = storeCalls.drawQueries(new QueryDraw(task.outputDir(), task.index(),
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
         // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
         // Temporal's 2 MB limit, and the sandbox worker packs the prompts' batches into shared containers anyway.
@@ -107,8 +109,8 @@ final class ResponseStage {
         }
         List<PreferencePair> fromCases = settings.instructionLevelPairs() ? instructionLevelPairs(instruction) : List.of();
         funnel = funnel.plus(new ResponseFunnel(0, 0, Map.of(), 0, fromCases.size()));
-        store.recordResponses(task.outputDir(), new ResponseStageRecord(task.index(), task.instructionId(),
-                task.instruction(), functions, queries.size(), fromCases));
+        storeCalls.recordResponses(new RecordResponsesRequest(task.outputDir(), new ResponseStageRecord(task.index(),
+                task.instructionId(), task.instruction(), functions, queries.size(), fromCases)));
         return funnel;
     }
 
@@ -134,14 +136,15 @@ final class ResponseStage {
             if (c.reason == null) {
                 rows++;
             } else {
-                dropped.merge(c.reason, 1L, Long::sum);
+                dropped.merge(c.reason.name(), 1L, Long::sum);
             }
         }
         // D1 pairs responses to SFT prompts only: a prompt without a single accepted response is not trained on.
         List<PreferencePair> pairs = rows == 0 ? List.of() : DpoPairs.build(task.instructionId(), sftPrompt, scored,
                 PreferencePair.RESPONSE_LEVEL, settings.querySeed());
-        store.recordPrompt(task.outputDir(), new PromptRecord(task.index(), task.instructionId(), promptIndex, query,
-                sftPrompt, candidates.stream().map(Candidate::record).toList(), pairs, error));
+        storeCalls.recordPrompt(new RecordPromptRequest(task.outputDir(), new PromptRecord(task.index(),
+                task.instructionId(), promptIndex, query, sftPrompt, candidates.stream().map(Candidate::record).toList(),
+                pairs, error)));
         return new ResponseFunnel(1, candidates.size(), dropped, rows, pairs.size());
     }
 
@@ -168,9 +171,9 @@ final class ResponseStage {
         for (ResponseSample s : samples.samples()) {
             Candidate c = new Candidate(s);
             if (s.truncated() && !task.keepTruncated()) {
-                c.reason = ResponseDropReason.TRUNCATED.name();
+                c.reason = ResponseDropReason.TRUNCATED;
             } else if (!seen.add(s.text())) {
-                c.reason = ResponseDropReason.DUPLICATE.name();
+                c.reason = ResponseDropReason.DUPLICATE;
             }
             candidates.add(c);
         }
@@ -189,7 +192,7 @@ final class ResponseStage {
                     alive.stream().map(c -> c.sample.text()).toList(), task.evaluationTimeoutSeconds()));
         } catch (ActivityFailure e) {
             String why = "S7 scoring failed: " + describe.apply(e);
-            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
             throw new StageFailure(why);
         }
         for (int column = 0; column < alive.size(); column++) {
@@ -203,8 +206,8 @@ final class ResponseStage {
             }
             c.verdicts = verdicts;
             c.passRate = functions.isEmpty() ? 0.0 : (double) passed / functions.size();
-            if (!(c.passRate > settings.minPassRate())) {
-                c.reason = ResponseDropReason.BELOW_PASS_RATE.name();
+            if (!(c.passRate > settings.passRateAbove())) {
+                c.reason = ResponseDropReason.BELOW_PASS_RATE;
             }
         }
     }
@@ -221,7 +224,7 @@ final class ResponseStage {
                     alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples()));
         } catch (ActivityFailure failure) {
             String why = "S8 judging failed: " + describe.apply(failure);
-            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED.name());
+            alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
             throw new StageFailure(why);
         }
         usage = LlmUsage.merge(usage, verdicts.usage());
@@ -229,9 +232,9 @@ final class ResponseStage {
             Candidate c = alive.get(i);
             c.judge = verdicts.verdicts().get(i);
             if (c.judge.scores().isEmpty()) {
-                c.reason = ResponseDropReason.JUDGE_NO_SCORE.name();
-            } else if (!(c.judge.mean() > settings.minJudgeScore())) {
-                c.reason = ResponseDropReason.BELOW_JUDGE_SCORE.name();
+                c.reason = ResponseDropReason.JUDGE_NO_SCORE;
+            } else if (!(c.judge.mean() > settings.judgeScoreAbove())) {
+                c.reason = ResponseDropReason.BELOW_JUDGE_SCORE;
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.autoif.workflows.instruction;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.autoif.workflows.campaign.LlmSettings;
 
 /**
@@ -10,9 +11,11 @@ import dev.autoif.workflows.campaign.LlmSettings;
  * @param maxQueryUses          how many instructions may draw the same query
  * @param querySeed             seeds the draw, so a replay draws the same queries
  * @param responsesPerQuery     K responses sampled per (instruction, query) prompt (the method: 8)
- * @param minPassRate           S7: a response is kept when its pass rate is above this (reference 0, paper 0.5)
+ * @param passRateAbove         S7: a response is kept when its pass rate is strictly above this (reference 0, paper
+ *                              0.5); on the wire still "minPassRate", the name recorded histories carry
  * @param judgeSamples          S8: judge samples per response
- * @param minJudgeScore         S8: a response is kept when its mean score is above this (8)
+ * @param judgeScoreAbove       S8: a response is kept when its mean score is strictly above this (8); on the wire
+ *                              still "minJudgeScore"
  * @param instructionLevelPairs also emit the paper's instruction-level DPO pairs from the S3 test cases
  */
 public record ResponseStageSettings(
@@ -20,8 +23,8 @@ public record ResponseStageSettings(
         int maxQueryUses,
         long querySeed,
         int responsesPerQuery,
-        double minPassRate,
+        @JsonProperty("minPassRate") double passRateAbove,
         int judgeSamples,
-        double minJudgeScore,
+        @JsonProperty("minJudgeScore") double judgeScoreAbove,
         LlmSettings judge,
         boolean instructionLevelPairs) {}

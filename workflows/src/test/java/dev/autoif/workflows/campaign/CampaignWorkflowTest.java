@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
 import dev.autoif.workflows.activities.ExportRequest;
 import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.NliLabel;
 import dev.autoif.workflows.activities.PromptRecord;
 import dev.autoif.workflows.activities.QueryDraw;
 import dev.autoif.workflows.activities.QueryPool;
@@ -27,7 +29,20 @@ import dev.autoif.workflows.activities.ResponseSample;
 import dev.autoif.workflows.activities.ResponseSamples;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreCalls;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
+import dev.autoif.workflows.activities.store.ImportQueriesRequest;
+import dev.autoif.workflows.activities.store.InstructionPage;
+import dev.autoif.workflows.activities.store.MergeInstructionsRequest;
+import dev.autoif.workflows.activities.store.PositionalCampaignStore;
+import dev.autoif.workflows.activities.store.PrepareCampaignRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionRequest;
+import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
+import dev.autoif.workflows.activities.store.RecordInstructionRequest;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.RecordResponsesRequest;
 import dev.autoif.workflows.activities.ConsistencyJudgements;
 import dev.autoif.workflows.activities.ConsistencyRequest;
 import dev.autoif.workflows.activities.EvaluationBatch;
@@ -48,8 +63,15 @@ import dev.autoif.workflows.activities.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
+import io.temporal.activity.ActivityMethod;
+import dev.autoif.workflows.instruction.InstructionFailure;
+import dev.autoif.workflows.instruction.InstructionOutcome;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -57,17 +79,22 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +106,8 @@ import org.junit.jupiter.api.Test;
  */
 class CampaignWorkflowTest {
     private static final int RUN_LENGTH = 7;
+    /** History events per campaign run: small, so that 10 instructions cross several runs with children in flight. */
+    private static final int EVENTS_PER_RUN = 60;
     private TestWorkflowEnvironment env;
     private final FakeStore store = new FakeStore();
     private final FakeLlm llm = new FakeLlm();
@@ -93,7 +122,7 @@ class CampaignWorkflowTest {
             env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(workflows, RUN_LENGTH);
+        WorkflowRegistration.register(workflows, RUN_LENGTH, EVENTS_PER_RUN);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
@@ -139,7 +168,7 @@ class CampaignWorkflowTest {
         assertEquals(1, store.exports.get());
         assertEquals(22 * 3, llm.backTranslated.size(), "S4 for the three kept functions of each kept instruction");
         assertEquals(22, llm.judged.size(), "one S5 call per kept instruction");
-        assertEquals(List.of(NliJudgement.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
+        assertEquals(List.of(NliLabel.ENTAILMENT), kept.backTranslations().get(0).judgements().stream()
                 .map(NliJudgement::label).toList());
     }
 
@@ -160,11 +189,11 @@ class CampaignWorkflowTest {
         assertEquals(entailed.verifiers().subList(0, 3).stream().map(v -> v.func()).toList(),
                 entailed.backTranslations().stream().map(b -> b.func()).toList(), "best 3 in stable order");
         InstructionRecord contradicted = store.records.get(1);
-        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), contradicted.dropReason());
-        assertEquals(List.of("ENTAILMENT", "CONTRADICTION", "ENTAILMENT"), labels(contradicted));
+        assertEquals(DropReason.BACK_TRANSLATION_CONTRADICTION, contradicted.dropReason());
+        assertEquals(List.of(NliLabel.ENTAILMENT, NliLabel.CONTRADICTION, NliLabel.ENTAILMENT), labels(contradicted));
         assertTrue(contradicted.detail().contains("restated contradicted b"), contradicted.detail());
         assertNull(store.records.get(2).dropReason());
-        assertEquals(List.of("NEUTRAL", "NEUTRAL", "NEUTRAL"), labels(store.records.get(2)));
+        assertEquals(List.of(NliLabel.NEUTRAL, NliLabel.NEUTRAL, NliLabel.NEUTRAL), labels(store.records.get(2)));
         InstructionRecord untranslatable = store.records.get(3);
         assertNull(untranslatable.dropReason());
         assertEquals(3, untranslatable.backTranslations().size());
@@ -195,20 +224,20 @@ class CampaignWorkflowTest {
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("set AUTOIF_NLI_MODEL_DIR"), root.getMessage());
-        assertTrue(llm.judgedKinds.contains(CampaignConfig.CONSISTENCY_ONNX), llm.judgedKinds.toString());
+        assertTrue(llm.judgedKinds.contains(ConsistencyMode.ONNX), llm.judgedKinds.toString());
         assertTrue(store.records.isEmpty(), "no instruction recorded as dropped: " + store.records.size());
     }
 
     @Test
     void consistencyAcceptsLlmOnnxAndNoneOnly() {
-        assertEquals(CampaignConfig.CONSISTENCY_ONNX, CampaignConfig.from(json("{" + seeds(1)
+        assertEquals(ConsistencyMode.ONNX, CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"onnx\"}")).consistency());
         var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
                 + ", \"consistency\": \"nli\"}")));
         assertTrue(bad.getMessage().contains("\"llm\", \"onnx\" or \"none\""), bad.getMessage());
     }
 
-    private static List<String> labels(InstructionRecord r) {
+    private static List<NliLabel> labels(InstructionRecord r) {
         return r.backTranslations().stream().flatMap(b -> b.judgements().stream()).map(NliJudgement::label).toList();
     }
 
@@ -268,7 +297,7 @@ class CampaignWorkflowTest {
                 () -> stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 0));
         Throwable why = rejected;
         while (why.getCause() != null) why = why.getCause();
-        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and 500, got 0"), why.getMessage());
+        assertTrue(why.getMessage().contains("maxConcurrentInstructions must be between 1 and " + CampaignConfig.MAX_CONCURRENT_INSTRUCTIONS + ", got 0"), why.getMessage());
         assertEquals("maxConcurrentInstructions 4 (0 in flight)",
                 stub.update(CampaignWorkflow.SET_MAX_CONCURRENT_INSTRUCTIONS, String.class, 4));
         assertEquals("running: up to 4 instructions at once", stub.update(CampaignWorkflow.RESUME, String.class));
@@ -308,6 +337,112 @@ class CampaignWorkflowTest {
                 .query(CampaignWorkflow.PROGRESS, CampaignProgress.class);
         assertEquals(3, last.maxConcurrentInstructions(), "the second run kept the window set in the first");
         assertEquals(10, last.done());
+    }
+
+    /**
+     * No drain: a run continues as new (every {@value #EVENTS_PER_RUN} history events here) with its window full, the
+     * checkpoint carries the instructions in flight, their children report to the next run by signal, and every
+     * instruction is counted exactly once (outcomes signalled while a run was continuing as new included: the server
+     * rejects that continue-as-new and the run counts them first).
+     */
+    @Test
+    void continueAsNewWithChildrenInFlightCountsEveryInstructionExactlyOnce() {
+        WorkflowStub stub = untyped("no-drain");
+        WorkflowExecution first = stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, "
+                + "\"maxConcurrentInstructions\": 6}"));
+        CampaignResult result = stub.getResult(CampaignResult.class);
+
+        assertEquals(40, result.funnel().instructions());
+        assertEquals(40, result.funnel().finished());
+        assertEquals(40, result.funnel().kept() + result.funnel().dropped());
+        assertEquals(40, store.records.size(), "one record per instruction, none twice");
+        assertEquals(40, llm.calls.get(), "each instruction's verifiers generated exactly once");
+        List<Map<Integer, String>> carried = new ArrayList<>();
+        int runs = 0;
+        for (String runId = first.getRunId(); runId != null; runs++) {
+            List<HistoryEvent> events = env.getWorkflowClient().fetchHistory("no-drain", runId).getEvents();
+            HistoryEvent last = events.get(events.size() - 1);
+            runId = null;
+            if (last.hasWorkflowExecutionContinuedAsNewEventAttributes()) {
+                var continued = last.getWorkflowExecutionContinuedAsNewEventAttributes();
+                CampaignInput next = WireFormat.dataConverter().fromPayloads(0, Optional.of(continued.getInput()),
+                        CampaignInput.class, CampaignInput.class);
+                carried.add(next.resume().inFlight());
+                runId = continued.getNewExecutionRunId();
+            }
+        }
+        assertTrue(runs >= 3, "several runs: " + runs);
+        assertTrue(carried.stream().filter(inFlight -> !inFlight.isEmpty()).count() >= 2,
+                "runs continued as new with children in flight: " + carried);
+    }
+
+    /**
+     * An outcome signalled again (a retried report) or a failure reported for an instruction no longer in flight
+     * changes nothing: outcomes count once by instruction index and ID.
+     */
+    @Test
+    void aRepeatedReportIsCountedOnce() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("repeated");
+        stub.start(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Semaphore held = llm.gate;
+        waitFor(() -> held.getQueueLength() == 3);
+        held.release(1);
+        waitFor(() -> progress(stub).done() == 1);
+        int finished = store.records.keySet().iterator().next();
+        InstructionOutcome repeated = new InstructionOutcome(finished, "id" + finished, null, "", 4, 4, List.of(),
+                ResponseFunnel.empty());
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FINISHED, repeated);
+        stub.signal(CampaignWorkflow.INSTRUCTION_FAILED, new InstructionFailure(finished, "id" + finished,
+                FailureTypes.LLM_AUTH, "a stale report"));
+        held.release(100); // the other two report only now, after the repeats
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(3, result.funnel().finished());
+        assertEquals(3, result.funnel().kept());
+    }
+
+    /**
+     * Children start abandoned, so cancelling the campaign must cancel them itself, including the ones a previous run
+     * started: here the campaign is cancelled in a continued run with three children in flight, started by earlier
+     * runs, and all three end cancelled.
+     */
+    @Test
+    void cancellingTheCampaignCancelsChildrenStartedByEarlierRuns() {
+        llm.gate = new Semaphore(0);
+        WorkflowStub stub = untyped("cancelled");
+        stub.start(json("{" + seeds(40) + ", \"verifiersPerInstruction\": 4, \"maxConcurrentInstructions\": 3}"));
+        Map<Integer, String> inFlight;
+        while (true) { // let instructions finish one at a time until a continued run holds three from earlier runs
+            waitFor(() -> llm.gate.getQueueLength() == 3);
+            Map<Integer, String> carried = carriedInFlight("cancelled");
+            if (carried.size() == 3 && carried.keySet().stream().noneMatch(store.records::containsKey)) {
+                inFlight = carried;
+                break;
+            }
+            int done = store.records.size();
+            assertTrue(done < 37, "no run continued as new with three children in flight");
+            llm.gate.release(1);
+            waitFor(() -> store.records.size() > done);
+        }
+        stub.cancel();
+        assertThrows(WorkflowFailedException.class, () -> stub.getResult(CampaignResult.class));
+        for (String instructionId : inFlight.values()) {
+            WorkflowStub child = env.getWorkflowClient().newUntypedWorkflowStub(
+                    InstructionWorkflow.workflowId("cancelled", instructionId));
+            var e = assertThrows(WorkflowFailedException.class, () -> child.getResult(InstructionOutcome.class));
+            assertInstanceOf(CanceledFailure.class, e.getCause(), instructionId);
+        }
+        llm.gate.release(1000);
+    }
+
+    /** The instructions in flight the current run of a campaign started with (empty for its first run). */
+    private Map<Integer, String> carriedInFlight(String campaignId) {
+        HistoryEvent started = env.getWorkflowClient().fetchHistory(campaignId).getEvents().get(0);
+        CampaignInput input = WireFormat.dataConverter().fromPayloads(0,
+                Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()),
+                CampaignInput.class, CampaignInput.class);
+        return input.resume() == null || input.resume().inFlight() == null ? Map.of() : input.resume().inFlight();
     }
 
     /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
@@ -368,6 +503,38 @@ class CampaignWorkflowTest {
     }
 
     /**
+     * A new campaign takes the request branch of "store-request-records": its histories (the campaign's and a Stage 2
+     * instruction's) hold the marker and only the ...V2 store types, and replay against the current code.
+     */
+    @Test
+    void newRunsScheduleTheRequestStoreTypesAndReplay() throws Exception {
+        campaign("v2").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+                + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}"));
+        Set<String> storeTypes = Arrays.stream(CampaignStoreActivities.class.getMethods())
+                .map(m -> m.getAnnotation(ActivityMethod.class).name()).collect(Collectors.toSet());
+        TestWorkflowEnvironment replayOnly = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .build());
+        Worker replayer = replayOnly.newWorker(TaskQueues.WORKFLOWS);
+        WorkflowRegistration.register(replayer, RUN_LENGTH, EVENTS_PER_RUN);
+        for (String id : List.of("v2", InstructionWorkflow.workflowId("v2", "id0"))) {
+            WorkflowExecutionHistory history = env.getWorkflowClient().fetchHistory(id);
+            List<String> scheduled = history.getEvents().stream()
+                    .filter(e -> e.hasActivityTaskScheduledEventAttributes())
+                    .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+                    .filter(storeTypes::contains).distinct().toList();
+            assertEquals(id.equals("v2") ? List.of("PrepareCampaignV2", "ImportQueriesV2", "ReadInstructionsV2")
+                    : List.of("DrawQueries", "RecordPromptV2", "RecordResponsesV2", "RecordInstructionV2"),
+                    scheduled, id);
+            assertTrue(history.getEvents().stream().anyMatch(e -> e.hasMarkerRecordedEventAttributes()
+                    && e.getMarkerRecordedEventAttributes().getDetailsMap().toString()
+                    .contains(CampaignStoreCalls.CHANGE_ID)), id + " records the marker");
+            WorkflowReplayer.replayWorkflowExecution(history, replayer);
+        }
+        replayOnly.close();
+    }
+
+    /**
      * S6 to S9 and D1: per prompt, the fake model answers K=4 (yes 0, no 1, yes 2, no 3); the kept "yes" functions
      * accept exactly the "yes" responses (pass rate 1, the others 0); the judge gives 9 to "yes 0" only. So each
      * prompt yields one SFT row and 2 x 2 DPO pairs, and every other response is dropped with its reason.
@@ -396,9 +563,9 @@ class CampaignWorkflowTest {
         assertEquals(List.of(true, true, true), prompt.responses().get(0).verdicts());
         assertEquals(1.0, prompt.responses().get(0).passRate(), 1e-9);
         assertTrue(prompt.responses().get(0).kept());
-        assertEquals("BELOW_PASS_RATE", prompt.responses().get(1).dropReason());
+        assertEquals(ResponseDropReason.BELOW_PASS_RATE, prompt.responses().get(1).dropReason());
         assertNull(prompt.responses().get(1).judge(), "a response that fails S7 never reaches the judge");
-        assertEquals("BELOW_JUDGE_SCORE", prompt.responses().get(2).dropReason());
+        assertEquals(ResponseDropReason.BELOW_JUDGE_SCORE, prompt.responses().get(2).dropReason());
         assertEquals(4, prompt.pairs().size());
         for (PreferencePair pair : prompt.pairs()) {
             assertTrue(pair.chosen().startsWith("yes") && pair.rejected().startsWith("no"), pair.toString());
@@ -447,6 +614,8 @@ class CampaignWorkflowTest {
         assertEquals(0, llm.sampled.get(), "no Stage 2 call before approval");
         assertEquals(1, store.exports.get(), "Stage 1 exported for inspection");
         assertEquals(9, store.lastExport.funnel().kept());
+        assertEquals(9, store.lastExport.instructionsRecorded(), "every instruction has its Stage 1 record");
+        assertEquals(0, store.lastExport.responsesRecorded(), "and none its Stage 2 records yet");
         assertEquals(9, store.records.size());
 
         String approved = stub.update(CampaignWorkflow.APPROVE, String.class);
@@ -459,6 +628,7 @@ class CampaignWorkflowTest {
         assertEquals(9, store.responses.size());
         assertNull(result.funnel().stopReason());
         assertEquals(2, store.exports.get());
+        assertEquals(9, store.lastExport.responsesRecorded(), "after approval Stage 2 ran for all 9");
     }
 
     /** reject finishes the campaign with Stage 1's outputs and says so; a second reject is refused. */
@@ -477,6 +647,7 @@ class CampaignWorkflowTest {
         assertEquals(0, llm.sampled.get());
         assertEquals(2, store.exports.get());
         assertTrue(store.lastExport.funnel().stopReason().startsWith("REJECTED_BY_OPERATOR"));
+        assertEquals(0, store.lastExport.responsesRecorded(), "a rejected campaign has no Stage 2 record to export");
 
         var bad = assertThrows(IllegalArgumentException.class, () -> CampaignConfig.from(json("{" + seeds(1)
                 + ", \"approveBeforeStage2\": true}")));
@@ -521,6 +692,8 @@ class CampaignWorkflowTest {
         assertEquals(2, result.funnel().finished(), "one instruction at a time: the second one reaches 4 >= 3 rows");
         assertEquals("TARGET_REACHED: 4 SFT rows for a target of 3", result.funnel().stopReason());
         assertEquals(3, store.lastExport.config().targetSftRows(), "the export cuts to exactly the target");
+        assertEquals(2, store.lastExport.instructionsRecorded(), "the export reads the records of the instructions that ran");
+        assertEquals(2, store.lastExport.responsesRecorded());
     }
 
     @Test
@@ -562,7 +735,7 @@ class CampaignWorkflowTest {
         final Queue<String> judged = new ConcurrentLinkedQueue<>();
         volatile ApplicationFailure failWith;
         volatile ApplicationFailure judgeFailWith;
-        final Queue<String> judgedKinds = new ConcurrentLinkedQueue<>();
+        final Queue<ConsistencyMode> judgedKinds = new ConcurrentLinkedQueue<>();
         /** When set, each S2 call waits for a permit: a test holds instructions in flight with it. */
         volatile Semaphore gate;
 
@@ -614,8 +787,8 @@ class CampaignWorkflowTest {
             judged.add(request.premise());
             List<NliJudgement> out = new ArrayList<>();
             for (int h = 0; h < request.hypotheses().size(); h++) {
-                String label = request.premise().startsWith("contradicted") && h == 1 ? NliJudgement.CONTRADICTION
-                        : request.premise().startsWith("neutral") ? NliJudgement.NEUTRAL : NliJudgement.ENTAILMENT;
+                NliLabel label = request.premise().startsWith("contradicted") && h == 1 ? NliLabel.CONTRADICTION
+                        : request.premise().startsWith("neutral") ? NliLabel.NEUTRAL : NliLabel.ENTAILMENT;
                 out.add(new NliJudgement(request.hypotheses().get(h), label, null));
             }
             return new ConsistencyJudgements(out, List.of());
@@ -678,45 +851,47 @@ class CampaignWorkflowTest {
         }
     }
 
-    static final class FakeStore implements CampaignStoreActivities {
+    static final class FakeStore extends PositionalCampaignStore implements ExportActivities {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
 
         @Override
-        public PreparedCampaign prepare(String campaignId, SeedSource seeds, String outputDir) {
-            List<String> distinct = seeds.inline().stream().distinct().toList();
-            instructions.put(campaignId, distinct);
-            return new PreparedCampaign(campaignId, distinct.size(), seeds.inline().size() - distinct.size());
+        public PreparedCampaign prepare(PrepareCampaignRequest request) {
+            List<String> distinct = request.seeds().inline().stream().distinct().toList();
+            instructions.put(request.campaignId(), distinct);
+            return new PreparedCampaign(request.campaignId(), distinct.size(),
+                    request.seeds().inline().size() - distinct.size());
         }
 
         @Override
-        public PreparedCampaign mergeInstructions(String outputDir, List<String> seeds, List<String> generated,
-                                                  double nearDuplicateThreshold) {
+        public PreparedCampaign mergeInstructions(MergeInstructionsRequest request) {
             throw new UnsupportedOperationException("S1 is tested end to end with the real store");
         }
 
         @Override
-        public List<InstructionRef> readInstructions(String outputDir, int offset, int limit) {
-            List<String> all = instructions.get(outputDir);
+        public InstructionPage readInstructions(ReadInstructionsRequest request) {
+            List<String> all = instructions.get(request.outputDir());
             List<InstructionRef> page = new ArrayList<>();
-            for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+            for (int i = request.offset(); i < Math.min(all.size(), request.offset() + request.limit()); i++) {
                 page.add(new InstructionRef(i, "id" + i, all.get(i)));
             }
-            return page;
+            return new InstructionPage(page);
         }
 
         @Override
-        public InstructionRecord readInstruction(String outputDir, int index, String instructionId) {
-            InstructionRecord r = records.get(index);
-            if (r == null || !r.instructionId().equals(instructionId)) {
-                throw new AssertionError("instruction " + index + " (" + instructionId + ") was never recorded");
+        public InstructionRecord readInstruction(ReadInstructionRequest request) {
+            InstructionRecord r = records.get(request.index());
+            if (r == null || !r.instructionId().equals(request.instructionId())) {
+                throw new AssertionError("instruction " + request.index() + " (" + request.instructionId()
+                        + ") was never recorded");
             }
             return r;
         }
 
         @Override
-        public void recordInstruction(String outputDir, InstructionRecord record) {
+        public void recordInstruction(RecordInstructionRequest request) {
+            InstructionRecord record = request.record();
             if (records.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("instruction " + record.index() + " recorded twice");
             }
@@ -727,7 +902,8 @@ class CampaignWorkflowTest {
 
         /** A pool of 100 queries; instruction i draws "query i-0", "query i-1", ... */
         @Override
-        public QueryPool importQueries(String outputDir, String queryFile, int minChars, int maxChars) {
+        public QueryPool importQueries(ImportQueriesRequest request) {
+            String queryFile = request.queryFile();
             return queryFile.equals("empty.jsonl")
                     ? new QueryPool(queryFile, 3, 0, 1, 0, 2, 0, 0, List.of("line 2: not valid JSON"))
                     : new QueryPool(queryFile, 100, 100, 0, 0, 0, 0, 0, List.of());
@@ -743,7 +919,8 @@ class CampaignWorkflowTest {
         final Map<String, PromptRecord> prompts = new ConcurrentHashMap<>();
 
         @Override
-        public void recordPrompt(String outputDir, PromptRecord record) {
+        public void recordPrompt(RecordPromptRequest request) {
+            PromptRecord record = request.record();
             if (prompts.putIfAbsent(record.instructionIndex() + "/" + record.promptIndex(), record) != null) {
                 throw new AssertionError("prompt " + record.promptIndex() + " of instruction " + record.instructionIndex()
                         + " recorded twice");
@@ -751,7 +928,8 @@ class CampaignWorkflowTest {
         }
 
         @Override
-        public void recordResponses(String outputDir, ResponseStageRecord record) {
+        public void recordResponses(RecordResponsesRequest request) {
+            ResponseStageRecord record = request.record();
             if (responses.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("responses of instruction " + record.index() + " recorded twice");
             }

@@ -11,7 +11,8 @@ import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.CampaignStoreActivities;
+import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
 import io.temporal.activity.Activity;
@@ -55,8 +56,9 @@ class TolerantPayloadsTest {
             env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
-        WorkflowRegistration.register(workflows, 3);
-        workflows.registerActivitiesImplementations(new FromANewerWorker(CampaignStoreActivities.class, store));
+        WorkflowRegistration.register(workflows, 3, 40);
+        workflows.registerActivitiesImplementations(new FromANewerWorker(List.of(CampaignStoreActivities.class,
+                ExportActivities.class), store));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(
                 new FromANewerWorker(LlmActivities.class, new CampaignWorkflowTest.FakeLlm()));
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(
@@ -132,11 +134,16 @@ class TolerantPayloadsTest {
      * (and to every object inside a list result) the way a worker built from a newer release would.
      */
     private final class FromANewerWorker implements DynamicActivity {
-        private final Class<?> api;
+        private final List<Class<?>> apis;
         private final Object target;
 
         FromANewerWorker(Class<?> api, Object target) {
-            this.api = api;
+            this(List.of(api), target);
+        }
+
+        /** Several interfaces one object implements: a worker takes one dynamic activity only. */
+        FromANewerWorker(List<Class<?>> apis, Object target) {
+            this.apis = apis;
             this.target = target;
         }
 
@@ -144,10 +151,12 @@ class TolerantPayloadsTest {
         public Object execute(EncodedValues args) {
             String type = Activity.getExecutionContext().getInfo().getActivityType();
             Method method = null;
-            for (Method m : api.getMethods()) {
-                if (m.getAnnotation(ActivityMethod.class).name().equals(type)) method = m;
+            for (Class<?> api : apis) {
+                for (Method m : api.getMethods()) {
+                    if (m.getAnnotation(ActivityMethod.class).name().equals(type)) method = m;
+                }
             }
-            if (method == null) throw new IllegalStateException("no activity " + type + " in " + api.getSimpleName());
+            if (method == null) throw new IllegalStateException("no activity " + type + " in " + apis);
             Object[] values = new Object[method.getParameterCount()];
             for (int i = 0; i < values.length; i++) {
                 values[i] = args.get(i, method.getParameterTypes()[i], method.getGenericParameterTypes()[i]);

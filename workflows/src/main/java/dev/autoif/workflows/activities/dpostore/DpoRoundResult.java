@@ -1,4 +1,4 @@
-package dev.autoif.workflows.dpo;
+package dev.autoif.workflows.activities.dpostore;
 
 import dev.autoif.workflows.activities.LlmUsage;
 import java.util.List;

@@ -1,0 +1,88 @@
+package dev.autoif.workflows.activities.store;
+
+import dev.autoif.workflows.activities.InstructionRecord;
+import dev.autoif.workflows.activities.InstructionRef;
+import dev.autoif.workflows.activities.PreparedCampaign;
+import dev.autoif.workflows.activities.QueryDraw;
+import dev.autoif.workflows.activities.QueryPool;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+
+/**
+ * How workflow code calls the campaign store: runs that passed the {@value #CHANGE_ID} marker schedule the request
+ * activity types ("...V2"); runs recorded before it (no marker in their history) keep scheduling the positional ones,
+ * so they replay and continue unchanged. Workflow code only: {@link #decide} calls {@link Workflow#getVersion}.
+ */
+public final class CampaignStoreCalls {
+    /** Workflow.getVersion change ID: the store activities took one request record each (README, "For contributors"). */
+    public static final String CHANGE_ID = "store-request-records";
+
+    private final CampaignStoreActivities store;
+    private final boolean requests;
+
+    private CampaignStoreCalls(CampaignStoreActivities store, boolean requests) {
+        this.store = store;
+        this.requests = requests;
+    }
+
+    /**
+     * Reads (or records) the marker. Call it first thing in a workflow's run, while nothing else runs: replaying a
+     * history without the marker, the first getVersion yields, and among concurrent branches (Stage 2's prompts) that
+     * would reorder the commands they issue.
+     */
+    public static CampaignStoreCalls decide(CampaignStoreActivities store) {
+        return new CampaignStoreCalls(store, Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1);
+    }
+
+    public PreparedCampaign prepare(PrepareCampaignRequest r) {
+        return requests ? store.prepare(r) : store.prepareLegacy(r.campaignId(), r.seeds(), r.outputDir());
+    }
+
+    public PreparedCampaign mergeInstructions(MergeInstructionsRequest r) {
+        return requests ? store.mergeInstructions(r)
+                : store.mergeInstructionsLegacy(r.outputDir(), r.seeds(), r.generated(), r.nearDuplicateThreshold());
+    }
+
+    public List<InstructionRef> readInstructions(ReadInstructionsRequest r) {
+        return requests ? store.readInstructions(r).instructions()
+                : store.readInstructionsLegacy(r.outputDir(), r.offset(), r.limit());
+    }
+
+    public void recordInstruction(RecordInstructionRequest r) {
+        if (requests) {
+            store.recordInstruction(r);
+        } else {
+            store.recordInstructionLegacy(r.outputDir(), r.record());
+        }
+    }
+
+    public InstructionRecord readInstruction(ReadInstructionRequest r) {
+        return requests ? store.readInstruction(r) : store.readInstructionLegacy(r.outputDir(), r.index(), r.instructionId());
+    }
+
+    public QueryPool importQueries(ImportQueriesRequest r) {
+        return requests ? store.importQueries(r)
+                : store.importQueriesLegacy(r.outputDir(), r.queryFile(), r.minChars(), r.maxChars());
+    }
+
+    /** Its input was a record from the start: one activity type for every run. */
+    public List<String> drawQueries(QueryDraw draw) {
+        return store.drawQueries(draw);
+    }
+
+    public void recordPrompt(RecordPromptRequest r) {
+        if (requests) {
+            store.recordPrompt(r);
+        } else {
+            store.recordPromptLegacy(r.outputDir(), r.record());
+        }
+    }
+
+    public void recordResponses(RecordResponsesRequest r) {
+        if (requests) {
+            store.recordResponses(r);
+        } else {
+            store.recordResponsesLegacy(r.outputDir(), r.record());
+        }
+    }
+}

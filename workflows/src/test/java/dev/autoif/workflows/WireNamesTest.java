@@ -1,0 +1,59 @@
+package dev.autoif.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.workflows.activities.InstructionRecord;
+import dev.autoif.workflows.activities.NliJudgement;
+import dev.autoif.workflows.activities.ResponseRecord;
+import dev.autoif.workflows.activities.NliLabel;
+import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.instruction.InstructionTask;
+import dev.autoif.workflows.instruction.ResponseStageSettings;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fields renamed in Java keep the JSON names that recorded histories and earlier workers use: a payload written
+ * before the rename reads the same, and one written now is read by an older worker.
+ */
+class WireNamesTest {
+    private final ObjectMapper wire = WireFormat.internalObjectMapper();
+
+    @Test
+    void responseStageBarsKeepTheirWireNames() throws Exception {
+        ResponseStageSettings old = wire.readValue("{\"queriesPerInstruction\": 16, \"minPassRate\": 0.5, "
+                + "\"minJudgeScore\": 8.0}", ResponseStageSettings.class);
+        assertEquals(0.5, old.passRateAbove());
+        assertEquals(8.0, old.judgeScoreAbove());
+        String written = wire.writeValueAsString(old);
+        assertTrue(written.contains("\"minPassRate\":0.5") && written.contains("\"minJudgeScore\":8.0"), written);
+    }
+
+    @Test
+    void nliLabelsCrossTheWireAsTheStringsTheyWere() throws Exception {
+        NliJudgement old = wire.readValue("{\"hypothesis\": \"h\", \"label\": \"CONTRADICTION\"}", NliJudgement.class);
+        assertEquals(NliLabel.CONTRADICTION, old.label());
+        assertEquals("{\"hypothesis\":\"h\",\"label\":\"NEUTRAL\",\"note\":null}",
+                wire.writeValueAsString(new NliJudgement("h", NliLabel.NEUTRAL, null)));
+    }
+
+    @Test
+    void consistencyModesCrossTheWireAsTheLowerCaseStringsTheyWere() throws Exception {
+        InstructionTask old = wire.readValue("{\"instruction\": \"i\", \"consistency\": \"onnx\"}", InstructionTask.class);
+        assertEquals(ConsistencyMode.ONNX, old.consistency());
+        assertNull(wire.readValue("{\"instruction\": \"i\"}", InstructionTask.class).consistency());
+        assertEquals("\"none\"", wire.writeValueAsString(ConsistencyMode.NONE));
+    }
+
+    @Test
+    void dropReasonsInRecordsAreTheNamesTheyWere() throws Exception {
+        assertEquals(DropReason.TOO_FEW_CASES, wire.readValue("{\"dropReason\": \"TOO_FEW_CASES\"}",
+                InstructionRecord.class).dropReason());
+        ResponseRecord response = wire.readValue("{\"text\": \"t\", \"dropReason\": \"BELOW_PASS_RATE\"}",
+                ResponseRecord.class);
+        assertEquals(ResponseDropReason.BELOW_PASS_RATE, response.dropReason());
+        assertTrue(wire.writeValueAsString(response).contains("\"dropReason\":\"BELOW_PASS_RATE\""));
+    }
+}
