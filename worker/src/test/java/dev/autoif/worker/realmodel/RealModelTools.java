@@ -108,6 +108,36 @@ final class RealModelTools {
         return losses;
     }
 
+    /** The packaged jar (built by {@code mvn package}, before the ITs run). */
+    static final Path JAR = Path.of("target", "autoif.jar").toAbsolutePath();
+
+    /** {@code java -jar autoif.jar ARGS} in {@code dir}. */
+    static Run jar(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return run(command, Map.of(), dir, Duration.ofMinutes(15));
+    }
+
+    /**
+     * {@code autoif run [CAMPAIGN]} (no file: the bundled demo) on the embedded Temporal server with the scripted LLM
+     * and the Docker sandbox, in {@code dir}; returns the campaign's output directory. TEMPORAL_ADDRESS and
+     * OPENAI_BASE_URL are cleared: on a shared dev server other workers polling the same task queues could run its
+     * activities and write its files into their own data directories.
+     */
+    static Path scriptedCampaign(Path dir, Path campaign) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("env", "-u", "TEMPORAL_ADDRESS", "-u", "OPENAI_BASE_URL",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(), "run"));
+        if (campaign != null) {
+            command.add(campaign.toString());
+        }
+        Run run = run(command, Map.of(), dir, Duration.ofMinutes(15));
+        assertEquals(0, run.exit(), "autoif run failed:\n" + tail(run.out()));
+        var output = java.util.regex.Pattern.compile("(?m)^  output: (.+)$").matcher(run.out());
+        assertTrue(output.find(), "autoif run names no output directory:\n" + tail(run.out()));
+        return dir.resolve(output.group(1).strip());
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,39 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("python")
 @Tag("docker")
 class RlvrGrpoIT {
-    static final Path JAR = Path.of("target", "autoif.jar").toAbsolutePath();
-
-    static RealModelTools.Run jar(Path dir, String... args) throws Exception {
-        List<String> command = Stream.concat(Stream.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString()), Stream.of(args)).toList();
-        return RealModelTools.run(command, Map.of(), dir, Duration.ofMinutes(15));
-    }
-
     @Test
     void grpoTrainerGetsARewardForEveryCompletionFromTheService(@TempDir Path dir) throws Exception {
         Map<String, String> trl = RealModelTools.ensure("ensure-trl-tools.sh");
-        // the bundled demo on the embedded server: on a shared dev server, other workers polling the same task queues
-        // could run its activities and write its files into their own data directories
-        ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "run").directory(dir.toFile()).redirectErrorStream(true);
-        run.environment().remove("TEMPORAL_ADDRESS");
-        run.environment().remove("OPENAI_BASE_URL");
-        Process runProcess = run.start();
-        String runOut = new String(runProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(runProcess.waitFor(15, TimeUnit.MINUTES), "autoif run did not finish");
-        RealModelTools.Run demo = new RealModelTools.Run(runProcess.exitValue(), runOut);
-        assertEquals(0, demo.exit(), RealModelTools.tail(demo.out()));
-        Path campaign;
-        try (Stream<Path> s = Files.list(dir.resolve("autoif-data/campaigns"))) {
-            campaign = s.filter(p -> Files.isRegularFile(p.resolve("responses.jsonl"))).findFirst().orElseThrow();
-        }
-        RealModelTools.Run export = jar(dir, "export", "rlvr", campaign.toString());
+        Path campaign = RealModelTools.scriptedCampaign(dir, null); // the bundled demo
+        RealModelTools.Run export = RealModelTools.jar(dir, "export", "rlvr", campaign.toString());
         assertEquals(0, export.exit(), export.out());
         assertTrue(export.out().contains("Stage 2 prompts with pass rates"), export.out());
 
         int port = RealModelTools.freePort();
         Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "reward-server", "--verifiers", campaign.toString(), "--port", Integer.toString(port))
+                RealModelTools.JAR.toString(), "reward-server", "--verifiers", campaign.toString(), "--port", Integer.toString(port))
                 .redirectErrorStream(true).start();
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
