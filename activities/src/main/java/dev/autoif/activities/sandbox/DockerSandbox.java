@@ -66,7 +66,6 @@ public final class DockerSandbox {
     private static final List<Capability> RUNNER_CAPABILITIES = List.of(Capability.SETUID, Capability.SETGID,
             Capability.CHOWN, Capability.KILL);
     private static final String BATCH_DIR = "/batch";
-    private static final int STDERR_TAIL = 2000;
     private static final Logger log = LoggerFactory.getLogger(DockerSandbox.class);
 
     private final DockerClient docker;
@@ -570,7 +569,7 @@ public final class DockerSandbox {
     /** Collects the runner's stdout (capped) and the tail of its stderr. */
     private static final class OutputCollector extends ResultCallback.Adapter<Frame> {
         private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        private final StringBuilder stderr = new StringBuilder();
+        private final StderrTail stderr = new StderrTail();
         private final int cap;
         private volatile boolean overflowed;
         private volatile Throwable streamError;
@@ -583,10 +582,7 @@ public final class DockerSandbox {
         public void onNext(Frame frame) {
             byte[] bytes = frame.getPayload();
             if (frame.getStreamType() == StreamType.STDERR) {
-                synchronized (stderr) {
-                    stderr.append(new String(bytes, StandardCharsets.UTF_8));
-                    if (stderr.length() > STDERR_TAIL * 2) stderr.delete(0, stderr.length() - STDERR_TAIL);
-                }
+                stderr.append(bytes);
                 return;
             }
             synchronized (stdout) {
@@ -615,10 +611,7 @@ public final class DockerSandbox {
         }
 
         String stderrTail() {
-            synchronized (stderr) {
-                String s = stderr.toString();
-                return s.length() > STDERR_TAIL ? s.substring(s.length() - STDERR_TAIL) : s;
-            }
+            return stderr.toString();
         }
     }
 }

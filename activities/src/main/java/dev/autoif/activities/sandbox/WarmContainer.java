@@ -1,5 +1,6 @@
 package dev.autoif.activities.sandbox;
 
+import dev.autoif.workflows.FailureTypes;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,14 +65,14 @@ public final class WarmContainer implements AutoCloseable {
             sandbox.engineCall(() -> docker.attachContainerCmd(id).withStdIn(Channels.newInputStream(pipe.source()))
                     .withStdOut(true).withStdErr(true).withFollowStream(true).exec(reports));
             if (!reports.awaitStarted(30, TimeUnit.SECONDS)) {
-                throw ApplicationFailure.newFailure("could not attach to warm sandbox container " + id, "SandboxRunnerFailed");
+                throw ApplicationFailure.newFailure("could not attach to warm sandbox container " + id, FailureTypes.SANDBOX_RUNNER_FAILED);
             }
             sandbox.engineCall(() -> docker.startContainerCmd(id).exec());
         } catch (IOException | InterruptedException | RuntimeException e) {
             closeStreams(); // the container and its volume: DockerSandbox#startWarm removes them
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             throw e instanceof RuntimeException r ? r
-                    : ApplicationFailure.newFailure("could not start warm sandbox container: " + e, "SandboxRunnerFailed");
+                    : ApplicationFailure.newFailure("could not start warm sandbox container: " + e, FailureTypes.SANDBOX_RUNNER_FAILED);
         }
     }
 
@@ -116,16 +117,16 @@ public final class WarmContainer implements AutoCloseable {
             if (report == ENDED) {
                 throw ApplicationFailure.newFailure("warm sandbox container ended"
                         + (reports.failure != null ? " (" + reports.failure + ")" : "") + ": " + reports.stderrTail(),
-                        "SandboxRunnerFailed");
+                        FailureTypes.SANDBOX_RUNNER_FAILED);
             }
             JsonNode node = REPORT.readTree(report);
             return new Outcome(DockerSandbox.parseReport(node, groups, token), node.path("clean").asBoolean(false));
         } catch (IOException | IllegalArgumentException e) {
             throw ApplicationFailure.newFailure("warm sandbox container returned unreadable output (" + e.getMessage()
-                    + "); stderr: " + reports.stderrTail(), "SandboxRunnerFailed");
+                    + "); stderr: " + reports.stderrTail(), FailureTypes.SANDBOX_RUNNER_FAILED);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApplicationFailure.newFailure("interrupted while waiting for a warm sandbox container", "SandboxInterrupted");
+            throw ApplicationFailure.newFailure("interrupted while waiting for a warm sandbox container", FailureTypes.SANDBOX_INTERRUPTED);
         }
     }
 
@@ -150,11 +151,10 @@ public final class WarmContainer implements AutoCloseable {
 
     /** Splits the container's stdout into length-prefixed reports; keeps the tail of its stderr. */
     private static final class Reports extends ResultCallback.Adapter<Frame> {
-        private static final int STDERR_TAIL = 2000;
         final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
         volatile boolean ended;
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        private final StringBuilder stderr = new StringBuilder();
+        private final StderrTail stderr = new StderrTail();
         private final int cap;
         volatile String failure;
 
@@ -166,10 +166,7 @@ public final class WarmContainer implements AutoCloseable {
         public void onNext(Frame frame) {
             byte[] bytes = frame.getPayload();
             if (frame.getStreamType() == StreamType.STDERR) {
-                synchronized (stderr) {
-                    stderr.append(new String(bytes, StandardCharsets.UTF_8));
-                    if (stderr.length() > STDERR_TAIL * 2) stderr.delete(0, stderr.length() - STDERR_TAIL);
-                }
+                stderr.append(bytes);
                 return;
             }
             synchronized (pending) {
@@ -210,9 +207,7 @@ public final class WarmContainer implements AutoCloseable {
         }
 
         String stderrTail() {
-            synchronized (stderr) {
-                return stderr.length() > STDERR_TAIL ? stderr.substring(stderr.length() - STDERR_TAIL) : stderr.toString();
-            }
+            return stderr.toString();
         }
     }
 }
