@@ -2,19 +2,17 @@ package dev.autoif.activities.rlvr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autoif.activities.artifacts.ArtifactStore;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.WarmSandboxPool;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -63,37 +61,44 @@ public final class RewardScorer {
         this.timeoutSeconds = timeoutSeconds;
     }
 
-    /** The verifier code of a campaign directory (its verifiers.jsonl) or of an RLVR export (its sidecar). */
-    public static Map<String, String> loadVerifiers(Path dir) {
-        Path sidecar = dir.resolve(RlvrExport.SIDECAR);
-        Path rlvrSidecar = dir.resolve(RlvrExport.DIR).resolve(RlvrExport.SIDECAR);
+    /**
+     * The verifier code of a campaign (its verifiers.jsonl) or of an RLVR export (its sidecar), in a directory or an
+     * object store: the sha256 of each function is recomputed, so a sidecar cannot alias code to another sha.
+     */
+    public static Map<String, String> loadVerifiers(ArtifactStore campaign) {
+        String rlvrSidecar = RlvrExport.DIR + "/" + RlvrExport.SIDECAR;
+        Optional<String> content = campaign.findString(rlvrSidecar);
+        String key = content.isPresent() ? rlvrSidecar : RlvrExport.SIDECAR;
+        List<String> lines = content.or(() -> campaign.findString(RlvrExport.SIDECAR))
+                .orElseThrow(() -> new IllegalArgumentException("--verifiers " + campaign.location()
+                        + ": no verifiers.jsonl (a campaign directory or an RLVR export)"))
+                .lines().filter(line -> !line.isBlank()).toList();
         ObjectMapper json = new ObjectMapper();
+        if (!lines.isEmpty() && !isSidecarRow(json, lines.get(0))) {
+            return new RlvrExport().verifierCode(campaign.location(key), lines);
+        }
         Map<String, String> code = new LinkedHashMap<>();
-        try {
-            if (Files.isRegularFile(rlvrSidecar) || (Files.isRegularFile(sidecar) && isSidecar(sidecar, json))) {
-                Path file = Files.isRegularFile(rlvrSidecar) ? rlvrSidecar : sidecar;
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) continue;
-                    JsonNode row = json.readTree(line);
-                    String source = row.path("code").asText();
-                    code.put(RlvrExport.sha256(source), source); // recomputed: a sidecar cannot alias code to a sha
-                }
-            } else if (Files.isRegularFile(sidecar)) {
-                return new RlvrExport().verifierCode(sidecar);
-            } else {
-                throw new IllegalArgumentException("--verifiers " + dir + ": no verifiers.jsonl (a campaign directory or an RLVR export)");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read verifiers in " + dir + ": " + e.getMessage(), e);
+        for (String line : lines) {
+            String source = readTree(json, line, campaign.location(key)).path("code").asText();
+            code.put(RlvrExport.sha256(source), source);
         }
         return code;
     }
 
-    private static boolean isSidecar(Path file, ObjectMapper json) throws IOException {
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) return json.readTree(line).has("sha256");
+    private static boolean isSidecarRow(ObjectMapper json, String line) {
+        try {
+            return json.readTree(line).has("sha256");
+        } catch (IOException e) {
+            return false; // the campaign file's reader names the bad line
         }
-        return false;
+    }
+
+    private static JsonNode readTree(ObjectMapper json, String line, String where) {
+        try {
+            return json.readTree(line);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(where + ": a line is not JSON");
+        }
     }
 
     public int verifiers() {

@@ -66,7 +66,7 @@ public final class RlvrExport {
                     + " (not a campaign directory, or Stage 1 has not finished)");
         }
         Map<String, String> code = new LinkedHashMap<>(); // sha256 -> code, in first-use order
-        Map<String, Instruction> instructions = readVerifiers(verifiersFile, code);
+        Map<String, Instruction> instructions = readVerifiers(verifiersFile.toString(), lines(verifiersFile), code);
         Path responses = campaign.resolve(CampaignStoreActivitiesImpl.RESPONSES);
         boolean fromResponses = Files.isRegularFile(responses);
         List<Prompt> prompts = fromResponses ? promptsFromResponses(responses, instructions)
@@ -75,19 +75,19 @@ public final class RlvrExport {
         return new Result(out, prompts.size(), code.size(), fromResponses);
     }
 
-    /** sha256 -> code of every verifier of a campaign's verifiers.jsonl. */
-    public Map<String, String> verifierCode(Path verifiersFile) {
+    /** sha256 -> code of every verifier of a campaign's verifiers.jsonl ({@code where} names it in messages). */
+    public Map<String, String> verifierCode(String where, List<String> lines) {
         Map<String, String> code = new LinkedHashMap<>();
-        readVerifiers(verifiersFile, code);
+        readVerifiers(where, lines, code);
         return code;
     }
 
     private record Instruction(String id, String text, List<String> verifiers) {}
 
-    private Map<String, Instruction> readVerifiers(Path file, Map<String, String> code) {
+    private Map<String, Instruction> readVerifiers(String file, List<String> lines, Map<String, String> code) {
         Map<String, Instruction> byId = new LinkedHashMap<>();
         int n = 0;
-        for (String line : lines(file)) {
+        for (String line : lines) {
             n++;
             if (line.isBlank()) continue;
             JsonNode row = parse(file, n, line);
@@ -244,7 +244,7 @@ public final class RlvrExport {
         }
     }
 
-    private JsonNode parse(Path file, int n, String line) {
+    private JsonNode parse(Object file, int n, String line) {
         try {
             JsonNode row = json.readTree(line);
             if (row == null || !row.isObject()) throw new IllegalArgumentException(file + " line " + n + ": not a JSON object");

@@ -6,10 +6,11 @@ import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxSettings;
 import dev.autoif.activities.sandbox.WarmSandboxPool;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import dev.autoif.worker.AutoifSettings;
+import dev.autoif.worker.StoreSettings;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "reward-server", mixinStandardHelpOptions = true,
         description = "Serve rewards from a campaign's verifiers, run in the Docker sandbox, to RL trainers (TRL, verl, OpenRLHF).")
 public class RewardServerCommand implements Callable<Integer> {
-    @Option(names = "--verifiers", required = true, description = "A campaign directory (verifiers.jsonl) or an RLVR export (its sidecar verifiers.jsonl).")
-    Path verifiers;
+    @Option(names = "--verifiers", required = true, description = "A campaign (verifiers.jsonl) or an RLVR export (its "
+            + "sidecar verifiers.jsonl): a directory or a store URI such as s3://bucket/prefix/campaigns/ID (AUTOIF_S3_*).")
+    String verifiers;
 
     @Option(names = "--port", defaultValue = "8090", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
@@ -45,12 +47,15 @@ public class RewardServerCommand implements Callable<Integer> {
     @Inject
     AutoifSettings settings;
 
+    @Inject
+    StoreSettings store;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> code;
         try {
-            code = RewardScorer.loadVerifiers(verifiers);
-        } catch (IllegalArgumentException e) {
+            code = RewardScorer.loadVerifiers(store.stores().open(verifiers));
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             System.err.println("autoif reward-server: " + e.getMessage());
             return 1;
         }
