@@ -46,10 +46,10 @@ import org.junit.jupiter.api.Test;
  * campaign in a real S3-protocol server (s3proxy, in this JVM) and share only the durable dev server (SQLite, started
  * here) and PostgreSQL (completion cache, claims and the fleet-wide LLM cap; a fresh schema per run, so no earlier
  * row answers). A Stage 1 + Stage 2 campaign, its inputs uploaded through the store, runs once on a single worker (the
- * reference) and once on three, two of which are SIGKILLed once each mid-campaign and started again on a fresh data
- * directory. Every output, datasets included, read back through the store, must be byte-identical to the reference;
+ * reference), once on three undisturbed, and once on three of which two are SIGKILLed once each mid-campaign and
+ * started again on a fresh data directory. Every output, datasets included, read back through the store, must be byte-identical to the reference;
  * the scripted server must have served no completion twice, and never more than the global cap at once. Prints the
- * instructions per second of both runs (same dev server, same machine, one after the other) and the load average.
+ * instructions per second of the runs (same dev server, same machine, one after the other) and the load average.
  */
 @Tag("dev-server")
 @Tag("docker")
@@ -132,6 +132,18 @@ class MultiHostIT {
         only.destroy();
         assertTrue(only.waitFor(60, TimeUnit.SECONDS), "worker did not stop on SIGTERM");
 
+        // The benchmark's other side: three workers, undisturbed (the run with kills waits out leases and timeouts).
+        Run calm = new Run(dir, s3, "calm");
+        List<Process> calmWorkers = new ArrayList<>();
+        for (int w = 0; w < WORKERS; w++) {
+            calmWorkers.add(calm.startWorker());
+        }
+        Finished undisturbed = calm.run(client, campaignJson);
+        for (Process p : calmWorkers) {
+            p.destroy(); // before the next run's workers poll the same task queues
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "worker did not stop on SIGTERM");
+        }
+
         Run fleet = new Run(dir, s3, "fleet");
         List<Process> running = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
@@ -165,6 +177,7 @@ class MultiHostIT {
 
         Map<String, String> expected = single.outputs(reference.result());
         Map<String, String> actual = fleet.outputs(multi);
+        assertEquals(expected, calm.outputs(undisturbed.result()), "three undisturbed workers differ from one");
         assertTrue(expected.keySet().stream().anyMatch(f -> f.startsWith("sft_messages/part-"))
                 && expected.keySet().stream().anyMatch(f -> f.startsWith("dpo_trl/part-")), "no dataset parts: " + expected.keySet());
         assertTrue(reference.result().funnel().responses().sftRows() > 0 && reference.result().funnel().responses().dpoPairs() > 0,
@@ -175,17 +188,22 @@ class MultiHostIT {
         }
 
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        System.out.printf("MultiHostIT: %d instructions; 1 worker %d s (%.3f instructions/s), %d workers with %d SIGKILLs"
+        System.out.printf("MultiHostIT: %d instructions; 1 worker %d s (%.3f instructions/s), %d workers %d s"
+                        + " (%.3f instructions/s, ratio %.2f), %d workers with %d SIGKILLs"
                         + " %d s (%.3f instructions/s), ratio %.2f; load average %.1f on %d cores;"
                         + " completions served %d and %d, repeated %d and %d; max in flight at the server %d and %d"
                         + " (global cap %d, local cap %d)%n",
-                reference.instructions(), reference.seconds(), reference.perSecond(), WORKERS, KILLS, three.seconds(),
+                reference.instructions(), reference.seconds(), reference.perSecond(), WORKERS, undisturbed.seconds(),
+                undisturbed.perSecond(), undisturbed.perSecond() / reference.perSecond(), WORKERS, KILLS, three.seconds(),
                 three.perSecond(), three.perSecond() / reference.perSecond(), load,
                 Runtime.getRuntime().availableProcessors(), single.llm.completionsServed(), fleet.llm.completionsServed(),
                 single.llm.repeatedCompletions(), fleet.llm.repeatedCompletions(), single.llm.maxConcurrentRequests(),
                 fleet.llm.maxConcurrentRequests(), GLOBAL_CAP, LOCAL_CAP);
         assertEquals(0, fleet.llm.repeatedCompletions(), "completions bought twice by the fleet; logs in " + dir);
         assertEquals(0, single.llm.repeatedCompletions(), "completions bought twice by one worker");
+        assertEquals(0, calm.llm.repeatedCompletions(), "completions bought twice by three undisturbed workers");
+        assertTrue(calm.llm.maxConcurrentRequests() <= GLOBAL_CAP,
+                "the global cap was exceeded: " + calm.llm.maxConcurrentRequests() + " requests at once");
         assertTrue(fleet.llm.maxConcurrentRequests() <= GLOBAL_CAP,
                 "the global cap was exceeded: " + fleet.llm.maxConcurrentRequests() + " requests at once");
         assertEquals(single.llm.completionsServed(), fleet.llm.completionsServed(),
