@@ -21,7 +21,6 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -272,22 +271,30 @@ class WorkerCrashIT {
                 if (name.equals("report.html")) {
                     continue; // drawn from the files compared here, plus the records' modification times (a timeline)
                 }
-                String text = Files.readString(f).replace(dir.toAbsolutePath().toString(), "<output-dir>")
-                        .replace(result.campaignId(), "<campaign>");
-                if (name.equals("funnel.json")) {
-                    ObjectNode funnel = (ObjectNode) JSON.readTree(text);
-                    ((ObjectNode) funnel.get("funnel")).remove(List.of("llmUsage", "llmCostUsd"));
-                    text = funnel.toPrettyString();
-                } else if (name.equals("DATASET_CARD.md")) {
-                    int from = text.indexOf("## LLM usage");
-                    int to = text.indexOf("## ", from + 1);
-                    assertTrue(from >= 0 && to > from, "DATASET_CARD.md has no LLM usage section:\n" + text);
-                    text = text.substring(0, from) + text.substring(to);
-                }
-                files.put(name, text);
+                files.put(name, comparable(name, Files.readString(f), dir.toAbsolutePath().toString(), result.campaignId()));
             }
         }
         return files;
+    }
+
+    /**
+     * One output file's text as two runs of a campaign must agree on it: the campaign's location and ID replaced by
+     * placeholders, and the LLM usage accounting (see {@link #outputs}) left out.
+     */
+    static String comparable(String name, String text, String location, String campaignId) throws IOException {
+        text = text.replace(location, "<output-dir>").replace(campaignId, "<campaign>");
+        if (name.equals("funnel.json")) {
+            ObjectNode funnel = (ObjectNode) JSON.readTree(text);
+            ((ObjectNode) funnel.get("funnel")).remove(List.of("llmUsage", "llmCostUsd"));
+            return funnel.toPrettyString();
+        }
+        if (name.equals("DATASET_CARD.md")) {
+            int from = text.indexOf("## LLM usage");
+            int to = text.indexOf("## ", from + 1);
+            assertTrue(from >= 0 && to > from, "DATASET_CARD.md has no LLM usage section:\n" + text);
+            return text.substring(0, from) + text.substring(to);
+        }
+        return text;
     }
 
     private static long seconds(long since) {
@@ -339,55 +346,17 @@ class WorkerCrashIT {
 
         /** Starts {@code java -jar autoif.jar worker} of this tree and waits until it polls. */
         Process startWorker() throws Exception {
-            return startWorker(Path.of("target", "autoif.jar"));
+            return startWorker(PackagedWorker.JAR);
         }
 
-        /**
-         * Starts {@code java -jar JAR worker} (another build, for the upgrade test) and waits until it polls. A worker
-         * that exits because it could not reach Temporal in time (DEADLINE_EXCEEDED: the 56f1ade worker gives up after
-         * about 4 s, which a machine at load 25-33 on 2 cores exceeded) is started again, as a supervisor would.
-         */
+        /** Starts {@code java -jar JAR worker} (another build, for the upgrade test) and waits until it polls. */
         Process startWorker(Path jar) throws Exception {
-            for (int attempt = 1; ; attempt++) {
-                long logged = Files.exists(log) ? Files.size(log) : 0;
-                Process worker = launchWorker(jar);
-                // Up to 5 min: on a loaded machine a shaded worker jar took over a minute to start.
-                for (int i = 0; i < 1200; i++) {
-                    String output = Files.readString(log).substring((int) logged);
-                    if (output.contains("autoif worker connected")) {
-                        return worker;
-                    }
-                    if (!worker.isAlive()) {
-                        if (attempt < 3 && output.contains("DEADLINE_EXCEEDED")) {
-                            break;
-                        }
-                        throw new AssertionError("worker exited early:\n" + Files.readString(log));
-                    }
-                    Thread.sleep(250);
-                }
-                if (worker.isAlive()) {
-                    throw new AssertionError("worker did not connect:\n" + Files.readString(log));
-                }
-            }
-        }
-
-        private Process launchWorker(Path jar) throws IOException {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar.toString(), "worker")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            pb.environment().putAll(Map.of("TEMPORAL_ADDRESS", temporal.address(), "TEMPORAL_NAMESPACE", NAMESPACE,
-                    "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
-                    "AUTOIF_DATA_DIR", dataDir.toString(), "AUTOIF_HTTP_PORT", Integer.toString(port),
+            return PackagedWorker.start(jar, log, Map.of("TEMPORAL_ADDRESS", temporal.address(),
+                    "TEMPORAL_NAMESPACE", NAMESPACE, "OPENAI_BASE_URL", llm.baseUrl(), "OPENAI_MODEL", ScriptedLlmServer.MODEL,
+                    "AUTOIF_DATA_DIR", dataDir.toString(),
                     "AUTOIF_LLM_CONCURRENCY", Integer.toString(LLM_CONCURRENCY), "AUTOIF_SANDBOX_CONTAINERS", "1",
                     // one host: its data directory is every worker's (read by this build, ignored by the upgrade's earlier one)
-                    "AUTOIF_STORE_SHARED", "true"));
-            Process worker = pb.start();
-            workers.add(worker);
-            return worker;
+                    "AUTOIF_STORE_SHARED", "true"), workers);
         }
 
         void stop(Process worker) throws Exception {

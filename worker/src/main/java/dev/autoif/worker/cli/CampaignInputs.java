@@ -23,15 +23,15 @@ import java.util.List;
  * (the seed file, the query file) to the artifact store, content-addressed as {@code inputs/sha256-<hex>-<name>}, and
  * names the objects instead, so that a worker on any host reads the same bytes. The same content is uploaded once.
  */
-final class CampaignInputs {
+public final class CampaignInputs {
     /** The campaign fields that name an input file. */
     static final List<String> FIELDS = List.of("seedFile", "queryFile");
 
     /** One input: where it came from, the object that holds it, and whether this call wrote that object. */
-    record Upload(String field, Path file, String location, boolean written) {}
+    public record Upload(String field, Path file, String location, boolean written) {}
 
     /** The campaign JSON naming the objects, and what was uploaded. */
-    record Uploaded(String json, List<Upload> uploads) {}
+    public record Uploaded(String json, List<Upload> uploads) {}
 
     private CampaignInputs() {}
 
@@ -40,7 +40,7 @@ final class CampaignInputs {
      *             already names a store location ({@code s3://...}) stays as it is
      * @throws IllegalArgumentException naming a field whose file cannot be read
      */
-    static Uploaded upload(String json, ArtifactStore root) throws IOException {
+    public static Uploaded upload(String json, ArtifactStore root) throws IOException {
         ObjectNode tree = (ObjectNode) WireFormat.objectMapper().readTree(json);
         List<Upload> uploads = new ArrayList<>();
         for (String field : FIELDS) {

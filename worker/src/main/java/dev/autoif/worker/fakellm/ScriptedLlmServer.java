@@ -249,14 +249,33 @@ public final class ScriptedLlmServer implements AutoCloseable {
         send(ex, 200, completion(model, prompt, n, seed, requestedSeed, fault));
     }
 
-    /** Waits {@code delay} writing a space every 250 ms; false once a write fails (the client closed the connection). */
-    private static boolean trickle(OutputStream out, java.time.Duration delay) {
+    /** Answers held back by {@link #holdAnswers()}: a client sees its request still running. */
+    private volatile boolean holding;
+
+    /**
+     * From now on, requests served by {@link #watchingDisconnects} wait (still in flight, still noticing a client that
+     * goes away) until {@link #releaseAnswers()}: a test kills a worker while no answer is on its way to it, so that
+     * what the server served was stored, and what was in flight is dropped rather than served.
+     */
+    public void holdAnswers() {
+        holding = true;
+    }
+
+    public void releaseAnswers() {
+        holding = false;
+    }
+
+    /**
+     * Waits {@code delay}, and while answers are held, writing a space every 250 ms; false once a write fails (the
+     * client closed the connection).
+     */
+    private boolean trickle(OutputStream out, java.time.Duration delay) {
         long end = System.nanoTime() + delay.toNanos();
         try {
-            while (System.nanoTime() < end) {
+            while (System.nanoTime() < end || holding) {
                 out.write(' ');
                 out.flush();
-                Thread.sleep(Math.max(1, Math.min(250, (end - System.nanoTime()) / 1_000_000)));
+                Thread.sleep(Math.clamp((end - System.nanoTime()) / 1_000_000, 1, 250));
             }
             return true;
         } catch (IOException gone) {

@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * scripted server, which bills every completion and counts those billed twice.
  */
 @Tag("postgres")
-class CompletionClaimsTest {
-    static final String URL = System.getenv().getOrDefault("AUTOIF_TEST_JDBC_URL",
+public class CompletionClaimsTest {
+    /** The PostgreSQL every postgres-tagged test uses (deploy/scripts/ensure-postgres.sh starts it). */
+    public static final String URL = System.getenv().getOrDefault("AUTOIF_TEST_JDBC_URL",
             "jdbc:postgresql://127.0.0.1:5432/autoif?user=autoif&password=autoif");
     static final ObjectMapper JSON = new ObjectMapper();
 
