@@ -265,14 +265,14 @@ class WorkerCrashIT {
     static Map<String, String> outputs(CampaignResult result) throws IOException {
         Path dir = Path.of(result.outputDir());
         Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            for (Path f : list.filter(Files::isRegularFile).toList()) {
-                String name = f.getFileName().toString();
-                if (name.equals("report.html")) {
-                    continue; // drawn from the files compared here, plus the records' modification times (a timeline)
-                }
-                files.put(name, comparable(name, Files.readString(f), dir.toAbsolutePath().toString(), result.campaignId()));
+        for (String written : result.files()) { // every file the export wrote, dataset parts included
+            Path f = Path.of(written);
+            String name = dir.relativize(f).toString();
+            if (name.equals("report.html")) {
+                continue; // drawn from the files compared here, plus the records' modification times (a timeline)
             }
+            files.put(name, comparable(f.getFileName().toString(), Files.readString(f), dir.toAbsolutePath().toString(),
+                    result.campaignId()));
         }
         return files;
     }
