@@ -1,6 +1,7 @@
 package dev.autoif.activities.llm;
 
 import dev.autoif.workflows.FailureTypes;
+import io.opentelemetry.context.Context;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,8 @@ final class ConcurrentCalls {
                 return List.of(new Outcome<>(null, e));
             }
         }
-        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        // The calls run in the activity's trace: their llm.request spans stay under the activity's span.
+        ExecutorService threads = Context.taskWrapping(Executors.newVirtualThreadPerTaskExecutor());
         try {
             List<Future<T>> futures = calls.stream().map(c -> threads.submit(c::get)).toList();
             List<Outcome<T>> outcomes = new ArrayList<>();

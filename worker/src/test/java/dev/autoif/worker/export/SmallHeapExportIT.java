@@ -90,7 +90,9 @@ class SmallHeapExportIT {
         System.out.printf("export JVM heap %,d bytes; responses.jsonl %,d bytes (%.1fx the heap); %s%n", heap,
                 responsesBytes, (double) responsesBytes / heap, out.lines().filter(l -> l.startsWith("heartbeats=")).findFirst().orElse(""));
         assertTrue(responsesBytes > heap, "responses.jsonl (" + responsesBytes + ") is larger than the heap (" + heap + ")");
-        assertTrue(number(out, "heartbeats=(\\d+)") > 1, out);
+        // The SDK sends at most one heartbeat per 4 s of this 5 s heartbeat timeout, so a fast export (an idle machine)
+        // sends one; a slow one lives only by sending more (the timeout would fail its single attempt).
+        assertTrue(number(out, "heartbeats=(\\d+)") >= 1, out);
         assertEquals(responses, lines(store, List.of(CampaignStoreActivitiesImpl.RESPONSES)));
 
         List<String> parts = DatasetWriter.parts(store, DatasetWriter.SFT_MESSAGES);
