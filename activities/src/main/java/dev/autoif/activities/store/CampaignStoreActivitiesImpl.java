@@ -42,7 +42,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -253,7 +252,8 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
         }
     }
 
-    private static String itemKey(int index, String instructionId) {
+    /** An instruction's record; this and the two keys below are the only definitions of the items' keys. */
+    static String itemKey(int index, String instructionId) {
         return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
@@ -311,16 +311,15 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
         return String.format("%s/%06d-%s/prompt-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);
     }
 
-    /** The file of {@link #promptKey} in a campaign directory (the export reads it). */
-    static Path promptFile(Path dir, int instructionIndex, String instructionId, int promptIndex) {
-        return dir.resolve(promptKey(instructionIndex, instructionId, promptIndex));
+    /** Stage 2's summary of an instruction, written after all its prompts. */
+    static String responsesKey(int index, String instructionId) {
+        return String.format("%s/%06d-%s%s", ITEMS, index, instructionId, RESPONSES_SUFFIX);
     }
 
     @Override
     public void recordResponses(RecordResponsesRequest request) {
         ResponseStageRecord record = request.record();
-        campaign(request.outputDir()).writeString(
-                String.format("%s/%06d-%s%s", ITEMS, record.index(), record.instructionId(), RESPONSES_SUFFIX), write(record));
+        campaign(request.outputDir()).writeString(responsesKey(record.index(), record.instructionId()), write(record));
     }
 
     private String write(Object record) {

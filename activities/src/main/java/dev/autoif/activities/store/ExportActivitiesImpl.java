@@ -123,7 +123,7 @@ public class ExportActivitiesImpl implements ExportActivities {
                         throw missing(CampaignStoreActivitiesImpl.INSTRUCTIONS + " line " + (index + 1), index);
                     }
                     String id = json.readTree(line).path("id").asText();
-                    InstructionRecord r = read(itemKey(index, id), InstructionRecord.class, index);
+                    InstructionRecord r = read(CampaignStoreActivitiesImpl.itemKey(index, id), InstructionRecord.class, index);
                     if (r.dropReason() == null) {
                         verifiers.add(verifierRow(r));
                     } else {
@@ -187,9 +187,9 @@ public class ExportActivitiesImpl implements ExportActivities {
         /** Stage 2 of one kept instruction: its prompts, in order, each read and written before the next. */
         private void exportResponses(int index, String id, Rows responses, Rows prompts, DatasetWriter.Sink sink)
                 throws IOException {
-            ResponseStageRecord r = read(responsesKey(index, id), ResponseStageRecord.class, index);
+            ResponseStageRecord r = read(CampaignStoreActivitiesImpl.responsesKey(index, id), ResponseStageRecord.class, index);
             for (int q = 0; q < r.prompts(); q++) {
-                PromptRecord p = read(promptKey(index, id, q), PromptRecord.class, index);
+                PromptRecord p = read(CampaignStoreActivitiesImpl.promptKey(index, id, q), PromptRecord.class, index);
                 boolean sftPrompt = false;
                 for (ResponseRecord response : p.responses()) {
                     responses.add(responseRow(r, p, response));
@@ -280,18 +280,6 @@ public class ExportActivitiesImpl implements ExportActivities {
         public void close() throws IOException {
             out.close();
         }
-    }
-
-    static String itemKey(int index, String instructionId) {
-        return String.format("items/%06d-%s.json", index, instructionId);
-    }
-
-    static String responsesKey(int index, String instructionId) {
-        return String.format("items/%06d-%s.responses.json", index, instructionId);
-    }
-
-    static String promptKey(int index, String instructionId, int promptIndex) {
-        return String.format("items/%06d-%s/prompt-%03d.json", index, instructionId, promptIndex);
     }
 
     /** One back-translated function: what S4 said it checks and S5's label for each statement. */
