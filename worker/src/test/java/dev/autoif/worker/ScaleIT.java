@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
@@ -79,13 +80,20 @@ class ScaleIT {
                 CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
                 long started = System.nanoTime();
-                CampaignResult result = WorkflowClient.execute(campaign::run, input).get(80, TimeUnit.MINUTES);
+                CompletableFuture<CampaignResult> run = WorkflowClient.execute(campaign::run, input);
+                int maxInFlight = maxInstructionsInFlight(client.newWorkflowStub(CampaignWorkflow.class, id), run);
+                CampaignResult result = run.get(80, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("scale: %d instructions in %.0f s (%.1f/s), %d LLM completions, %d verifier containers, "
                                 + "max %d concurrent LLM requests, max %d containers at once%n", INSTRUCTIONS, seconds, INSTRUCTIONS / seconds,
                         llm.completionsServed(), sandbox.containersCreated(), llm.maxConcurrentRequests(),
                         sandbox.maxConcurrentContainers());
 
+                System.out.printf("scale: window %d, at most %d instructions in flight (progress query every 2 s)%n",
+                        WINDOW, maxInFlight);
+                assertTrue(maxInFlight <= WINDOW, "the window holds: " + maxInFlight + " in flight");
+                assertTrue(maxInFlight >= Math.min(WINDOW, INSTRUCTIONS) / 2,
+                        "the window is used while S3's containers bound throughput: " + maxInFlight);
                 assertEquals(INSTRUCTIONS, result.funnel().instructions());
                 assertEquals(INSTRUCTIONS, result.funnel().finished());
                 assertEquals(INSTRUCTIONS, result.funnel().kept() + result.funnel().dropped());
@@ -130,6 +138,20 @@ class ScaleIT {
         }
     }
 
+
+    /** Polls the campaign's {@code progress} query until it finishes: the most instructions seen in flight. */
+    private static int maxInstructionsInFlight(CampaignWorkflow campaign, CompletableFuture<?> run) throws InterruptedException {
+        int max = 0;
+        while (!run.isDone()) {
+            try {
+                max = Math.max(max, campaign.progress().inFlight());
+            } catch (RuntimeException notAnsweredNow) {
+                // between runs (continue-as-new) or before the first workflow task: ask again
+            }
+            Thread.sleep(2000);
+        }
+        return max;
+    }
 
     /** Visibility is eventually consistent: poll until the count settles. */
     private static long countChildren(WorkflowClient client, String campaignId) throws InterruptedException {
