@@ -120,7 +120,7 @@ class DockerComposeFileTest {
             StoreSettings store = context.getBean(StoreSettings.class);
             assertEquals(env.get("AUTOIF_STORE"), store.location());
             assertFalse(store.local() || store.declaredShared(), "the store is an object store: " + store.location());
-            assertEquals(env.get("AUTOIF_S3_ENDPOINT") + ", path-style", store.s3Server());
+            assertEquals(env.get("AUTOIF_S3_ENDPOINT") + " (path-style)", store.s3Server());
             Preflight.Check deployment = Preflight.sharedByEveryWorker(store, settings.llmCacheJdbcUrl(), settings.temporalAddress());
             assertFalse(deployment.failed(), deployment.line());
         }

@@ -66,7 +66,7 @@ public final class S3Connection implements Function<String, ArtifactStore>, Auto
      */
     public String describe() {
         return (endpoint != null ? endpoint : "AWS S3" + (region != null ? " (" + region + ")" : ""))
-                + (pathStyle ? ", path-style" : "");
+                + (pathStyle ? " (path-style)" : "");
     }
 
     @Override

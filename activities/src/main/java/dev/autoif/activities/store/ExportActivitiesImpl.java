@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.artifacts.ArtifactStore;
 import dev.autoif.activities.artifacts.ArtifactStore.ArtifactOutput;
 import dev.autoif.activities.artifacts.ArtifactStores;
-import dev.autoif.activities.artifacts.FileSystemArtifactStore;
 import dev.autoif.activities.dataset.DatasetCard;
 import dev.autoif.activities.dataset.DatasetWriter;
 import dev.autoif.activities.report.CampaignReport;
@@ -176,11 +175,9 @@ public class ExportActivitiesImpl implements ExportActivities {
                 written.add(store.location(DatasetWriter.DATASET_INFO));
                 written.add(store.location(DATASET_CARD));
             }
-            // Last: the page charts the files written above. It reads a directory (and its files' times), so it is
-            // written where the campaign is one; `autoif report DIR` writes it for a copy of any other campaign.
-            if (store instanceof FileSystemArtifactStore local) {
-                written.add(CampaignReport.write(local.root()).toAbsolutePath().toString());
-            }
+            // Last: the page charts the artifacts written above, reading each instruction's records again.
+            written.add(CampaignReport.write(store,
+                    index -> Activity.getExecutionContext().heartbeat(new ExportProgress(index, instructions))));
             return new ExportedFiles(written);
         }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.activities.artifacts.ArtifactStore;
 import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.artifacts.S3TestServer;
 import dev.autoif.activities.dataset.DatasetWriter;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +53,30 @@ class ExportActivitiesTest {
         assertTrue(run.heartbeats() >= 1, "heartbeats (the SDK throttles them to a few per heartbeat timeout)");
         assertTrue(run.files().files().contains(dir.resolve("sft_messages/part-00000.jsonl").toString()), run.files().toString());
         assertTrue(Files.readString(dir.resolve("DATASET_CARD.md")).contains("| SFT rows | 15 |"));
+    }
+
+    /**
+     * A campaign whose store is S3 (s3proxy, a real S3-protocol server) exports what a directory's export does, and
+     * gets its report.html in the bucket.
+     */
+    @Test
+    void anS3CampaignExportsTheSameFilesAndItsReport(@TempDir Path tmp) throws Exception {
+        try (S3TestServer s3 = S3TestServer.start(tmp.resolve("s3"))) {
+            s3.createBucket("campaigns");
+            ArtifactStores stores = new ArtifactStores(Map.of("s3", s3.connection()));
+            ArtifactStore store = stores.open("s3://campaigns/golden");
+            GOLDEN.write(store);
+            ExportRunner.Run run = ExportRunner.export(stores, store.location(), GOLDEN, ExportRunner.config(15, 7),
+                    new DatasetWriter.PartLimits(4, 1 << 20));
+            for (String file : List.of("verifiers.jsonl", "dropped.jsonl", "responses.jsonl", "prompts.jsonl")) {
+                assertArrayEquals(golden(file), store.read(file), file);
+            }
+            assertArrayEquals(golden("sft_messages.jsonl"), concatenated(store, DatasetWriter.parts(store, "sft_messages")));
+            assertTrue(run.files().files().contains("s3://campaigns/golden/report.html"), run.files().toString());
+            String report = store.readString("report.html");
+            assertTrue(report.contains("\"campaign\":\"synthetic\""), "the page charts this campaign");
+            assertTrue(report.contains("items/000003-"), "the dropped instruction 3 is listed with its record");
+        }
     }
 
     @Test

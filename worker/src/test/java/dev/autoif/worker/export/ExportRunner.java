@@ -35,6 +35,12 @@ public final class ExportRunner {
 
     public static Run export(String dir, SyntheticCampaign campaign, CampaignConfig config,
                              DatasetWriter.PartLimits limits) {
+        return export(ArtifactStores.filesystemOnly(), dir, campaign, config, limits);
+    }
+
+    /** The export of the campaign at {@code location}, opened by {@code stores} (a directory, {@code s3://...}). */
+    public static Run export(ArtifactStores stores, String location, SyntheticCampaign campaign, CampaignConfig config,
+                             DatasetWriter.PartLimits limits) {
         int kept = (int) java.util.stream.IntStream.range(0, campaign.instructions())
                 .filter(i -> !SyntheticCampaign.dropped(i)).count();
         Funnel funnel = new Funnel(campaign.instructions(), campaign.instructions(), kept,
@@ -43,8 +49,7 @@ public final class ExportRunner {
                 .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
                 .build());
         try {
-            env.registerActivitiesImplementations(new ExportActivitiesImpl(ArtifactStores.filesystemOnly(),
-                    new DatasetWriter(limits)));
+            env.registerActivitiesImplementations(new ExportActivitiesImpl(stores, new DatasetWriter(limits)));
             AtomicInteger heartbeats = new AtomicInteger();
             AtomicInteger last = new AtomicInteger(-1);
             env.setActivityHeartbeatListener(ExportActivitiesImpl.ExportProgress.class, p -> {
@@ -57,7 +62,7 @@ public final class ExportRunner {
                     .setHeartbeatTimeout(Duration.ofSeconds(5))
                     .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
                     .build());
-            ExportedFiles files = export.export(new ExportRequest(dir, "synthetic", funnel, config,
+            ExportedFiles files = export.export(new ExportRequest(location, "synthetic", funnel, config,
                     campaign.instructions(), campaign.instructions()));
             return new Run(files, heartbeats.get(), last.get());
         } finally {
