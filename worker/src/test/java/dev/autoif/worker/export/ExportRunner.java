@@ -17,6 +17,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Runs the export activity on a synthetic campaign's directory in Temporal's activity test environment (real
@@ -41,6 +42,17 @@ public final class ExportRunner {
     /** The export of the campaign at {@code location}, opened by {@code stores} (a directory, {@code s3://...}). */
     public static Run export(ArtifactStores stores, String location, SyntheticCampaign campaign, CampaignConfig config,
                              DatasetWriter.PartLimits limits) {
+        return export(stores, location, campaign, config, limits, null, progress -> {});
+    }
+
+    /**
+     * @param retryOf     the heartbeat details a retry gets (the last heartbeat of the failed attempt), or null for a
+     *                    first attempt
+     * @param onHeartbeat every heartbeat the export sends, as the server records it
+     */
+    public static Run export(ArtifactStores stores, String location, SyntheticCampaign campaign, CampaignConfig config,
+                             DatasetWriter.PartLimits limits, ExportActivitiesImpl.ExportProgress retryOf,
+                             Consumer<ExportActivitiesImpl.ExportProgress> onHeartbeat) {
         int kept = (int) java.util.stream.IntStream.range(0, campaign.instructions())
                 .filter(i -> !SyntheticCampaign.dropped(i)).count();
         Funnel funnel = new Funnel(campaign.instructions(), campaign.instructions(), kept,
@@ -55,7 +67,11 @@ public final class ExportRunner {
             env.setActivityHeartbeatListener(ExportActivitiesImpl.ExportProgress.class, p -> {
                 heartbeats.incrementAndGet();
                 last.set(p.instruction());
+                onHeartbeat.accept(p);
             });
+            if (retryOf != null) {
+                env.setHeartbeatDetails(retryOf);
+            }
             ExportActivities export = env.newActivityStub(ExportActivities.class, ActivityOptions.newBuilder()
                     .setStartToCloseTimeout(Duration.ofHours(1))
                     // Short, so a long export must keep heartbeating to live (the campaign's is minutes).
