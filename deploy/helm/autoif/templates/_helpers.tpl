@@ -26,3 +26,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "autoif.claimName" -}}
 {{- default (printf "%s-data" (include "autoif.fullname" .)) .Values.persistence.existingClaim -}}
 {{- end -}}
+
+{{/* An object store (s3://...) every pod reaches, rather than the shared ReadWriteMany volume. */}}
+{{- define "autoif.objectStore" -}}
+{{- if .Values.store.location -}}
+{{- if not (hasPrefix "s3://" .Values.store.location) -}}
+{{- fail (printf "store.location: %q is not s3://bucket/prefix (leave it empty for the shared volume)" .Values.store.location) -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}

@@ -1,9 +1,12 @@
 package dev.autoif.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoif.worker.preflight.Preflight;
 import dev.autoif.workflows.SearchAttributes;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,14 +60,15 @@ class DockerComposeFileTest {
     void composeIsValidAndAgreesWithTheWorkerConfiguration() throws Exception {
         Map<String, Object> compose = resolvedCompose();
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
-        for (String required : List.of("postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "worker", "verifier-image",
-                "prometheus", "grafana")) {
+        for (String required : List.of("postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "minio", "minio-bucket",
+                "worker", "verifier-image", "prometheus", "grafana")) {
             assertTrue(services.containsKey(required), "service " + required + " missing");
         }
 
         // Every variable the compose file gives the worker is one the worker reads.
         Map<String, String> workerEnv = environment(services.get("worker"));
         for (String key : workerEnv.keySet()) {
+            if (WorkerVariables.READ_BY_LIBRARIES.contains(key)) continue;
             assertTrue(WorkerVariables.readByWorker(key), "worker env " + key + " is not read by the worker");
         }
         // ...and the worker can reach the Temporal service at the port it exposes.
@@ -72,6 +76,7 @@ class DockerComposeFileTest {
         assertEquals("temporal", temporalAddress[0]);
         assertTrue(ports(services.get("temporal")).contains(temporalAddress[1]), "temporal publishes " + temporalAddress[1]);
         assertScalable(services.get("worker"), workerEnv.get("AUTOIF_HTTP_PORT"));
+        assertStoreIsTheComposeObjectStore(services);
         assertEquals("autoif/verifier:1", workerEnv.get("AUTOIF_VERIFIER_IMAGE"));
         assertEquals("autoif/verifier:1", services.get("verifier-image").get("image"));
         String ui = environment(services.get("temporal-ui")).get("TEMPORAL_ADDRESS");
@@ -88,17 +93,63 @@ class DockerComposeFileTest {
 
     /**
      * {@code docker compose up --scale worker=3} needs a worker without a fixed host port or container name (the second
-     * container could not bind or be named); its HTTP port is exposed on the compose network instead, and the scaled
-     * workers share one named volume as their data directory (they write one campaign's files between them).
+     * container could not bind or be named); its HTTP port is exposed on the compose network instead. The scaled
+     * workers share no disk, as workers on separate hosts would not: the only volume is the Docker socket, and the
+     * worker's own start-up check must accept its environment as a deployment with other workers on the same
+     * Temporal server, because the store is an object store, not because a local directory is declared shared.
      */
     static void assertScalable(Map<String, Object> worker, String httpPort) {
         assertTrue(ports(worker).isEmpty(), "worker publishes a host port, which blocks --scale: " + worker.get("ports"));
         assertTrue(!worker.containsKey("container_name"), "a container_name blocks --scale");
         assertEquals(List.of(httpPort), ((List<?>) worker.get("expose")).stream().map(String::valueOf).toList());
+        List<?> volumes = (List<?>) worker.get("volumes");
+        assertTrue(volumes.size() == 1 && String.valueOf(volumes.get(0)).startsWith("/var/run/docker.sock:/var/run/docker.sock"),
+                "the Docker socket is the worker's only volume, none is shared by the scaled workers: " + volumes);
         Map<String, String> env = environment(worker);
         assertTrue(Integer.parseInt(env.get("AUTOIF_LLM_GLOBAL_CONCURRENCY")) > 0, "scaled workers share one LLM cap");
-        assertTrue(String.valueOf(worker.get("volumes")).contains("autoif-data:" + env.get("AUTOIF_DATA_DIR")),
-                "the data directory is not the shared volume: " + worker.get("volumes"));
+        assertAcceptedWithObjectStore(env);
+    }
+
+    /**
+     * A worker with {@code env} as its environment binds an S3 store on the configured endpoint, and its start-up check
+     * for workers sharing a Temporal server accepts it without the local directory being declared shared.
+     */
+    static void assertAcceptedWithObjectStore(Map<String, String> env) {
+        try (var context = WorkerVariables.contextWith(env)) {
+            AutoifSettings settings = context.getBean(AutoifSettings.class);
+            StoreSettings store = context.getBean(StoreSettings.class);
+            assertEquals(env.get("AUTOIF_STORE"), store.location());
+            assertFalse(store.local() || store.declaredShared(), "the store is an object store: " + store.location());
+            assertEquals(env.get("AUTOIF_S3_ENDPOINT") + " (path-style)", store.s3Server());
+            Preflight.Check deployment = Preflight.sharedByEveryWorker(store, settings.llmCacheJdbcUrl(), settings.temporalAddress());
+            assertFalse(deployment.failed(), deployment.line());
+        }
+    }
+
+    /**
+     * The worker's store is a bucket on the compose file's MinIO, which the one-shot creates before any worker starts,
+     * with the keys MinIO was started with.
+     */
+    static void assertStoreIsTheComposeObjectStore(Map<String, Map<String, Object>> services) {
+        Map<String, String> worker = environment(services.get("worker"));
+        Map<String, String> minio = environment(services.get("minio"));
+        URI endpoint = URI.create(worker.get("AUTOIF_S3_ENDPOINT"));
+        assertEquals("minio", endpoint.getHost());
+        assertTrue(ports(services.get("minio")).contains(String.valueOf(endpoint.getPort())), "minio serves " + endpoint);
+        assertEquals("true", worker.get("AUTOIF_S3_PATH_STYLE"), "MinIO without DNS per bucket needs path-style requests");
+        assertEquals(minio.get("MINIO_ROOT_USER"), worker.get("AWS_ACCESS_KEY_ID"));
+        assertEquals(minio.get("MINIO_ROOT_PASSWORD"), worker.get("AWS_SECRET_ACCESS_KEY"));
+        assertTrue(String.valueOf(services.get("minio").get("healthcheck")).contains("mc, ready, local"));
+
+        Map<String, Object> bucketJob = services.get("minio-bucket");
+        assertEquals(Map.of("condition", "service_healthy"), ((Map<?, ?>) bucketJob.get("depends_on")).get("minio"));
+        assertEquals(minio, environment(bucketJob));
+        String bucket = URI.create(worker.get("AUTOIF_STORE")).getHost();
+        String script = String.valueOf(bucketJob.get("command"));
+        assertTrue(script.contains("mc alias set store " + worker.get("AUTOIF_S3_ENDPOINT")), script);
+        assertTrue(script.contains("mc mb --ignore-existing store/" + bucket), "the one-shot does not create " + bucket + ": " + script);
+        assertEquals(Map.of("condition", "service_completed_successfully"),
+                ((Map<?, ?>) services.get("worker").get("depends_on")).get("minio-bucket"), "workers start after the bucket exists");
     }
 
     /**

@@ -22,8 +22,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The Helm chart (deploy/helm/autoif) is linted and rendered by a real `helm` (deploy/scripts/ensure-helm.sh builds
  * it), and the rendered manifests are checked against the worker: one Deployment per task-queue role polling only its
- * queues, a KEDA ScaledObject on each, every pod on the one shared data volume, secrets by reference, the sandbox's
- * Docker access in both modes. No cluster is involved: this checks what would be applied, not that it runs.
+ * queues, a KEDA ScaledObject on each, every pod on the one shared data volume or on an object store, secrets by
+ * reference, the sandbox's Docker access in both modes. No cluster is involved: this checks what would be applied, not that it runs.
  */
 @Tag("tools")
 class HelmChartTest {
@@ -117,9 +117,9 @@ class HelmChartTest {
             assertEquals(List.of("worker"), worker.get("args"));
             Map<String, Map<String, Object>> env = env(worker);
             assertEquals(role.getValue(), value(env, "AUTOIF_TASK_QUEUES"), role.getKey() + " polls its queue only");
-            // every variable is one the worker reads (DOCKER_HOST is read by the Docker client)
+            // every variable is one the worker reads, or its Docker client or AWS SDK does
             for (String key : env.keySet()) {
-                if (key.equals("DOCKER_HOST")) continue;
+                if (WorkerVariables.READ_BY_LIBRARIES.contains(key)) continue;
                 assertTrue(WorkerVariables.readByWorker(key), key + " is not read by the worker");
             }
             // the key and the database password come from the Secret, never inline
@@ -215,5 +215,38 @@ class HelmChartTest {
             assertTrue(String.valueOf(podSpec(d).get("volumes")).contains("claimName=shared"));
         }
         assertEquals(new HashSet<>(TaskQueues.ALL), polled);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anObjectStoreReplacesTheSharedVolume() throws Exception {
+        var manifests = render("store.location=s3://autoif/campaigns", "store.s3.endpoint=http://minio.storage:9000",
+                "store.s3.pathStyle=true", "secrets.values.s3AccessKeyId=key-id", "secrets.values.s3SecretAccessKey=secret-key");
+        assertFalse(manifests.containsKey("PersistentVolumeClaim"), "no shared volume with an object store");
+        Map<String, Object> secretData = (Map<String, Object>) manifests.get("Secret").get(RELEASE).get("stringData");
+        for (var role : ROLES.keySet()) {
+            Map<String, Object> deployment = manifests.get("Deployment").get(name(role));
+            Map<String, Object> data = ((List<Map<String, Object>>) podSpec(deployment).get("volumes")).stream()
+                    .filter(v -> "data".equals(v.get("name"))).findFirst().orElseThrow();
+            assertEquals(Map.of("name", "data", "emptyDir", Map.of()), data, role + "'s data directory is its own scratch");
+            // the environment as the pod would see it: Secret references resolved from the Secret the chart renders
+            Map<String, String> podEnv = new LinkedHashMap<>();
+            env(containers(deployment).get(0)).forEach((key, e) -> {
+                Object from = e.get("valueFrom");
+                podEnv.put(key, from == null ? String.valueOf(e.get("value"))
+                        : String.valueOf(secretData.get(((Map<String, Object>) ((Map<String, Object>) from).get("secretKeyRef")).get("key"))));
+            });
+            assertEquals("key-id", podEnv.get("AWS_ACCESS_KEY_ID"));
+            assertEquals("secret-key", podEnv.get("AWS_SECRET_ACCESS_KEY"));
+            assertFalse(podEnv.containsKey("AUTOIF_STORE_SHARED"), role + " declares a volume shared that it does not have");
+            DockerComposeFileTest.assertAcceptedWithObjectStore(podEnv);
+        }
+
+        Run notS3 = helm("template", RELEASE, CHART.toString(), "--set", "store.location=/mnt/campaigns");
+        assertNotEquals(0, notS3.exit());
+        assertTrue(notS3.output().contains("store.location: \"/mnt/campaigns\" is not s3://bucket/prefix"), notS3.output());
+        Run noKeys = helm("template", RELEASE, CHART.toString(), "--set", "store.location=s3://autoif/campaigns");
+        assertNotEquals(0, noKeys.exit());
+        assertTrue(noKeys.output().contains("secrets.values.s3AccessKeyId"), noKeys.output());
     }
 }

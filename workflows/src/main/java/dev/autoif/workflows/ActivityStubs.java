@@ -8,6 +8,7 @@ import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -102,6 +103,19 @@ public final class ActivityStubs {
 
     public static CampaignStoreActivities instructionStore() {
         return Workflow.newActivityStub(CampaignStoreActivities.class, INSTRUCTION_STORE);
+    }
+
+    /**
+     * The same writes as local activities (see CampaignStoreCalls.LOCAL_WRITES_CHANGE_ID): run by the worker of the
+     * workflow task, which polls the workflows queue and so has the store activities; a worker killed mid-write loses
+     * the workflow task, and the next one writes again.
+     */
+    public static final LocalActivityOptions INSTRUCTION_STORE_LOCAL = LocalActivityOptions.newBuilder()
+            .setStartToCloseTimeout(INSTRUCTION_STORE.getStartToCloseTimeout())
+            .build();
+
+    public static CampaignStoreActivities instructionStoreLocal() {
+        return Workflow.newLocalActivityStub(CampaignStoreActivities.class, INSTRUCTION_STORE_LOCAL);
     }
 
     /** Online DPO's store activities. */

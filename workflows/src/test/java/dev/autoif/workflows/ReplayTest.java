@@ -60,6 +60,7 @@ class ReplayTest {
             "online-dpo-one-round.json.gz",
             "online-dpo-round.json.gz",
             "instruction-batched-s6-kept-stage2.json.gz",
+            "instruction-local-writes-kept-stage2.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));

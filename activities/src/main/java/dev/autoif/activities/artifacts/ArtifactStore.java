@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,9 @@ public interface ArtifactStore {
 
     /** The content, or empty when there is no such key. */
     Optional<byte[]> find(String key);
+
+    /** When the key's content was last written (as the backend's clock saw it), or empty when there is no such key. */
+    Optional<Instant> modified(String key);
 
     /** A streaming read, for objects too large to hold in memory. */
     InputStream open(String key) throws ArtifactNotFoundException;

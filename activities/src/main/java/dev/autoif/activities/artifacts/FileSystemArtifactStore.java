@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -58,6 +59,17 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     public Optional<byte[]> find(String key) {
         try {
             return Optional.of(Files.readAllBytes(path(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + location(key) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<Instant> modified(String key) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(path(key)).toInstant());
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

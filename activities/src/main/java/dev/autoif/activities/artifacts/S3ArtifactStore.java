@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -109,6 +110,17 @@ public final class S3ArtifactStore implements ArtifactStore {
     public Optional<byte[]> find(String key) {
         try {
             return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(objectKey(key))).asByteArray());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw failure("read", key, e);
+        }
+    }
+
+    @Override
+    public Optional<Instant> modified(String key) {
+        try {
+            return Optional.of(s3.headObject(r -> r.bucket(bucket).key(objectKey(key))).lastModified());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {

@@ -60,9 +60,13 @@ public final class S3Connection implements Function<String, ArtifactStore>, Auto
         this(endpoint, region, pathStyle, null);
     }
 
-    /** The S3 server as a user reads it in a message: the endpoint, or AWS S3 and its region. */
+    /**
+     * The S3 server as a user reads it in a message: the endpoint, or AWS S3 and its region, and the addressing style
+     * (a server without a DNS name per bucket answers virtual-hosted requests with errors that do not say so).
+     */
     public String describe() {
-        return endpoint != null ? endpoint : "AWS S3" + (region != null ? " (" + region + ")" : "");
+        return (endpoint != null ? endpoint : "AWS S3" + (region != null ? " (" + region + ")" : ""))
+                + (pathStyle ? " (path-style)" : "");
     }
 
     @Override

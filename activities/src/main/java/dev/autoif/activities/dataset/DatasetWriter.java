@@ -26,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -130,7 +132,20 @@ public final class DatasetWriter {
 
     /** Starts streaming the datasets into {@code store}; nothing is visible before each part is committed. */
     public Sink open(ArtifactStore store) {
-        return new Sink(store);
+        return open(store, Map.of());
+    }
+
+    /**
+     * Like {@link #open(ArtifactStore)}, after an attempt that committed the first {@code committedParts} parts of each
+     * dataset (by name) from the same rows with the same limits: those parts are the bytes this one would write, so
+     * their rows are counted and not written again.
+     */
+    public Sink open(ArtifactStore store, Map<String, Integer> committedParts) {
+        return new Sink(store, committedParts);
+    }
+
+    public PartLimits limits() {
+        return limits;
     }
 
     /** The part keys of {@code dataset} as the last export listed them in {@value #PARTS}; empty if none. */
@@ -147,9 +162,9 @@ public final class DatasetWriter {
         private final List<Parted<SftExample>> sftSets = new ArrayList<>();
         private final List<Parted<PreferencePair>> pairSets = new ArrayList<>();
 
-        private Sink(ArtifactStore store) {
+        private Sink(ArtifactStore store, Map<String, Integer> committedParts) {
             this.store = store;
-            sftSets.add(new Parted<>(store, SFT_ALPACA, ".json", true, "LLaMA-Factory alpaca (SFT)", INFO_SFT_ALPACA, e -> {
+            sftSets.add(new Parted<>(store, committedParts, SFT_ALPACA, ".json", true, "LLaMA-Factory alpaca (SFT)", INFO_SFT_ALPACA, e -> {
                 ObjectNode row = NODES.objectNode();
                 row.put("instruction", text(e.prompt(), "prompt"));
                 row.put("input", "");
@@ -157,28 +172,28 @@ public final class DatasetWriter {
                 row.putArray("history");
                 return row;
             }));
-            sftSets.add(new Parted<>(store, SFT_MESSAGES, ".jsonl", false, "OpenAI messages JSONL (SFT)", INFO_SFT_MESSAGES, e -> {
+            sftSets.add(new Parted<>(store, committedParts, SFT_MESSAGES, ".jsonl", false, "OpenAI messages JSONL (SFT)", INFO_SFT_MESSAGES, e -> {
                 ObjectNode row = NODES.objectNode();
                 ArrayNode messages = row.putArray("messages");
                 messages.addObject().put("role", "user").put("content", text(e.prompt(), "prompt"));
                 messages.addObject().put("role", "assistant").put("content", text(e.response(), "response"));
                 return row;
             }));
-            sftSets.add(new Parted<>(store, SFT_SHAREGPT, ".jsonl", false, "ShareGPT JSONL (SFT)", INFO_SFT_SHAREGPT, e -> {
+            sftSets.add(new Parted<>(store, committedParts, SFT_SHAREGPT, ".jsonl", false, "ShareGPT JSONL (SFT)", INFO_SFT_SHAREGPT, e -> {
                 ObjectNode row = NODES.objectNode();
                 ArrayNode turns = row.putArray("conversations");
                 turns.addObject().put("from", "human").put("value", text(e.prompt(), "prompt"));
                 turns.addObject().put("from", "gpt").put("value", text(e.response(), "response"));
                 return row;
             }));
-            pairSets.add(new Parted<>(store, DPO_TRL, ".jsonl", false, "TRL preference JSONL (DPO)", null, p -> {
+            pairSets.add(new Parted<>(store, committedParts, DPO_TRL, ".jsonl", false, "TRL preference JSONL (DPO)", null, p -> {
                 ObjectNode row = NODES.objectNode();
                 row.put("prompt", text(p.prompt(), "prompt"));
                 row.put("chosen", text(p.chosen(), "chosen"));
                 row.put("rejected", text(p.rejected(), "rejected"));
                 return row;
             }));
-            pairSets.add(new Parted<>(store, DPO_LLAMAFACTORY, ".json", true, "LLaMA-Factory pairwise alpaca (DPO)", INFO_DPO, p -> {
+            pairSets.add(new Parted<>(store, committedParts, DPO_LLAMAFACTORY, ".json", true, "LLaMA-Factory pairwise alpaca (DPO)", INFO_DPO, p -> {
                 ObjectNode row = NODES.objectNode();
                 row.put("instruction", text(p.prompt(), "prompt"));
                 row.put("input", "");
@@ -186,6 +201,13 @@ public final class DatasetWriter {
                 row.put("rejected", text(p.rejected(), "rejected"));
                 return row;
             }));
+        }
+
+        /** How many parts of each dataset are committed so far (by an earlier attempt or this one). */
+        public Map<String, Integer> committedParts() {
+            Map<String, Integer> committed = new TreeMap<>();
+            allSets().forEach(set -> committed.put(set.name, set.written.size()));
+            return committed;
         }
 
         public void sft(SftExample example) {
@@ -243,10 +265,13 @@ public final class DatasetWriter {
         CountingStream counted;
         JsonGenerator array;
         int rowsInPart;
+        /** Parts an earlier attempt committed: their rows are counted, not written. */
+        final int committedBefore;
 
-        Parted(ArtifactStore store, String name, String extension, boolean jsonArray, String format, String infoName,
-               Function<T, ObjectNode> toRow) {
+        Parted(ArtifactStore store, Map<String, Integer> committedParts, String name, String extension, boolean jsonArray,
+               String format, String infoName, Function<T, ObjectNode> toRow) {
             this.store = store;
+            this.committedBefore = committedParts.getOrDefault(name, 0);
             this.name = name;
             this.extension = extension;
             this.jsonArray = jsonArray;
@@ -299,7 +324,7 @@ public final class DatasetWriter {
 
         private void startPart() throws IOException {
             String key = partKey(written.size());
-            out = store.create(key);
+            out = written.size() < committedBefore ? new AlreadyCommitted() : store.create(key);
             counted = new CountingStream(out);
             if (jsonArray) {
                 array = PRETTY.createGenerator(counted).disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM)
@@ -337,6 +362,21 @@ public final class DatasetWriter {
         private String partKey(int index) {
             return String.format("%s/part-%05d%s", name, index, extension);
         }
+    }
+
+    /** A part an earlier attempt committed: its bytes are only counted, to end it where that attempt did. */
+    private static final class AlreadyCommitted extends ArtifactOutput {
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+
+        @Override
+        public void commit() {}
+
+        @Override
+        public void close() {}
     }
 
     /** Counts what passes through, to close a part at its byte limit. */

@@ -4,23 +4,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 
 /**
- * report.html: a self-contained page about one campaign, from the files in its directory — funnel.json, the
- * instruction records in items/, responses.jsonl — with charts drawn by Apache ECharts, which is inlined (the page
- * needs no network). Distributions are binned here, so the page stays small at any campaign size; the numbers on the
- * page are filled in from funnel.json by the page's script (elements with {@code data-funnel} attributes).
+ * report.html: a self-contained page about one campaign, from its artifacts in the store (a directory or an object
+ * store prefix) — funnel.json, the instruction records of items/ (found through instructions.jsonl: nothing is
+ * listed), responses.jsonl — with charts drawn by Apache ECharts, which is inlined (the page needs no network).
+ * Distributions are binned here, so the page stays small at any campaign size; the numbers on the page are filled in
+ * from funnel.json by the page's script (elements with {@code data-funnel} attributes).
  */
 public final class CampaignReport {
     public static final String FILE = "report.html";
@@ -37,23 +40,25 @@ public final class CampaignReport {
 
     private CampaignReport() {}
 
-    /** Writes {@code dir/report.html} from the campaign files in {@code dir}; returns its path. */
-    public static Path write(Path dir) {
-        if (!Files.isRegularFile(dir.resolve("funnel.json"))) {
-            throw new IllegalArgumentException(dir + " is not a campaign directory: it has no funnel.json");
-        }
-        String data = data(dir).toString().replace("</", "<\\/"); // no "</script>" inside the script element
+    /**
+     * Writes report.html into {@code campaign} from the campaign's artifacts there; returns its location.
+     *
+     * @param onInstruction called with each instruction's index as its records are read (an activity heartbeats)
+     */
+    public static String write(ArtifactStore campaign, IntConsumer onInstruction) {
+        String data = data(campaign, onInstruction).toString().replace("</", "<\\/"); // no "</script>" inside the script element
         String page = resource(TEMPLATE, CampaignReport.class.getResourceAsStream(TEMPLATE))
                 .replace("/*DATA*/", data)
                 .replace("/*ECHARTS*/", resource(ECHARTS, CampaignReport.class.getResourceAsStream(ECHARTS)));
-        Path file = dir.resolve(FILE);
-        AtomicFiles.write(file, page);
-        return file;
+        campaign.writeString(FILE, page);
+        return campaign.location(FILE);
     }
 
-    static ObjectNode data(Path dir) {
+    static ObjectNode data(ArtifactStore campaign, IntConsumer onInstruction) {
         ObjectNode data = JSON.createObjectNode();
-        JsonNode summary = read(dir.resolve("funnel.json"));
+        JsonNode summary = parse(campaign.find(CampaignStoreActivitiesImpl.FUNNEL).orElseThrow(() -> new IllegalArgumentException(
+                campaign.location() + " is not a campaign directory: it has no " + CampaignStoreActivitiesImpl.FUNNEL)),
+                CampaignStoreActivitiesImpl.FUNNEL, campaign);
         data.put("campaign", summary.path("campaign").asText());
         data.put("preset", summary.path("preset").asText());
         data.set("funnel", summary.path("funnel"));
@@ -65,14 +70,16 @@ public final class CampaignReport {
         List<Long> instructionTimes = new ArrayList<>();
         List<Long> responseTimes = new ArrayList<>();
         int functions = 0;
-        for (Path item : items(dir)) {
-            String name = item.getFileName().toString();
-            if (name.endsWith(".responses.json")) {
-                responseTimes.add(modified(item));
-                continue;
+        for (Item item : items(campaign)) {
+            onInstruction.accept(item.index());
+            Optional<byte[]> record = campaign.find(item.key());
+            if (record.isEmpty()) {
+                continue; // not finished: the campaign stopped before it
             }
-            instructionTimes.add(modified(item));
-            JsonNode r = read(item);
+            campaign.modified(item.key()).ifPresent(t -> instructionTimes.add(t.toEpochMilli()));
+            String responsesKey = CampaignStoreActivitiesImpl.responsesKey(item.index(), item.id());
+            campaign.modified(responsesKey).ifPresent(t -> responseTimes.add(t.toEpochMilli()));
+            JsonNode r = parse(record.get(), item.key(), campaign);
             for (JsonNode v : r.path("verifiers")) {
                 if (v.path("accuracy").isNumber()) {
                     accuracy.add(Math.min(9, (int) Math.floor(v.get("accuracy").asDouble() * 10)), v.path("kept").asBoolean());
@@ -86,7 +93,7 @@ public final class CampaignReport {
                             .put("instruction", r.path("instruction").asText())
                             .put("reason", r.path("dropReason").asText())
                             .put("detail", r.path("detail").asText(""))
-                            .put("record", "items/" + name);
+                            .put("record", item.key());
                 }
             }
         }
@@ -103,9 +110,8 @@ public final class CampaignReport {
         Histogram judge = new Histogram(scoreBins, "kept", "dropped");
         int responses = 0;
         int judged = 0;
-        Path responsesFile = dir.resolve("responses.jsonl");
-        if (Files.isRegularFile(responsesFile)) {
-            try (BufferedReader in = Files.newBufferedReader(responsesFile, StandardCharsets.UTF_8)) {
+        if (campaign.exists(CampaignStoreActivitiesImpl.RESPONSES)) {
+            try (BufferedReader in = reader(campaign, CampaignStoreActivitiesImpl.RESPONSES)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     if (line.isBlank()) continue;
                     JsonNode row = JSON.readTree(line);
@@ -168,29 +174,39 @@ public final class CampaignReport {
         return points;
     }
 
-    private static List<Path> items(Path dir) {
-        Path items = dir.resolve("items");
-        if (!Files.isDirectory(items)) return List.of();
-        try (Stream<Path> files = Files.list(items)) {
-            return files.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** An instruction of instructions.jsonl: its index and ID name its records. */
+    private record Item(int index, String id) {
+        String key() {
+            return CampaignStoreActivitiesImpl.itemKey(index, id);
         }
     }
 
-    private static long modified(Path p) {
-        try {
-            return Files.getLastModifiedTime(p).toMillis();
+    /** The campaign's instructions, in order (instructions.jsonl is written before any of them runs). */
+    private static List<Item> items(ArtifactStore campaign) {
+        if (!campaign.exists(CampaignStoreActivitiesImpl.INSTRUCTIONS)) return List.of();
+        List<Item> items = new ArrayList<>();
+        try (BufferedReader in = reader(campaign, CampaignStoreActivitiesImpl.INSTRUCTIONS)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    items.add(new Item(items.size(), JSON.readTree(line).path("id").asText()));
+                }
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("unreadable " + campaign.location(CampaignStoreActivitiesImpl.INSTRUCTIONS)
+                    + ": " + e.getMessage(), e);
         }
+        return items;
     }
 
-    private static JsonNode read(Path p) {
+    private static BufferedReader reader(ArtifactStore campaign, String key) {
+        return new BufferedReader(new InputStreamReader(campaign.open(key), StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode parse(byte[] content, String key, ArtifactStore campaign) {
         try {
-            return JSON.readTree(p.toFile());
+            return JSON.readTree(content);
         } catch (IOException e) {
-            throw new UncheckedIOException("unreadable " + p + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("unreadable " + campaign.location(key) + ": " + e.getMessage(), e);
         }
     }
 

@@ -253,7 +253,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     }
 
     /** An instruction's record; this and the two keys below are the only definitions of the items' keys. */
-    static String itemKey(int index, String instructionId) {
+    public static String itemKey(int index, String instructionId) {
         return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
@@ -312,7 +312,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     }
 
     /** Stage 2's summary of an instruction, written after all its prompts. */
-    static String responsesKey(int index, String instructionId) {
+    public static String responsesKey(int index, String instructionId) {
         return String.format("%s/%06d-%s%s", ITEMS, index, instructionId, RESPONSES_SUFFIX);
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.artifacts.ArtifactStore;
 import dev.autoif.activities.artifacts.ArtifactStore.ArtifactOutput;
 import dev.autoif.activities.artifacts.ArtifactStores;
-import dev.autoif.activities.artifacts.FileSystemArtifactStore;
 import dev.autoif.activities.dataset.DatasetCard;
 import dev.autoif.activities.dataset.DatasetWriter;
 import dev.autoif.activities.report.CampaignReport;
@@ -51,8 +50,10 @@ import java.util.Optional;
  * that buffers a whole object before uploading it adds that object: a dataset part is at most
  * {@link DatasetWriter.PartLimits#maxBytes()}.)
  *
- * <p>Heartbeats carry the index of the instruction being exported. A retry starts over: every output is written
- * all-or-nothing, so it replaces what a failed attempt left, never appends to it.
+ * <p>Heartbeats carry the index of the instruction being exported and how many parts of each dataset are committed.
+ * A retry reads the campaign again from the start (the lineage files are one object each, written all-or-nothing, so
+ * it replaces what a failed attempt left, never appends to it), but does not write again the dataset parts its last
+ * heartbeat reports committed: the same records cut at the same limits give the same parts, byte for byte.
  */
 public class ExportActivitiesImpl implements ExportActivities {
     static final String DATASET_CARD = "DATASET_CARD.md";
@@ -81,8 +82,12 @@ public class ExportActivitiesImpl implements ExportActivities {
         }
     }
 
-    /** The instruction whose records are being read: what a heartbeat reports. */
-    public record ExportProgress(int instruction, int instructions) {}
+    /**
+     * What a heartbeat reports: the instruction whose records are being read, and the dataset parts committed so far
+     * (by dataset name) at these part limits, which a retry skips.
+     */
+    public record ExportProgress(int instruction, int instructions, DatasetWriter.PartLimits partLimits,
+                                 Map<String, Integer> committedParts) {}
 
     /** One export: its outputs stay open while the instructions stream through. */
     private final class Export {
@@ -105,6 +110,18 @@ public class ExportActivitiesImpl implements ExportActivities {
             this.withResponses = config.hasQueries() ? request.responsesToExport() : 0;
         }
 
+        /** What the previous attempt's last heartbeat reports committed, if it cut the parts as this one does. */
+        Map<String, Integer> committedBefore() {
+            return Activity.getExecutionContext().getHeartbeatDetails(ExportProgress.class)
+                    .filter(p -> datasets.limits().equals(p.partLimits()) && p.committedParts() != null)
+                    .map(ExportProgress::committedParts)
+                    .orElse(Map.of());
+        }
+
+        void heartbeat(int index, Map<String, Integer> committedParts) {
+            Activity.getExecutionContext().heartbeat(new ExportProgress(index, instructions, datasets.limits(), committedParts));
+        }
+
         ExportedFiles run() throws IOException {
             Rows verifiers = new Rows(store, CampaignStoreActivitiesImpl.VERIFIERS);
             Rows dropped = new Rows(store, CampaignStoreActivitiesImpl.DROPPED);
@@ -112,12 +129,13 @@ public class ExportActivitiesImpl implements ExportActivities {
             Rows responses = config.hasQueries() ? new Rows(store, CampaignStoreActivitiesImpl.RESPONSES) : null;
             Rows prompts = config.hasQueries() ? new Rows(store, CampaignStoreActivitiesImpl.PROMPTS) : null;
             List<DatasetWriter.DatasetFile> files = List.of();
+            Map<String, Integer> committedParts = Map.of();
             try (verifiers; dropped; backTranslations; responses; prompts;
-                 DatasetWriter.Sink sink = config.hasQueries() ? datasets.open(store) : null;
+                 DatasetWriter.Sink sink = config.hasQueries() ? datasets.open(store, committedBefore()) : null;
                  BufferedReader list = new BufferedReader(new InputStreamReader(
                          store.open(CampaignStoreActivitiesImpl.INSTRUCTIONS), StandardCharsets.UTF_8))) {
                 for (int index = 0; index < instructions; index++) {
-                    Activity.getExecutionContext().heartbeat(new ExportProgress(index, instructions));
+                    heartbeat(index, sink == null ? Map.of() : sink.committedParts());
                     String line = list.readLine();
                     if (line == null) {
                         throw missing(CampaignStoreActivitiesImpl.INSTRUCTIONS + " line " + (index + 1), index);
@@ -150,6 +168,7 @@ public class ExportActivitiesImpl implements ExportActivities {
                     responses.commit();
                     prompts.commit();
                     files = sink.finish();
+                    committedParts = sink.committedParts();
                 }
             }
             ObjectNode summary = json.createObjectNode();
@@ -176,11 +195,9 @@ public class ExportActivitiesImpl implements ExportActivities {
                 written.add(store.location(DatasetWriter.DATASET_INFO));
                 written.add(store.location(DATASET_CARD));
             }
-            // Last: the page charts the files written above. It reads a directory (and its files' times), so it is
-            // written where the campaign is one; `autoif report DIR` writes it for a copy of any other campaign.
-            if (store instanceof FileSystemArtifactStore local) {
-                written.add(CampaignReport.write(local.root()).toAbsolutePath().toString());
-            }
+            // Last: the page charts the artifacts written above, reading each instruction's records again.
+            Map<String, Integer> allParts = committedParts;
+            written.add(CampaignReport.write(store, index -> heartbeat(index, allParts)));
             return new ExportedFiles(written);
         }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,24 @@ abstract class ArtifactStoreContract {
         assertEquals("{\"a\":1}\n", store.readString("items/000001-ab.json"));
         store.writeString("items/000001-ab.json", "{\"a\":2}\n");
         assertEquals("{\"a\":2}\n", store.readString("items/000001-ab.json"), "a write replaces");
+    }
+
+    @Test
+    void aKeyTellsWhenItWasWritten() throws Exception {
+        ArtifactStore store = store();
+        assertEquals(Optional.empty(), store.modified("items/000001-ab.json"));
+        // S3 keeps whole seconds: the bounds allow for a truncated time
+        Instant before = Instant.now().minusSeconds(1);
+        store.writeString("items/000001-ab.json", "{}");
+        try (ArtifactStore.ArtifactOutput out = store.create("responses.jsonl")) {
+            out.write('\n');
+            out.commit();
+        }
+        Instant after = Instant.now().plus(Duration.ofSeconds(1));
+        for (String key : new String[] {"items/000001-ab.json", "responses.jsonl"}) {
+            Instant written = store.modified(key).orElseThrow();
+            assertTrue(!written.isBefore(before) && !written.isAfter(after), key + " written at " + written);
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.autoif.activities.artifacts;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,15 +16,23 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MemoryArtifactStore implements ArtifactStore {
     private final String location;
     private final Map<String, byte[]> objects;
+    /** When each object was last written, keyed like {@link #objects}. */
+    private final Map<String, Instant> modified;
 
     public MemoryArtifactStore(String location, Map<String, byte[]> objects) {
+        this(location, objects, new ConcurrentHashMap<>());
+    }
+
+    private MemoryArtifactStore(String location, Map<String, byte[]> objects, Map<String, Instant> modified) {
         this.location = location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
         this.objects = objects;
+        this.modified = modified;
     }
 
     /** Stores for "mem://..." locations, all over the same objects. */
     public static ArtifactStores stores(Map<String, byte[]> objects) {
-        return new ArtifactStores(Map.of("mem", location -> new MemoryArtifactStore(location, objects)));
+        Map<String, Instant> modified = new ConcurrentHashMap<>();
+        return new ArtifactStores(Map.of("mem", location -> new MemoryArtifactStore(location, objects, modified)));
     }
 
     public static Map<String, byte[]> newObjects() {
@@ -45,7 +54,7 @@ public final class MemoryArtifactStore implements ArtifactStore {
 
     @Override
     public ArtifactStore under(String prefix) {
-        return new MemoryArtifactStore(location(prefix), objects);
+        return new MemoryArtifactStore(location(prefix), objects, modified);
     }
 
     @Override
@@ -59,13 +68,18 @@ public final class MemoryArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public Optional<Instant> modified(String key) {
+        return exists(key) ? Optional.ofNullable(modified.get(location(key))) : Optional.empty();
+    }
+
+    @Override
     public InputStream open(String key) {
         return new ByteArrayInputStream(find(key).orElseThrow(() -> new ArtifactNotFoundException(location(key))));
     }
 
     @Override
     public void write(String key, byte[] content) {
-        objects.put(location(key), content.clone());
+        put(location(key), content.clone());
     }
 
     @Override
@@ -88,7 +102,7 @@ public final class MemoryArtifactStore implements ArtifactStore {
             @Override
             public void commit() {
                 if (!done) {
-                    objects.put(target, buffer.toByteArray());
+                    put(target, buffer.toByteArray());
                     done = true;
                 }
             }
@@ -98,5 +112,10 @@ public final class MemoryArtifactStore implements ArtifactStore {
                 done = true;
             }
         };
+    }
+
+    private void put(String target, byte[] content) {
+        modified.put(target, Instant.now());
+        objects.put(target, content);
     }
 }

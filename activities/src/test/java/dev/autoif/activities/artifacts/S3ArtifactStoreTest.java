@@ -111,7 +111,7 @@ class S3ArtifactStoreTest extends ArtifactStoreContract {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3TestServer.ACCESS_KEY, "not-the-secret")))) {
             S3ArtifactStore store = wrongKeys.apply("s3://" + BUCKET + "/p");
             var e = assertThrows(S3ArtifactStore.StoreUnavailableException.class, () -> store.writeString("a.json", "{}"));
-            assertOneLine(e.getMessage(), "on " + server.endpoint() + ": the credentials were refused for bucket '" + BUCKET + "'",
+            assertOneLine(e.getMessage(), "on " + server.endpoint() + " (path-style): the credentials were refused for bucket '" + BUCKET + "'",
                     "AWS_SECRET_ACCESS_KEY");
         }
     }
@@ -127,7 +127,7 @@ class S3ArtifactStoreTest extends ArtifactStoreContract {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")))) {
             S3ArtifactStore store = nowhere.apply("s3://" + BUCKET + "/p");
             var e = assertThrows(S3ArtifactStore.StoreUnavailableException.class, () -> store.probe("preflight"));
-            assertOneLine(e.getMessage(), "on " + endpoint + ": the endpoint does not answer", "AUTOIF_S3_ENDPOINT");
+            assertOneLine(e.getMessage(), "on " + endpoint + " (path-style): the endpoint does not answer", "AUTOIF_S3_ENDPOINT");
         }
     }
 

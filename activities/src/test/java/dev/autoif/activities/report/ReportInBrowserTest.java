@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.autoif.activities.artifacts.FileSystemArtifactStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class ReportInBrowserTest {
     @Test
     void theReportRendersWithoutConsoleErrorsAndShowsFunnelJsonsNumbers(@TempDir Path tmp) throws Exception {
         Path dir = CampaignReportTest.campaign(Files.createDirectories(tmp.resolve("campaign")));
-        Path page = CampaignReport.write(dir);
+        Path page = Path.of(CampaignReport.write(new FileSystemArtifactStore(dir), instruction -> {}));
         String url = page.toUri().toString();
 
         Path shot = tmp.resolve("report.png");

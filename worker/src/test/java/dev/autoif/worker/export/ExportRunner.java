@@ -17,6 +17,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Runs the export activity on a synthetic campaign's directory in Temporal's activity test environment (real
@@ -35,6 +36,23 @@ public final class ExportRunner {
 
     public static Run export(String dir, SyntheticCampaign campaign, CampaignConfig config,
                              DatasetWriter.PartLimits limits) {
+        return export(ArtifactStores.filesystemOnly(), dir, campaign, config, limits);
+    }
+
+    /** The export of the campaign at {@code location}, opened by {@code stores} (a directory, {@code s3://...}). */
+    public static Run export(ArtifactStores stores, String location, SyntheticCampaign campaign, CampaignConfig config,
+                             DatasetWriter.PartLimits limits) {
+        return export(stores, location, campaign, config, limits, null, progress -> {});
+    }
+
+    /**
+     * @param retryOf     the heartbeat details a retry gets (the last heartbeat of the failed attempt), or null for a
+     *                    first attempt
+     * @param onHeartbeat every heartbeat the export sends, as the server records it
+     */
+    public static Run export(ArtifactStores stores, String location, SyntheticCampaign campaign, CampaignConfig config,
+                             DatasetWriter.PartLimits limits, ExportActivitiesImpl.ExportProgress retryOf,
+                             Consumer<ExportActivitiesImpl.ExportProgress> onHeartbeat) {
         int kept = (int) java.util.stream.IntStream.range(0, campaign.instructions())
                 .filter(i -> !SyntheticCampaign.dropped(i)).count();
         Funnel funnel = new Funnel(campaign.instructions(), campaign.instructions(), kept,
@@ -43,21 +61,24 @@ public final class ExportRunner {
                 .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
                 .build());
         try {
-            env.registerActivitiesImplementations(new ExportActivitiesImpl(ArtifactStores.filesystemOnly(),
-                    new DatasetWriter(limits)));
+            env.registerActivitiesImplementations(new ExportActivitiesImpl(stores, new DatasetWriter(limits)));
             AtomicInteger heartbeats = new AtomicInteger();
             AtomicInteger last = new AtomicInteger(-1);
             env.setActivityHeartbeatListener(ExportActivitiesImpl.ExportProgress.class, p -> {
                 heartbeats.incrementAndGet();
                 last.set(p.instruction());
+                onHeartbeat.accept(p);
             });
+            if (retryOf != null) {
+                env.setHeartbeatDetails(retryOf);
+            }
             ExportActivities export = env.newActivityStub(ExportActivities.class, ActivityOptions.newBuilder()
                     .setStartToCloseTimeout(Duration.ofHours(1))
                     // Short, so a long export must keep heartbeating to live (the campaign's is minutes).
                     .setHeartbeatTimeout(Duration.ofSeconds(5))
                     .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
                     .build());
-            ExportedFiles files = export.export(new ExportRequest(dir, "synthetic", funnel, config,
+            ExportedFiles files = export.export(new ExportRequest(location, "synthetic", funnel, config,
                     campaign.instructions(), campaign.instructions()));
             return new Run(files, heartbeats.get(), last.get());
         } finally {

@@ -71,13 +71,13 @@ class StorePreflightTest {
             StoreSettings reachable = new StoreSettings("s3://campaigns/autoif", false, dir.resolve("data"), server.connection());
             Preflight.Check ok = Preflight.store(reachable);
             assertEquals(Preflight.Status.OK, ok.status(), ok.line());
-            assertEquals("Store: s3://campaigns/autoif on " + server.endpoint() + " is writable", ok.line());
+            assertEquals("Store: s3://campaigns/autoif on " + server.endpoint() + " (path-style) is writable", ok.line());
             assertFalse(reachable.open().exists(Preflight.PROBE_KEY), "the probe object was left behind");
 
             StoreSettings missing = new StoreSettings("s3://nope/autoif", false, dir.resolve("data"), server.connection());
             Preflight.Check noBucket = Preflight.store(missing);
             assertEquals(Preflight.Status.FAIL, noBucket.status());
-            assertEquals("Store: cannot write s3://nope/autoif/" + Preflight.PROBE_KEY + " on " + server.endpoint()
+            assertEquals("Store: cannot write s3://nope/autoif/" + Preflight.PROBE_KEY + " on " + server.endpoint() + " (path-style)"
                     + ": no such bucket 'nope' (create it, or fix AUTOIF_STORE)", noBucket.line());
         }
     }

@@ -72,11 +72,12 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private final SandboxActivities sandbox = ActivityStubs.sandbox();
 
     private final CampaignStoreActivities store = ActivityStubs.instructionStore();
+    private final CampaignStoreActivities localStore = ActivityStubs.instructionStoreLocal();
     private CampaignStoreCalls storeCalls;
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
-        storeCalls = CampaignStoreCalls.decide(store);
+        storeCalls = CampaignStoreCalls.decideForInstruction(store, localStore);
         if (!task.reportsBySignal()) {
             return outcome(task);
         }

@@ -16,13 +16,23 @@ import java.util.List;
 public final class CampaignStoreCalls {
     /** Workflow.getVersion change ID: the store activities took one request record each (README, "For contributors"). */
     public static final String CHANGE_ID = "store-request-records";
+    /**
+     * Workflow.getVersion change ID: an instruction's own writes (its record, its prompts, its Stage 2 summary) run as
+     * local activities, on the worker running its workflow task. They take milliseconds and write deterministic keys,
+     * so nothing is lost by running them there; and a local activity's input is not in the history (the instruction
+     * record was its largest payload), nor are its scheduled and started events or the workflow task it woke.
+     */
+    public static final String LOCAL_WRITES_CHANGE_ID = "instruction-writes-local";
 
     private final CampaignStoreActivities store;
     private final boolean requests;
+    /** Where recordInstruction, recordPrompt and recordResponses go: {@link #store}, or its local-activity stub. */
+    private final CampaignStoreActivities writes;
 
-    private CampaignStoreCalls(CampaignStoreActivities store, boolean requests) {
+    private CampaignStoreCalls(CampaignStoreActivities store, boolean requests, CampaignStoreActivities writes) {
         this.store = store;
         this.requests = requests;
+        this.writes = writes;
     }
 
     /**
@@ -31,7 +41,17 @@ public final class CampaignStoreCalls {
      * would reorder the commands they issue.
      */
     public static CampaignStoreCalls decide(CampaignStoreActivities store) {
-        return new CampaignStoreCalls(store, Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1);
+        return new CampaignStoreCalls(store, Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1, store);
+    }
+
+    /**
+     * {@link #decide} for an instruction's workflow, which also reads (or records) {@value #LOCAL_WRITES_CHANGE_ID}:
+     * past it, the instruction's writes go to {@code localStore} (a local-activity stub of the same activities).
+     */
+    public static CampaignStoreCalls decideForInstruction(CampaignStoreActivities store, CampaignStoreActivities localStore) {
+        CampaignStoreCalls calls = decide(store);
+        boolean local = calls.requests && Workflow.getVersion(LOCAL_WRITES_CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1;
+        return local ? new CampaignStoreCalls(store, true, localStore) : calls;
     }
 
     public PreparedCampaign prepare(PrepareCampaignRequest r) {
@@ -50,7 +70,7 @@ public final class CampaignStoreCalls {
 
     public void recordInstruction(RecordInstructionRequest r) {
         if (requests) {
-            store.recordInstruction(r);
+            writes.recordInstruction(r);
         } else {
             store.recordInstructionLegacy(r.outputDir(), r.record());
         }
@@ -72,7 +92,7 @@ public final class CampaignStoreCalls {
 
     public void recordPrompt(RecordPromptRequest r) {
         if (requests) {
-            store.recordPrompt(r);
+            writes.recordPrompt(r);
         } else {
             store.recordPromptLegacy(r.outputDir(), r.record());
         }
@@ -80,7 +100,7 @@ public final class CampaignStoreCalls {
 
     public void recordResponses(RecordResponsesRequest r) {
         if (requests) {
-            store.recordResponses(r);
+            writes.recordResponses(r);
         } else {
             store.recordResponsesLegacy(r.outputDir(), r.record());
         }
