@@ -24,6 +24,7 @@ import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
@@ -151,9 +152,9 @@ class OnnxConsistencyCampaignTest {
                 }
             }
             assertTrue(judged > 0, "S5 judged the back-translations: " + rows);
-            assertTrue(result.funnel().llmUsage().stream().noneMatch(u -> "S5".equals(u.stage())),
+            assertTrue(result.funnel().llmUsage().stream().noneMatch(u -> u.stage() == Stage.S5),
                     "no LLM usage for the ONNX judge: " + result.funnel().llmUsage());
-            assertTrue(result.funnel().llmUsage().stream().anyMatch(u -> "S4".equals(u.stage())),
+            assertTrue(result.funnel().llmUsage().stream().anyMatch(u -> u.stage() == Stage.S4),
                     "S4 still asks the LLM: " + result.funnel().llmUsage());
         }
     }

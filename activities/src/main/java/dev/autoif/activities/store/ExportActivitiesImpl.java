@@ -245,7 +245,7 @@ public class ExportActivitiesImpl implements ExportActivities {
             DatasetCard.Funnel counts = new DatasetCard.Funnel((long) f.instructions(), (long) f.kept(), droppedByReason,
                     sampled, passedVerifiers, judged, sftRows, dpoPairs, f.stopReason());
             Map<String, String> models = new LinkedHashMap<>();
-            f.llmUsage().forEach(u -> models.merge(u.role(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
+            f.llmUsage().forEach(u -> models.merge(u.role().wireName(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
             String configJson;
             try {
                 configJson = json.writerWithDefaultPrettyPrinter().writeValueAsString(config);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.JudgeRequest;
 import dev.autoif.workflows.activities.JudgeVerdicts;
@@ -126,7 +128,7 @@ class LlmConcurrencyTest {
     }
 
     private static ResponseRequest prompt(String text) {
-        return new ResponseRequest("c", text, null, 2, VerifierRequest.ROLE_SUPERVISION, "S6");
+        return new ResponseRequest("c", text, null, 2, LlmRole.SUPERVISION, Stage.S6);
     }
 
     /**

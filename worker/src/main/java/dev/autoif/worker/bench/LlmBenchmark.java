@@ -15,6 +15,8 @@ import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.ResponseBatch;
@@ -155,7 +157,7 @@ public class LlmBenchmark implements Callable<Integer> {
 
         private static ResponseRequest request(Plan plan, int i) {
             return new ResponseRequest(plan.runId(), VerifierPrompt.forInstruction(instruction(plan.runId(), i)),
-                    LlmSettings.defaults(), plan.samples(), VerifierRequest.ROLE_SUPERVISION, "S6");
+                    LlmSettings.defaults(), plan.samples(), LlmRole.SUPERVISION, Stage.S6);
         }
     }
 

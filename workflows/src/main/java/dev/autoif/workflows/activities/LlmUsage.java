@@ -1,5 +1,7 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.campaign.ModelPrice;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,8 +19,8 @@ import java.util.TreeMap;
  * usage, ...); empty when nothing was noticed, null in records written before the field existed.
  */
 public record LlmUsage(
-        String stage,
-        String role,
+        Stage stage,
+        LlmRole role,
         String model,
         long requests,
         long retries,
@@ -29,13 +31,9 @@ public record LlmUsage(
         Double costUsd,
         List<String> endpointNotes) {
 
-    public LlmUsage(String stage, String role, String model, long requests, long retries, long cacheHits, long completions,
+    public LlmUsage(Stage stage, LlmRole role, String model, long requests, long retries, long cacheHits, long completions,
                     long promptTokens, long completionTokens, Double costUsd) {
         this(stage, role, model, requests, retries, cacheHits, completions, promptTokens, completionTokens, costUsd, List.of());
-    }
-
-    public static LlmUsage empty(String stage, String role, String model) {
-        return new LlmUsage(stage, role, model, 0, 0, 0, 0, 0, 0, null);
     }
 
     /** The notes of both, each once, in first-seen order. */
@@ -46,8 +44,9 @@ public record LlmUsage(
         return List.copyOf(all);
     }
 
+    /** "S2/supervision/model": what {@link #merge} sums by and orders by. */
     public String key() {
-        return stage + "/" + role + "/" + model;
+        return stage + "/" + (role == null ? null : role.wireName()) + "/" + model;
     }
 
     public LlmUsage plus(LlmUsage o) {

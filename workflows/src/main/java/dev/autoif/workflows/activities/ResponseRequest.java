@@ -1,5 +1,7 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.campaign.LlmSettings;
 
 /**
@@ -8,4 +10,4 @@ import dev.autoif.workflows.campaign.LlmSettings;
  * @param role  which of the campaign's models answers ("supervision" offline, "policy" online), for accounting
  * @param stage the method's stage ("S6", "D1"), for accounting
  */
-public record ResponseRequest(String campaignId, String prompt, LlmSettings llm, int samples, String role, String stage) {}
+public record ResponseRequest(String campaignId, String prompt, LlmSettings llm, int samples, LlmRole role, Stage stage) {}

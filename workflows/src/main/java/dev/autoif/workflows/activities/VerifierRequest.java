@@ -1,5 +1,7 @@
 package dev.autoif.workflows.activities;
 
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.campaign.LlmSettings;
 
 /**
@@ -11,13 +13,9 @@ import dev.autoif.workflows.campaign.LlmSettings;
  *                      unusable with reason TRUNCATED
  */
 public record VerifierRequest(String campaignId, String instruction, LlmSettings llm, int samples,
-                              String role, String stage, boolean keepTruncated) {
-
-    public static final String ROLE_SUPERVISION = "supervision";
-    public static final String ROLE_JUDGE = "judge";
-    public static final String ROLE_POLICY = "policy";
+                              LlmRole role, Stage stage, boolean keepTruncated) {
 
     public VerifierRequest(String campaignId, String instruction, LlmSettings llm, int samples) {
-        this(campaignId, instruction, llm, samples, ROLE_SUPERVISION, "S2", false);
+        this(campaignId, instruction, llm, samples, LlmRole.SUPERVISION, Stage.S2, false);
     }
 }

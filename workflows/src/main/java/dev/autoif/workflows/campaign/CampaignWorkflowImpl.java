@@ -3,6 +3,7 @@ package dev.autoif.workflows.campaign;
 import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.ExportRequest;
@@ -455,7 +456,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 .setStaticSummary(text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text)
                 .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder()
                         .set(SearchAttributes.CAMPAIGN, campaignId)
-                        .set(SearchAttributes.STAGE, stage2Wave ? "S6-S8" : "S2")
+                        .set(SearchAttributes.STAGE, stage2Wave ? SearchAttributes.STAGE_RESPONSES : Stage.S2.name())
                         .build());
         if (reportsBySignal) {
             // The child outlives this run (continue-as-new) and the campaign cancels it itself (cancelChildren).

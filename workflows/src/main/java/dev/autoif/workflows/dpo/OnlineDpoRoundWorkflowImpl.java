@@ -1,6 +1,8 @@
 package dev.autoif.workflows.dpo;
 
 import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.DpoPairsFile;
@@ -179,7 +181,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
         ResponseSamples sampled;
         try {
             sampled = llm.sampleResponses(new ResponseRequest(task.runId(), prompt.prompt(), task.policy(),
-                    task.samplesPerPrompt(), VerifierRequest.ROLE_POLICY, "D1"));
+                    task.samplesPerPrompt(), LlmRole.POLICY, Stage.D1));
         } catch (ActivityFailure e) {
             return new PromptOutcome(List.of(), 0, 0, prompt.instructionId() + ": sampling failed: " + failFastOrDescribe(e),
                     List.of());

@@ -3,7 +3,9 @@ package dev.autoif.workflows.instruction;
 import dev.autoif.workflows.ActivityStubs;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.activities.BackTranslation;
 import dev.autoif.workflows.activities.BackTranslationRecord;
@@ -116,7 +118,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         try {
             completions = llm(task).generateVerifiers(new VerifierRequest(
                     task.campaignId(), task.instruction(), task.supervision(), task.verifiersPerInstruction(),
-                    VerifierRequest.ROLE_SUPERVISION, "S2", task.keepTruncated()));
+                    LlmRole.SUPERVISION, Stage.S2, task.keepTruncated()));
         } catch (ActivityFailure e) {
             return drop(task, List.of(), DropReason.STAGE_FAILED, "S2 verifier generation failed: " + failFastOrDescribe(e));
         }
@@ -129,7 +131,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
             return drop(task, samples, DropReason.NO_PARSEABLE_COMPLETION, why);
         }
 
-        stage("S3");
+        stage(Stage.S3);
         EvaluationResult matrix;
         try {
             matrix = sandbox.evaluate(new EvaluationBatch(task.campaignId(), task.instructionId(),
@@ -186,7 +188,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 task.instructionId()));
         DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
-        stage("done");
+        stage(SearchAttributes.STAGE_DONE);
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
                 responses);
     }
@@ -196,7 +198,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * back-translation against the instruction. A function whose answer cannot be parsed contributes no hypothesis.
      */
     private List<BackTranslationRecord> checkConsistency(InstructionTask task, List<VerifierRecord> verifiers) {
-        stage("S4");
+        stage(Stage.S4);
         List<VerifierRecord> best = verifiers.stream().filter(VerifierRecord::kept)
                 .sorted(Comparator.comparing(VerifierRecord::accuracy).reversed())
                 .limit(MAX_BACK_TRANSLATED_FUNCTIONS).toList();
@@ -210,7 +212,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         List<String> hypotheses = answers.stream().flatMap(a -> a.instructions().stream()).toList();
         List<NliJudgement> judgements = List.of();
         if (!hypotheses.isEmpty()) {
-            stage("S5");
+            stage(Stage.S5);
             ConsistencyJudgements judged = consistencyJudge(task).judgeConsistency(new ConsistencyRequest(task.campaignId(),
                     task.consistency(), task.instruction(), hypotheses, task.judge()));
             llmUsage = LlmUsage.merge(llmUsage, judged.usage());
@@ -239,15 +241,19 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                                       int functionsKept, int casesKept, ResponseFunnel responses) {
         storeCalls.recordInstruction(new RecordInstructionRequest(task.outputDir(), record));
         Workflow.upsertTypedSearchAttributes(
-                SearchAttributes.STAGE.valueSet("done"),
+                SearchAttributes.STAGE.valueSet(SearchAttributes.STAGE_DONE),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),
                 reason == null ? SearchAttributes.DROP_REASON.valueUnset() : SearchAttributes.DROP_REASON.valueSet(reason.name()));
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), functionsKept, casesKept,
                 llmUsage, responses);
     }
 
-    private static void stage(String stage) {
-        Workflow.upsertTypedSearchAttributes(SearchAttributes.STAGE.valueSet(stage));
+    private static void stage(Stage stage) {
+        stage(stage.name());
+    }
+
+    private static void stage(String value) {
+        Workflow.upsertTypedSearchAttributes(SearchAttributes.STAGE.valueSet(value));
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.ResponseDropReason;
+import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.activities.CaseRecord;
 import dev.autoif.workflows.activities.EvaluationBatch;
 import dev.autoif.workflows.activities.EvaluationResult;
@@ -99,7 +102,7 @@ final class ResponseStage {
 
     ResponseFunnel run(InstructionRecord instruction) {
         List<String> functions = instruction.verifiers().stream().filter(VerifierRecord::kept).map(VerifierRecord::func).toList();
-        stage.accept("S6-S8");
+        stage.accept(SearchAttributes.STAGE_RESPONSES);
         List<String> queries = storeCalls.drawQueries(new QueryDraw(task.outputDir(), task.index(),
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
         // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
@@ -212,7 +215,7 @@ final class ResponseStage {
 
     private ResponseRequest samplingRequest(String query) {
         return new ResponseRequest(task.campaignId(), SftPrompt.forSampling(task.instruction(), query), task.supervision(),
-                settings.responsesPerQuery(), VerifierRequest.ROLE_SUPERVISION, "S6");
+                settings.responsesPerQuery(), LlmRole.SUPERVISION, Stage.S6);
     }
 
     /** The prompt's responses as candidates; a repeated or truncated response is dropped here. */

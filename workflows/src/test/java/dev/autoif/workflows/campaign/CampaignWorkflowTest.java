@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
 import dev.autoif.workflows.WorkflowRegistration;
@@ -829,7 +831,7 @@ class CampaignWorkflowTest {
             for (int i = 0; i < request.samples(); i++) {
                 out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
             }
-            return new ResponseSamples(out, List.of(new LlmUsage("S6", "supervision", "fake", 1, 0, 0, request.samples(), 100, 50, null)));
+            return new ResponseSamples(out, List.of(new LlmUsage(Stage.S6, LlmRole.SUPERVISION, "fake", 1, 0, 0, request.samples(), 100, 50, null)));
         }
 
         /** Each prompt as {@link #sampleResponses} answers it; one containing {@link #refusePrompt} gets an error of its own. */
