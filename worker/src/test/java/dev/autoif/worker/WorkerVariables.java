@@ -27,7 +27,9 @@ final class WorkerVariables {
         if (applicationYml().contains("${" + variable + ":")) {
             return true;
         }
-        return variable.startsWith("AUTOIF_") && (changesSettings(variable, "7") || changesSettings(variable, "true"));
+        // A value of each type a key may have: a number, a flag, a duration.
+        return variable.startsWith("AUTOIF_") && (changesSettings(variable, "7") || changesSettings(variable, "true")
+                || changesSettings(variable, "7d"));
     }
 
     private static boolean changesSettings(String variable, String value) {
