@@ -68,7 +68,7 @@ class FaultyLlmCampaignTest {
                 CampaignInput input = WireFormat.objectMapper().readValue(JSON.writeValueAsString(demo), CampaignInput.class);
                 CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
-                CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);
+                CampaignResult result = WorkflowClient.execute(wf::run, input, null).get(10, TimeUnit.MINUTES);
                 return new Run(result, llm);
             } finally {
                 worker.close();

@@ -107,7 +107,7 @@ class OnnxConsistencyCampaignTest {
                 .<com.fasterxml.jackson.databind.node.ObjectNode>set("seedInstructions", JSON.valueToTree(seeds))
                 .put("verifiersPerInstruction", 8).put("consistency", consistency), CampaignInput.class);
         return env.getWorkflowClient().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
-                .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("onnx-" + UUID.randomUUID()).build()).run(input);
+                .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("onnx-" + UUID.randomUUID()).build()).run(input, null);
     }
 
     @Test

@@ -79,7 +79,7 @@ class ScaleIT {
                 CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
                 long started = System.nanoTime();
-                CampaignResult result = WorkflowClient.execute(campaign::run, input).get(80, TimeUnit.MINUTES);
+                CampaignResult result = WorkflowClient.execute(campaign::run, input, null).get(80, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("scale: %d instructions in %.0f s (%.1f/s), %d LLM completions, %d verifier containers, "
                                 + "max %d concurrent LLM requests, max %d containers at once%n", INSTRUCTIONS, seconds, INSTRUCTIONS / seconds,

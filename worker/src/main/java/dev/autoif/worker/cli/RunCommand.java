@@ -206,7 +206,7 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
                 .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
                 .build());
         try {
-            WorkflowClient.start(campaign::run, input);
+            WorkflowClient.start(campaign::run, input, null);
             return true;
         } catch (WorkflowExecutionAlreadyStarted e) {
             return false;

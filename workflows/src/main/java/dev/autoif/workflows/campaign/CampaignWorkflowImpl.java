@@ -103,13 +103,21 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     }
 
     @Override
-    public CampaignResult run(CampaignInput input) {
+    public CampaignResult run(CampaignInput userInput, CampaignCheckpoint resumeFrom) {
         storeCalls = CampaignStoreCalls.decide(store);
-        CampaignCheckpoint checkpoint = input.resume();
-        if (checkpoint != null && Workflow.getInfo().getContinuedExecutionRunId().isEmpty()) {
+        boolean continued = !Workflow.getInfo().getContinuedExecutionRunId().isEmpty();
+        if (!continued && userInput.legacyResume() != null) {
             throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: 'resume' is set by the campaign "
                     + "itself when it continues as new; remove it from the campaign JSON", FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
+        if (!continued && resumeFrom != null) {
+            throw ApplicationFailure.newNonRetryableFailure("invalid campaign start: the workflow's second argument is "
+                    + "the campaign's own continue-as-new state; start it with the campaign JSON alone",
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        // A run continued as new by a worker from before the run state travelled beside the input finds it inside.
+        CampaignCheckpoint checkpoint = resumeFrom != null ? resumeFrom : userInput.legacyResume();
+        CampaignInput input = userInput.withoutLegacyResume();
         try {
             config = frozenConfig(input, checkpoint);
         } catch (IllegalArgumentException e) {
@@ -178,8 +186,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 throw e;
             }
             if (!reporting.isEmpty() || (next < count && funnel.stopReason() == null)) {
-                Workflow.continueAsNew(input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
-                        checkpoint.queryPool(), control, config, thresholds, new TreeMap<>(reporting))));
+                Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, next, funnel,
+                        checkpoint.queryPool(), control, config, thresholds, new TreeMap<>(reporting)));
             }
         } else {
             next = drainingWindow(input, campaignId, checkpoint, gated, stage2Wave);
@@ -188,8 +196,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             awaitApproval(campaignId, outputDir);
             if (CampaignControl.APPROVED.equals(control.approval())) {
                 // Stage 2 starts over at the first instruction in a fresh run: its history is Stage 2's alone.
-                Workflow.continueAsNew(input.resumedAt(new CampaignCheckpoint(outputDir, count, 0, funnel,
-                        checkpoint.queryPool(), control, config, thresholds)));
+                Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, 0, funnel,
+                        checkpoint.queryPool(), control, config, thresholds));
             }
         }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
@@ -355,9 +363,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             CampaignMetrics.publish(campaignId, funnel);
         }
         if (next < count && funnel.stopReason() == null) {
-            CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
+            Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, next, funnel,
                     checkpoint.queryPool(), control, config, thresholds));
-            Workflow.continueAsNew(continued);
         }
         return next;
     }

@@ -85,6 +85,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -127,6 +128,7 @@ class CampaignWorkflowTest {
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(workflows, RUN_LENGTH, EVENTS_PER_RUN);
+        workflows.registerWorkflowImplementationTypes(EarlierWorkerContinuationImpl.class);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
@@ -144,8 +146,13 @@ class CampaignWorkflowTest {
                 WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
     }
 
+    /** Starts a campaign as a client does (no run state) and waits for its result. */
+    private CampaignResult run(String id, CampaignInput input) {
+        return campaign(id).run(input, null);
+    }
+
     private static CampaignInput input(List<String> seeds, int window) {
-        return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5, null);
+        return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5);
     }
 
     @Test
@@ -156,7 +163,7 @@ class CampaignWorkflowTest {
         }
         seeds.add("instruction 0"); // exact duplicate: removed when the campaign is prepared
 
-        CampaignResult result = campaign("c1").run(input(seeds, 3));
+        CampaignResult result = run("c1", input(seeds, 3));
 
         assertEquals(25, result.funnel().instructions());
         assertEquals(25, result.funnel().finished());
@@ -182,7 +189,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void contradictoryBackTranslationDropsAndNeutralPasses() {
-        CampaignResult result = campaign("c5").run(json("{\"seedInstructions\": [\"entailed a\", \"contradicted b\", "
+        CampaignResult result = run("c5", json("{\"seedInstructions\": [\"entailed a\", \"contradicted b\", "
                 + "\"neutral c\", \"untranslatable d\"], \"verifiersPerInstruction\": 6, \"maxConcurrentInstructions\": 4}"));
 
         assertEquals(Map.of(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), 1), result.funnel().droppedByReason());
@@ -208,7 +215,7 @@ class CampaignWorkflowTest {
 
     @Test
     void consistencyNoneSkipsBackTranslation() {
-        CampaignResult result = campaign("c6").run(json("{\"seedInstructions\": [\"contradicted a\"], "
+        CampaignResult result = run("c6", json("{\"seedInstructions\": [\"contradicted a\"], "
                 + "\"verifiersPerInstruction\": 4, \"consistency\": \"none\"}"));
         assertEquals(1, result.funnel().kept());
         assertEquals(0, llm.backTranslated.size());
@@ -223,7 +230,7 @@ class CampaignWorkflowTest {
     void onnxConsistencyWithoutAModelOnTheWorkerFailsTheCampaignWithTheMessage() {
         llm.judgeFailWith = ApplicationFailure.newNonRetryableFailure("this worker has no NLI model: set "
                 + "AUTOIF_NLI_MODEL_DIR", FailureTypes.NLI_MODEL_UNAVAILABLE);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c7").run(json("{\"seedInstructions\": "
+        var e = assertThrows(WorkflowFailedException.class, () -> run("c7", json("{\"seedInstructions\": "
                 + "[\"entailed a\", \"entailed b\"], \"verifiersPerInstruction\": 4, \"consistency\": \"onnx\"}")));
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
@@ -249,7 +256,7 @@ class CampaignWorkflowTest {
     void invalidInputFailsAtOnceNamingTheField() {
         var stub = campaign("c2");
         var e = assertThrows(WorkflowFailedException.class,
-                () -> stub.run(new CampaignInput(List.of("x"), null, null, 0, null, null, null, null, null)));
+                () -> stub.run(new CampaignInput(List.of("x"), null, null, 0, null, null, null, null), null));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
         assertTrue(cause.getOriginalMessage().contains("verifiersPerInstruction"), cause.getOriginalMessage());
@@ -268,7 +275,7 @@ class CampaignWorkflowTest {
     @Test
     void aFatalActivityFailureStopsTheCampaignWithItsMessage() {
         llm.failWith = ApplicationFailure.newNonRetryableFailure("LLM endpoint refused the API key", FailureTypes.LLM_AUTH);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c4").run(input(List.of("a", "b"), 2)));
+        var e = assertThrows(WorkflowFailedException.class, () -> run("c4", input(List.of("a", "b"), 2)));
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("refused the API key"), root.getMessage());
@@ -371,7 +378,11 @@ class CampaignWorkflowTest {
                 var continued = last.getWorkflowExecutionContinuedAsNewEventAttributes();
                 CampaignInput next = WireFormat.dataConverter().fromPayloads(0, Optional.of(continued.getInput()),
                         CampaignInput.class, CampaignInput.class);
-                carried.add(next.resume().inFlight());
+                assertNull(next.legacyResume(), "the input stays as the user wrote it");
+                assertEquals(2, continued.getInput().getPayloadsCount());
+                CampaignCheckpoint state = WireFormat.dataConverter().fromPayloads(1, Optional.of(continued.getInput()),
+                        CampaignCheckpoint.class, CampaignCheckpoint.class);
+                carried.add(state.inFlight());
                 runId = continued.getNewExecutionRunId();
             }
         }
@@ -443,22 +454,72 @@ class CampaignWorkflowTest {
     /** The instructions in flight the current run of a campaign started with (empty for its first run). */
     private Map<Integer, String> carriedInFlight(String campaignId) {
         HistoryEvent started = env.getWorkflowClient().fetchHistory(campaignId).getEvents().get(0);
-        CampaignInput input = WireFormat.dataConverter().fromPayloads(0,
+        CampaignCheckpoint state = WireFormat.dataConverter().fromPayloads(1,
                 Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()),
-                CampaignInput.class, CampaignInput.class);
-        return input.resume() == null || input.resume().inFlight() == null ? Map.of() : input.resume().inFlight();
+                CampaignCheckpoint.class, CampaignCheckpoint.class);
+        return state == null || state.inFlight() == null ? Map.of() : state.inFlight();
     }
 
-    /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
+    /**
+     * The run state is the campaign's own: a user who writes 'resume' into the campaign JSON (where earlier workers
+     * carried it), or passes a second argument, is told so at once.
+     */
     @Test
-    void aCampaignStartedWithResumeFailsNamingIt() {
-        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("forged").run(
-                new CampaignInput(List.of("x"), null, null, 4, null, null, null, null, forged)));
+    void aCampaignStartedWithARunStateFailsNamingIt() {
+        WorkflowStub withResume = untyped("forged");
+        withResume.start(json("{\"seedInstructions\": [\"x\"], \"resume\": {\"outputDir\": \"dir\", "
+                + "\"instructionCount\": 1, \"nextIndex\": 0}}"));
+        var e = assertThrows(WorkflowFailedException.class, () -> withResume.getResult(CampaignResult.class));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
         assertTrue(cause.getOriginalMessage().contains("'resume' is set by the campaign itself"), cause.getOriginalMessage());
+
+        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
+        e = assertThrows(WorkflowFailedException.class, () -> campaign("forged-2").run(input(List.of("x"), 1), forged));
+        cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("second argument is the campaign's own continue-as-new state"),
+                cause.getOriginalMessage());
         assertTrue(store.instructions.isEmpty(), "nothing prepared");
+    }
+
+    /**
+     * A run an earlier worker continued as new carries its checkpoint inside the input ('resume', one argument): the
+     * current code resumes it there, instruction 0 counted already and not run again, and hands the next run its
+     * state beside the input.
+     */
+    @Test
+    void aRunContinuedAsNewByAnEarlierWorkerResumesFromTheCheckpointInItsInput() {
+        store.instructions.put("earlier", List.of("a", "b", "c"));
+        CampaignCheckpoint carried = new CampaignCheckpoint("earlier", 3, 1, Funnel.start(3).withKept(), null, null,
+                null, null);
+        Map<String, Object> earlierInput = Map.of("seedInstructions", List.of("a", "b", "c"),
+                "verifiersPerInstruction", 4, "maxConcurrentInstructions", 1,
+                "resume", WireFormat.internalObjectMapper().convertValue(carried, Map.class));
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(EarlierWorkerContinuation.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId("earlier").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        stub.start(earlierInput);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(3, result.funnel().finished());
+        assertEquals(3, result.funnel().kept());
+        assertEquals(Set.of(1, 2), store.records.keySet(), "instruction 0 was done by the earlier worker");
+        assertEquals(2, llm.calls.get());
+    }
+
+    /** What an earlier worker (before the run state travelled beside the input) did when it continued a campaign as new. */
+    @io.temporal.workflow.WorkflowInterface
+    public interface EarlierWorkerContinuation {
+        String TYPE = "EarlierWorkerContinuation";
+
+        @io.temporal.workflow.WorkflowMethod(name = TYPE)
+        void run(Map<String, Object> campaignInputWithResume);
+    }
+
+    public static class EarlierWorkerContinuationImpl implements EarlierWorkerContinuation {
+        @Override
+        public void run(Map<String, Object> campaignInputWithResume) {
+            Workflow.continueAsNew(CampaignWorkflow.TYPE, null, campaignInputWithResume);
+        }
     }
 
     /**
@@ -512,7 +573,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void newRunsScheduleTheRequestStoreTypesAndReplay() throws Exception {
-        campaign("v2").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+        run("v2", json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
                 + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}"));
         Set<String> storeTypes = Arrays.stream(CampaignStoreActivities.class.getMethods())
                 .map(m -> m.getAnnotation(ActivityMethod.class).name()).collect(Collectors.toSet());
@@ -545,7 +606,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void stageTwoKeepsVerifiedJudgedResponsesAndPairsTheRest() {
-        CampaignResult result = campaign("s2").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("s2", json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
 
@@ -583,7 +644,7 @@ class CampaignWorkflowTest {
     @Test
     void aPromptRefusedInTheSamplingBatchIsDroppedAlone() {
         llm.refusePrompt = "[Query] query 1-1";
-        CampaignResult result = campaign("s2-refused").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("s2-refused", json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
 
@@ -695,7 +756,7 @@ class CampaignWorkflowTest {
     /** The paper's instruction-level pairs: the instruction as prompt, a test case all kept functions accept vs one they reject. */
     @Test
     void instructionLevelPairsComeFromTheKeptTestCases() {
-        CampaignResult result = campaign("ilp").run(json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("ilp", json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"instructionLevelPairs\": true}"));
         List<PreferencePair> fromCases = store.responses.get(0).instructionLevelPairs();
@@ -710,7 +771,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aTargetStopsDrawingInstructionsAndSaysSo() {
-        CampaignResult result = campaign("target").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("target", json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"targetSftRows\": 3}"));
         assertEquals(2, result.funnel().finished(), "one instruction at a time: the second one reaches 4 >= 3 rows");
@@ -722,7 +783,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aTokenBudgetStopsDrawingInstructionsAndSaysSo() {
-        CampaignResult budget = campaign("budget").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult budget = run("budget", json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"budgetTokens\": 500}"));
         assertEquals(2, budget.funnel().finished(), "300 tokens per instruction: the second one spends the budget");
@@ -731,7 +792,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aMissedTargetIsReportedWhenInstructionsRunOut() {
-        CampaignResult missed = campaign("missed").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult missed = run("missed", json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"targetDpoPairs\": 100}"));
         assertEquals(2, missed.funnel().finished());
@@ -740,7 +801,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aQueryFileWithoutUsableQueriesFailsNamingWhatWasWrong() {
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("noq").run(json("{" + seeds(2)
+        var e = assertThrows(WorkflowFailedException.class, () -> run("noq", json("{" + seeds(2)
                 + ", \"queryFile\": \"empty.jsonl\"}")));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertTrue(cause.getOriginalMessage().contains("no usable query in empty.jsonl: 3 records, 1 malformed"), cause.getOriginalMessage());
