@@ -2,7 +2,6 @@ package dev.autoif.workflows;
 
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
-import dev.autoif.workflows.activities.ExportActivities;
 import dev.autoif.workflows.activities.LlmActivities;
 import dev.autoif.workflows.activities.SandboxActivities;
 import dev.autoif.workflows.activities.TrainingActivities;
@@ -87,10 +86,6 @@ public final class ActivityStubs {
             .setStartToCloseTimeout(Duration.ofHours(12))
             .setHeartbeatTimeout(Duration.ofMinutes(2))
             .build();
-
-    public static ExportActivities exporter() {
-        return Workflow.newActivityStub(ExportActivities.class, EXPORT);
-    }
 
     /**
      * Writes of one instruction's files take milliseconds: a short timeout retries one lost with a killed worker fast.

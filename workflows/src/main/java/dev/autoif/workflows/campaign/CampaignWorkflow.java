@@ -2,6 +2,7 @@ package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.instruction.InstructionFailure;
 import dev.autoif.workflows.instruction.InstructionOutcome;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
@@ -25,8 +26,8 @@ public interface CampaignWorkflow {
     String PROGRESS = "progress";
     String APPROVE = "approve";
     String REJECT = "reject";
-    String INSTRUCTION_FINISHED = "instructionFinished";
-    String INSTRUCTION_FAILED = "instructionFailed";
+    String INSTRUCTION_FINISHED = InstructionWorkflow.FINISHED_SIGNAL;
+    String INSTRUCTION_FAILED = InstructionWorkflow.FAILED_SIGNAL;
 
     /**
      * @param input      the campaign as its user wrote it

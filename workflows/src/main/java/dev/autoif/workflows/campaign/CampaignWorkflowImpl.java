@@ -74,7 +74,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     private static final int SUMMARY_CHARS = 200;
 
     private final CampaignStoreActivities store = ActivityStubs.campaignStore();
-    private final ExportActivities exporter = ActivityStubs.exporter();
+    private final ExportActivities exporter = Workflow.newActivityStub(ExportActivities.class, ActivityStubs.EXPORT);
     private CampaignStoreCalls storeCalls;
 
     private final int childrenPerRun;

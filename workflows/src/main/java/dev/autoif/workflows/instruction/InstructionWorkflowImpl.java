@@ -30,8 +30,6 @@ import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.ReadInstructionRequest;
 import dev.autoif.workflows.activities.store.RecordInstructionRequest;
-import dev.autoif.workflows.campaign.CampaignConfig;
-import dev.autoif.workflows.campaign.CampaignWorkflow;
 import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
@@ -40,6 +38,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
@@ -82,17 +81,18 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         if (!task.reportsBySignal()) {
             return outcome(task);
         }
-        CampaignWorkflow campaign = Workflow.newExternalWorkflowStub(CampaignWorkflow.class, task.campaignId());
+        // By signal name: the campaign's package depends on this one, not the other way round (the same command).
+        ExternalWorkflowStub campaign = Workflow.newUntypedExternalWorkflowStub(task.campaignId());
         InstructionOutcome outcome;
         try {
             outcome = outcome(task);
         } catch (TemporalFailure e) { // campaign-fatal (bad endpoint, missing image): the campaign fails with it
             if (!CancellationScope.current().isCancelRequested()) { // a cancel comes from the campaign itself
-                report(() -> campaign.instructionFailed(InstructionFailure.of(task, e)));
+                report(() -> campaign.signal(InstructionWorkflow.FAILED_SIGNAL, InstructionFailure.of(task, e)));
             }
             throw e;
         }
-        report(() -> campaign.instructionFinished(outcome));
+        report(() -> campaign.signal(InstructionWorkflow.FINISHED_SIGNAL, outcome));
         return null; // the campaign has the outcome from the signal: not carried twice through its history
     }
 
