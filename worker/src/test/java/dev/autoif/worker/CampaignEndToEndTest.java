@@ -425,7 +425,7 @@ class CampaignEndToEndTest {
 
     static java.util.Map<Stage, Long> completionsByStage(CampaignResult result) {
         return result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
-                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions())));
+                dev.autoif.workflows.activities.llm.LlmUsage::stage, Collectors.summingLong(u -> u.completions())));
     }
 
     /**
@@ -660,7 +660,7 @@ class CampaignEndToEndTest {
         assertEquals(50, result.funnel().kept() + result.funnel().dropped());
         // From the campaign's own accounting: the dev server is shared, so the LLM's global count may include others'.
         java.util.Map<Stage, Long> samplesByStage = result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
-                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
+                dev.autoif.workflows.activities.llm.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
         assertEquals(3L, samplesByStage.get(Stage.S1), "K=3 S1 completions");
         assertEquals(50 * 4L, samplesByStage.get(Stage.S2), "then K=4 per instruction");
         assertEquals(Set.of(Stage.S1, Stage.S2, Stage.S4, Stage.S5), samplesByStage.keySet());

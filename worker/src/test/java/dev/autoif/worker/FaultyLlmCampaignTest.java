@@ -19,7 +19,7 @@ import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;

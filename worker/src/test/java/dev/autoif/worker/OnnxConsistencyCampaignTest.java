@@ -27,7 +27,7 @@ import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.registration.WorkflowRegistration;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;

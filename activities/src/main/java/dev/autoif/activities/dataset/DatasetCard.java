@@ -1,7 +1,7 @@
 package dev.autoif.activities.dataset;
 
 import dev.autoif.activities.dataset.DatasetWriter.DatasetFile;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,7 +8,7 @@ import dev.autoif.activities.dataset.DatasetCard.Funnel;
 import dev.autoif.activities.dataset.DatasetWriter.DatasetFile;
 import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -146,7 +146,7 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** A role that names its own endpoint: that endpoint, with the key from its apiKeyEnv. */
-    private void checkRole(List<Preflight.Check> checks, LlmRole role, dev.autoif.workflows.campaign.LlmSettings llm) {
+    private void checkRole(List<Preflight.Check> checks, LlmRole role, dev.autoif.workflows.activities.llm.LlmSettings llm) {
         if (llm != null && llm.baseUrl() != null) {
             checks.add(Preflight.llm("LLM endpoint (" + role.wireName() + ")", llm.baseUrl(),
                     llm.apiKeyEnv() != null ? System.getenv(llm.apiKeyEnv()) : settings.llmApiKey(), llm.model()));

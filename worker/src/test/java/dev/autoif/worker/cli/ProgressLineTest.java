@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.Funnel;
-import dev.autoif.workflows.campaign.ResponseFunnel;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

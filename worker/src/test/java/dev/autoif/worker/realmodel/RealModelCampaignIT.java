@@ -16,7 +16,7 @@ import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import io.temporal.client.WorkflowOptions;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.store.QueryPool;
 import dev.autoif.workflows.crossval.Thresholds;
 import java.io.IOException;
 import java.util.Map;

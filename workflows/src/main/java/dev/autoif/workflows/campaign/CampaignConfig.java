@@ -1,6 +1,9 @@
 package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
+import dev.autoif.workflows.activities.llm.LlmSettings;
+import dev.autoif.workflows.activities.llm.ModelPrice;
 import dev.autoif.workflows.crossval.Preset;
 import dev.autoif.workflows.instruction.ResponseStageSettings;
 import java.util.List;

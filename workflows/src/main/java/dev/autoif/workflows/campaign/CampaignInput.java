@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.autoif.workflows.UserInput;
+import dev.autoif.workflows.activities.llm.LlmSettings;
+import dev.autoif.workflows.activities.llm.ModelPrice;
 import java.util.List;
 import java.util.Map;
 

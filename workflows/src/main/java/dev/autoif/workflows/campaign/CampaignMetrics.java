@@ -1,7 +1,8 @@
 package dev.autoif.workflows.campaign;
 
 import com.uber.m3.tally.Scope;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import io.temporal.workflow.Workflow;
 import java.util.Map;
 
