@@ -11,7 +11,6 @@ import dev.autoif.activities.llm.VerifierParser;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxSettings;
-import dev.autoif.worker.AutoifApplication;
 import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
 import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;

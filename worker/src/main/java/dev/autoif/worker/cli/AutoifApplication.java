@@ -1,15 +1,6 @@
-package dev.autoif.worker;
+package dev.autoif.worker.cli;
 
 import dev.autoif.worker.bench.BenchCommand;
-import dev.autoif.worker.cli.CampaignCommand;
-import dev.autoif.worker.cli.DoctorCommand;
-import dev.autoif.worker.cli.ExportCommand;
-import dev.autoif.worker.cli.FakeLlmCommand;
-import dev.autoif.worker.cli.ReportCommand;
-import dev.autoif.worker.cli.RewardServerCommand;
-import dev.autoif.worker.cli.RunCommand;
-import dev.autoif.worker.cli.StageCommand;
-import dev.autoif.worker.cli.WorkerCommand;
 import io.micronaut.configuration.picocli.PicocliRunner;
 import picocli.CommandLine.Command;
 
