@@ -1,6 +1,7 @@
 package dev.autoif.worker;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import java.time.Duration;
 
 /**
  * The worker's configuration keys under {@code autoif.*}, each with its default, stated here only. Micronaut binds
@@ -22,6 +23,8 @@ public class AutoifProperties {
         String address = "";
         /** Blank (TEMPORAL_NAMESPACE unset): {@link #DEFAULT_NAMESPACE}. */
         String namespace = DEFAULT_NAMESPACE;
+        /** A namespace keeping closed workflows for less than this draws a warning when a worker starts. */
+        Duration minRetention = Duration.ofDays(30);
     }
 
     @ConfigurationProperties("llm")

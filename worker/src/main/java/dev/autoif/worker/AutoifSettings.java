@@ -12,6 +12,7 @@ import java.time.Duration;
 public final class AutoifSettings {
     private final String temporalAddress;
     private final String temporalNamespace;
+    private final Duration temporalMinRetention;
     private final String llmBaseUrl;
     private final String llmApiKey;
     private final String llmModel;
@@ -33,6 +34,7 @@ public final class AutoifSettings {
     private final String taskQueues;
 
     private static final AutoifProperties ROOT_DEFAULTS = new AutoifProperties();
+    private static final AutoifProperties.Temporal TEMPORAL_DEFAULTS = new AutoifProperties.Temporal();
     private static final AutoifProperties.Llm LLM_DEFAULTS = new AutoifProperties.Llm();
     private static final AutoifProperties.Sandbox.Coalesce COALESCE_DEFAULTS = new AutoifProperties.Sandbox.Coalesce();
 
@@ -40,8 +42,9 @@ public final class AutoifSettings {
     public AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
                           String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                           int sandboxContainers, int sandboxMemoryMb, String dataDir) {
-        this(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel, llmRequestTimeoutSeconds, llmConcurrency,
-                verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "", LLM_DEFAULTS.concurrencyFloor,
+        this(temporalAddress, temporalNamespace, TEMPORAL_DEFAULTS.minRetention, llmBaseUrl, llmApiKey, llmModel,
+                llmRequestTimeoutSeconds, llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb, dataDir, "",
+                LLM_DEFAULTS.concurrencyFloor,
                 COALESCE_DEFAULTS.windowMs, COALESCE_DEFAULTS.maxGroups, COALESCE_DEFAULTS.maxCells,
                 new AutoifProperties.Nli().modelDir, COALESCE_DEFAULTS.mixCampaigns, LLM_DEFAULTS.globalConcurrency,
                 LLM_DEFAULTS.leaseSeconds, ROOT_DEFAULTS.taskQueues);
@@ -52,14 +55,15 @@ public final class AutoifSettings {
     public AutoifSettings(AutoifProperties root, AutoifProperties.Temporal temporal, AutoifProperties.Llm llm,
                           AutoifProperties.Llm.Cache cache, AutoifProperties.Nli nli, AutoifProperties.Sandbox sandbox,
                           AutoifProperties.Sandbox.Coalesce coalesce) {
-        this(temporal.address, orDefault(temporal.namespace, AutoifProperties.Temporal.DEFAULT_NAMESPACE), llm.baseUrl,
+        this(temporal.address, orDefault(temporal.namespace, AutoifProperties.Temporal.DEFAULT_NAMESPACE),
+                temporal.minRetention, llm.baseUrl,
                 llm.apiKey, llm.model, llm.requestTimeoutSeconds, llm.concurrency,
                 orDefault(sandbox.image, AutoifProperties.Sandbox.DEFAULT_IMAGE), sandbox.containers, sandbox.memoryMb,
                 root.dataDir, cache.jdbcUrl, llm.concurrencyFloor, coalesce.windowMs, coalesce.maxGroups, coalesce.maxCells,
                 nli.modelDir, coalesce.mixCampaigns, llm.globalConcurrency, llm.leaseSeconds, root.taskQueues);
     }
 
-    private AutoifSettings(String temporalAddress, String temporalNamespace, String llmBaseUrl, String llmApiKey,
+    private AutoifSettings(String temporalAddress, String temporalNamespace, Duration temporalMinRetention, String llmBaseUrl, String llmApiKey,
                            String llmModel, int llmRequestTimeoutSeconds, int llmConcurrency, String verifierImage,
                            int sandboxContainers, int sandboxMemoryMb, String dataDir, String llmCacheJdbcUrl,
                            int llmConcurrencyFloor, int sandboxCoalesceWindowMs, int sandboxCoalesceMaxGroups,
@@ -76,6 +80,7 @@ public final class AutoifSettings {
         this.llmConcurrencyFloor = Math.max(1, Math.min(llmConcurrencyFloor, Math.max(1, llmConcurrency)));
         this.temporalAddress = blankToNull(temporalAddress);
         this.temporalNamespace = temporalNamespace;
+        this.temporalMinRetention = temporalMinRetention;
         this.llmBaseUrl = blankToNull(llmBaseUrl);
         this.llmApiKey = blankToNull(llmApiKey);
         this.llmModel = blankToNull(llmModel);
@@ -90,7 +95,7 @@ public final class AutoifSettings {
 
     /** These settings with the ONNX NLI model of campaigns with consistency "onnx" (tests, embedded runs). */
     public AutoifSettings withNliModelDir(Path dir) {
-        return new AutoifSettings(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel,
+        return new AutoifSettings(temporalAddress, temporalNamespace, temporalMinRetention, llmBaseUrl, llmApiKey, llmModel,
                 (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
                 dataDir.toString(), llmCacheJdbcUrl == null ? "" : llmCacheJdbcUrl, llmConcurrencyFloor,
                 (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
@@ -102,7 +107,7 @@ public final class AutoifSettings {
      * queues it polls (comma-separated; blank: all).
      */
     public AutoifSettings forFleet(String jdbcUrl, int globalConcurrency, int leaseSeconds, String queues) {
-        return new AutoifSettings(temporalAddress, temporalNamespace, llmBaseUrl, llmApiKey, llmModel,
+        return new AutoifSettings(temporalAddress, temporalNamespace, temporalMinRetention, llmBaseUrl, llmApiKey, llmModel,
                 (int) llmRequestTimeout.toSeconds(), llmConcurrency, verifierImage, sandboxContainers, sandboxMemoryMb,
                 dataDir.toString(), jdbcUrl == null ? "" : jdbcUrl, llmConcurrencyFloor,
                 (int) sandboxCoalesceWindow.toMillis(), sandboxCoalesceMaxGroups, sandboxCoalesceMaxCells,
@@ -118,6 +123,8 @@ public final class AutoifSettings {
     }
 
     public String temporalAddress() { return temporalAddress; }
+    /** A namespace keeping closed workflows for less than this draws a warning when a worker starts. */
+    public Duration temporalMinRetention() { return temporalMinRetention; }
     public String temporalNamespace() { return temporalNamespace; }
     public String llmBaseUrl() { return llmBaseUrl; }
     public String llmApiKey() { return llmApiKey; }

@@ -35,6 +35,7 @@ class AutoifSettingsBindingTest {
             assertNull(s.llmBaseUrl());
             assertNull(s.llmCacheJdbcUrl());
             assertEquals("", s.taskQueues());
+            assertEquals(Duration.ofDays(30), s.temporalMinRetention());
         }
     }
 
@@ -43,7 +44,8 @@ class AutoifSettingsBindingTest {
         Map<String, Object> set = Map.of("autoif.llm.concurrency", "12", "autoif.llm.base-url", "http://llm:8000/v1",
                 "autoif.sandbox.coalesce.mix-campaigns", "true", "autoif.sandbox.coalesce.window-ms", "40",
                 "autoif.temporal.namespace", "prod", "autoif.llm.cache.jdbc-url", "jdbc:postgresql://db/autoif",
-                "autoif.nli.model-dir", "/models/nli", "autoif.task-queues", "autoif-llm", "autoif.data-dir", "/data");
+                "autoif.nli.model-dir", "/models/nli", "autoif.task-queues", "autoif-llm", "autoif.data-dir", "/data",
+                "autoif.temporal.min-retention", "7d");
         try (ApplicationContext context = ApplicationContext.builder(Environment.CLI).properties(set).start()) {
             AutoifSettings s = context.getBean(AutoifSettings.class);
             assertEquals(12, s.llmConcurrency());
@@ -55,6 +57,7 @@ class AutoifSettingsBindingTest {
             assertEquals(Path.of("/models/nli"), s.nliModelDir());
             assertEquals("autoif-llm", s.taskQueues());
             assertEquals(Path.of("/data"), s.dataDir());
+            assertEquals(Duration.ofDays(7), s.temporalMinRetention());
         }
     }
 
@@ -64,6 +67,7 @@ class AutoifSettingsBindingTest {
         assertTrue(WorkerVariables.readByWorker("AUTOIF_LLM_REQUEST_TIMEOUT_SECONDS"));
         assertTrue(WorkerVariables.readByWorker("AUTOIF_SANDBOX_COALESCE_MIX_CAMPAIGNS"));
         assertTrue(WorkerVariables.readByWorker("AUTOIF_DATA_DIR"));
+        assertTrue(WorkerVariables.readByWorker("AUTOIF_TEMPORAL_MIN_RETENTION"));
         assertTrue(WorkerVariables.readByWorker("OPENAI_BASE_URL"));
         assertFalse(WorkerVariables.readByWorker("AUTOIF_LLM_CONCURENCY"));
         assertFalse(WorkerVariables.readByWorker("AUTOIF_VERIFIER_IMAGES"));

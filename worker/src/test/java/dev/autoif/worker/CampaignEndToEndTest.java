@@ -22,6 +22,7 @@ import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.DropReason;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.CampaignResult;
@@ -236,16 +237,16 @@ class CampaignEndToEndTest {
                     "one lineage record per instruction");
         }
         // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
-        java.util.Map<String, Long> completionsByStage = completionsByStage(result);
+        java.util.Map<Stage, Long> completionsByStage = completionsByStage(result);
         List<JsonNode> backTranslations = jsonl(out.resolve("back_translations.jsonl"));
-        assertEquals(instructions * 8L, completionsByStage.get("S2"));
-        assertEquals(backTranslations.size(), completionsByStage.get("S4"));
-        assertEquals(distinctPairs(backTranslations), completionsByStage.get("S5"), "one S5 completion per distinct pair");
+        assertEquals(instructions * 8L, completionsByStage.get(Stage.S2));
+        assertEquals(backTranslations.size(), completionsByStage.get(Stage.S4));
+        assertEquals(distinctPairs(backTranslations), completionsByStage.get(Stage.S5), "one S5 completion per distinct pair");
         // S6: K=8 per prompt; S8: one judge sample per response that passed the verifiers.
         List<JsonNode> responses = jsonl(out.resolve("responses.jsonl"));
         assertEquals(result.funnel().responses().responses(), responses.size());
-        assertEquals(result.funnel().responses().prompts() * 8, completionsByStage.get("S6"));
-        assertEquals(responses.stream().filter(r -> r.has("judge_analyses")).count(), completionsByStage.get("S8"));
+        assertEquals(result.funnel().responses().prompts() * 8, completionsByStage.get(Stage.S6));
+        assertEquals(responses.stream().filter(r -> r.has("judge_analyses")).count(), completionsByStage.get(Stage.S8));
         assertTrue(result.funnel().responses().sftRows() > 0 && result.funnel().responses().dpoPairs() > 0, result.funnel().toString());
         assertEquals(result.funnel().responses().sftRows(), dataset(out, DatasetWriter.SFT_MESSAGES).size());
         assertEquals(result.funnel().responses().dpoPairs(), dataset(out, DatasetWriter.DPO_TRL).size());
@@ -422,9 +423,9 @@ class CampaignEndToEndTest {
         return pairs.size();
     }
 
-    static java.util.Map<String, Long> completionsByStage(CampaignResult result) {
+    static java.util.Map<Stage, Long> completionsByStage(CampaignResult result) {
         return result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
-                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions())));
+                dev.autoif.workflows.activities.llm.LlmUsage::stage, Collectors.summingLong(u -> u.completions())));
     }
 
     /**
@@ -658,11 +659,11 @@ class CampaignEndToEndTest {
         assertEquals(50, result.funnel().instructions());
         assertEquals(50, result.funnel().kept() + result.funnel().dropped());
         // From the campaign's own accounting: the dev server is shared, so the LLM's global count may include others'.
-        java.util.Map<String, Long> samplesByStage = result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
-                dev.autoif.workflows.activities.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
-        assertEquals(3L, samplesByStage.get("S1"), "K=3 S1 completions");
-        assertEquals(50 * 4L, samplesByStage.get("S2"), "then K=4 per instruction");
-        assertEquals(Set.of("S1", "S2", "S4", "S5"), samplesByStage.keySet());
+        java.util.Map<Stage, Long> samplesByStage = result.funnel().llmUsage().stream().collect(Collectors.groupingBy(
+                dev.autoif.workflows.activities.llm.LlmUsage::stage, Collectors.summingLong(u -> u.completions() + u.cacheHits())));
+        assertEquals(3L, samplesByStage.get(Stage.S1), "K=3 S1 completions");
+        assertEquals(50 * 4L, samplesByStage.get(Stage.S2), "then K=4 per instruction");
+        assertEquals(Set.of(Stage.S1, Stage.S2, Stage.S4, Stage.S5), samplesByStage.keySet());
         assertTrue(result.files().contains(out.resolve("merged.jsonl").toAbsolutePath().toString()), result.files().toString());
 
         List<String> merges = jsonl(out.resolve("merged.jsonl")).stream().map(r -> r.get("kind").asText() + ": "

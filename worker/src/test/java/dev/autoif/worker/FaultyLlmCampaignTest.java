@@ -15,9 +15,11 @@ import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
@@ -66,7 +68,7 @@ class FaultyLlmCampaignTest {
                 CampaignInput input = WireFormat.objectMapper().readValue(JSON.writeValueAsString(demo), CampaignInput.class);
                 CampaignWorkflow wf = temporal.client().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("faults-" + UUID.randomUUID()).build());
-                CampaignResult result = WorkflowClient.execute(wf::run, input).get(10, TimeUnit.MINUTES);
+                CampaignResult result = WorkflowClient.execute(wf::run, input, null).get(10, TimeUnit.MINUTES);
                 return new Run(result, llm);
             } finally {
                 worker.close();
@@ -113,7 +115,7 @@ class FaultyLlmCampaignTest {
 
             // Accounting: every billed completion booked once, the retries seen, the price applied.
             LlmUsage usage = faulty.result().funnel().llmUsage().get(0);
-            assertEquals(List.of("S2", "supervision", ScriptedLlmServer.MODEL), List.of(usage.stage(), usage.role(), usage.model()));
+            assertEquals(List.of(Stage.S2, LlmRole.SUPERVISION, ScriptedLlmServer.MODEL), List.of(usage.stage(), usage.role(), usage.model()));
             assertEquals(instructions * 8L, usage.completions());
             assertEquals(0, usage.cacheHits(), "samples bought by an earlier attempt are spending, not cache hits");
             assertTrue(usage.retries() > 0, usage.toString());

@@ -275,7 +275,7 @@ class MultiHostIT {
             campaigns.add(id);
             CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                     .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId(id).build());
-            WorkflowClient.start(campaign::run, input);
+            WorkflowClient.start(campaign::run, input, null);
             return id;
         }
 

@@ -24,9 +24,10 @@ import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.WorkflowRegistration;
+import dev.autoif.workflows.registration.WorkflowRegistration;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
@@ -106,7 +107,7 @@ class OnnxConsistencyCampaignTest {
                 .<com.fasterxml.jackson.databind.node.ObjectNode>set("seedInstructions", JSON.valueToTree(seeds))
                 .put("verifiersPerInstruction", 8).put("consistency", consistency), CampaignInput.class);
         return env.getWorkflowClient().newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
-                .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("onnx-" + UUID.randomUUID()).build()).run(input);
+                .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId("onnx-" + UUID.randomUUID()).build()).run(input, null);
     }
 
     @Test
@@ -151,9 +152,9 @@ class OnnxConsistencyCampaignTest {
                 }
             }
             assertTrue(judged > 0, "S5 judged the back-translations: " + rows);
-            assertTrue(result.funnel().llmUsage().stream().noneMatch(u -> "S5".equals(u.stage())),
+            assertTrue(result.funnel().llmUsage().stream().noneMatch(u -> u.stage() == Stage.S5),
                     "no LLM usage for the ONNX judge: " + result.funnel().llmUsage());
-            assertTrue(result.funnel().llmUsage().stream().anyMatch(u -> "S4".equals(u.stage())),
+            assertTrue(result.funnel().llmUsage().stream().anyMatch(u -> u.stage() == Stage.S4),
                     "S4 still asks the LLM: " + result.funnel().llmUsage());
         }
     }

@@ -80,7 +80,7 @@ class ScaleIT {
                 CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                         .setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
                 long started = System.nanoTime();
-                CompletableFuture<CampaignResult> run = WorkflowClient.execute(campaign::run, input);
+                CompletableFuture<CampaignResult> run = WorkflowClient.execute(campaign::run, input, null);
                 int maxInFlight = maxInstructionsInFlight(client.newWorkflowStub(CampaignWorkflow.class, id), run);
                 CampaignResult result = run.get(80, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - started) / 1e9;

@@ -307,7 +307,7 @@ class WorkerCrashIT {
         campaigns.add(id);
         CampaignWorkflow campaign = client.newWorkflowStub(CampaignWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(TaskQueues.WORKFLOWS).setWorkflowId(id).build());
-        WorkflowClient.start(campaign::run, input);
+        WorkflowClient.start(campaign::run, input, null);
         return new Campaign(id, client.newUntypedWorkflowStub(id).getResultAsync(CampaignResult.class));
     }
 

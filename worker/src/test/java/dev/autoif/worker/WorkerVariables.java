@@ -44,8 +44,8 @@ final class WorkerVariables {
         if (applicationYml().contains("${" + variable + ":")) {
             return true;
         }
-        // a value of each kind the settings take: a number, a flag, a URL (one that does not convert fails to bind)
-        return variable.startsWith("AUTOIF_") && Stream.of("7", "true", "http://example.org:7")
+        // a value of each kind the settings take: a number, a flag, a URL, a duration (one that does not convert fails to bind)
+        return variable.startsWith("AUTOIF_") && Stream.of("7", "true", "http://example.org:7", "7d")
                 .anyMatch(value -> changesSettings(variable, value));
     }
 

@@ -10,8 +10,12 @@ import java.util.List;
  */
 public final class SearchAttributes {
     public static final SearchAttributeKey<String> CAMPAIGN = SearchAttributeKey.forKeyword("AutoifCampaign");
-    /** The stage an instruction is in (S2, S3, S4, S5) or "done". */
+    /** The stage an instruction is in: a {@link Stage} name (S2 to S5), {@link #STAGE_RESPONSES} or {@link #STAGE_DONE}. */
     public static final SearchAttributeKey<String> STAGE = SearchAttributeKey.forKeyword("AutoifStage");
+    /** {@link #STAGE} while the instruction's Stage 2 (S6 to S8) runs. */
+    public static final String STAGE_RESPONSES = "S6-S8";
+    /** {@link #STAGE} once the instruction finished. */
+    public static final String STAGE_DONE = "done";
     /** "kept" or "dropped". */
     public static final SearchAttributeKey<String> OUTCOME = SearchAttributeKey.forKeyword("AutoifOutcome");
     /** A {@link DropReason} name, set only on dropped instructions. */

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.NliJudgement;
-import dev.autoif.workflows.activities.ResponseRecord;
-import dev.autoif.workflows.activities.NliLabel;
-import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.activities.store.InstructionRecord;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.NliJudgement;
+import dev.autoif.workflows.activities.store.ResponseRecord;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.NliLabel;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.ResponseStageSettings;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,5 +59,24 @@ class WireNamesTest {
                 ResponseRecord.class);
         assertEquals(ResponseDropReason.BELOW_PASS_RATE, response.dropReason());
         assertTrue(wire.writeValueAsString(response).contains("\"dropReason\":\"BELOW_PASS_RATE\""));
+    }
+
+    @Test
+    void rolesAndStagesCrossTheWireAsTheStringsTheyWere() throws Exception {
+        LlmUsage old = wire.readValue("{\"stage\": \"S8\", \"role\": \"judge\", \"model\": \"m\", \"completions\": 2}",
+                LlmUsage.class);
+        assertEquals(Stage.S8, old.stage());
+        assertEquals(LlmRole.JUDGE, old.role());
+        String written = wire.writeValueAsString(old);
+        assertTrue(written.startsWith("{\"stage\":\"S8\",\"role\":\"judge\",\"model\":\"m\","), written);
+        assertEquals("S8/judge/m", old.key(), "usage merges and sorts by the wire names, as before");
+
+        VerifierRequest verifiers = wire.readValue("{\"instruction\": \"i\", \"samples\": 8, \"role\": \"supervision\", "
+                + "\"stage\": \"S2\"}", VerifierRequest.class);
+        assertEquals(List.of(LlmRole.SUPERVISION, Stage.S2), List.of(verifiers.role(), verifiers.stage()));
+        ResponseRequest responses = new ResponseRequest("c", "p", null, 4, LlmRole.POLICY, Stage.D1);
+        String json = wire.writeValueAsString(responses);
+        assertTrue(json.contains("\"role\":\"policy\",\"stage\":\"D1\""), json);
+        assertEquals(responses, wire.readValue(json, ResponseRequest.class));
     }
 }

@@ -1,7 +1,7 @@
 package dev.autoif.activities.dataset;
 
 import dev.autoif.activities.dataset.DatasetWriter.DatasetFile;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +126,7 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
             byRole.putAll(models);
         }
         if (byRole.isEmpty() && usage != null) {
-            usage.forEach(u -> byRole.merge(u.role(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
+            usage.forEach(u -> byRole.merge(u.role().wireName(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
         }
         if (byRole.isEmpty()) {
             return;
@@ -149,7 +149,7 @@ public record DatasetCard(String campaignId, String preset, Funnel funnel, Strin
         boolean anyCost = false;
         boolean allCost = true;
         for (LlmUsage u : usage) {
-            row(md, u.stage(), u.role(), "`" + u.model() + "`", n(u.requests()), n(u.retries()), n(u.cacheHits()),
+            row(md, u.stage().name(), u.role().wireName(), "`" + u.model() + "`", n(u.requests()), n(u.retries()), n(u.cacheHits()),
                     n(u.completions()), n(u.promptTokens()), n(u.completionTokens()),
                     u.costUsd() == null ? "no price" : usd(u.costUsd()));
             requests += u.requests();

@@ -1,7 +1,7 @@
 package dev.autoif.activities.llm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,30 +1,33 @@
 package dev.autoif.activities.llm;
 
+import dev.autoif.activities.nli.EntailmentJudge;
 import dev.autoif.activities.nli.NliModelException;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.BackTranslation;
-import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.ConsistencyJudgements;
-import dev.autoif.workflows.activities.ConsistencyRequest;
-import dev.autoif.workflows.activities.JudgeRequest;
-import dev.autoif.workflows.activities.JudgeVerdict;
-import dev.autoif.workflows.activities.JudgeVerdicts;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.NliJudgement;
-import dev.autoif.workflows.activities.ResponseBatch;
-import dev.autoif.workflows.activities.ResponseBatchRequest;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.ResponseSample;
-import dev.autoif.workflows.activities.ResponseSamples;
-import dev.autoif.workflows.activities.SelfInstructCompletions;
-import dev.autoif.workflows.activities.SelfInstructRequest;
-import dev.autoif.workflows.activities.VerifierCompletions;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.ConsistencyMode;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.llm.BackTranslation;
+import dev.autoif.workflows.activities.llm.BackTranslationRequest;
+import dev.autoif.workflows.activities.llm.ConsistencyJudgements;
+import dev.autoif.workflows.activities.llm.ConsistencyRequest;
+import dev.autoif.workflows.activities.llm.JudgeRequest;
+import dev.autoif.workflows.activities.llm.JudgeVerdict;
+import dev.autoif.workflows.activities.llm.JudgeVerdicts;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.NliJudgement;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.ResponseSample;
+import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
+import dev.autoif.workflows.activities.llm.SelfInstructRequest;
+import dev.autoif.workflows.activities.llm.VerifierCompletions;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.VerifierSample;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -63,7 +66,7 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public VerifierCompletions generateVerifiers(VerifierRequest request) {
-        String role = request.role() == null ? VerifierRequest.ROLE_SUPERVISION : request.role();
+        LlmRole role = request.role() == null ? LlmRole.SUPERVISION : request.role();
         ChatCall call = resolve(role, request.llm(), VerifierPrompt.forInstruction(request.instruction()),
                 StructuredOutput.forSetting(request.llm(), "verifier", StructuredOutput.VERIFIER));
         Caller caller = Caller.current();
@@ -74,13 +77,13 @@ public class LlmActivitiesImpl implements LlmActivities {
         for (int i = 0; i < samples.size(); i++) {
             parsed.add(VerifierParser.parse(i, samples.get(i), request.keepTruncated()));
         }
-        LlmUsage usage = caller.usage(request.stage() == null ? "S2" : request.stage(), role, call, result);
+        LlmUsage usage = caller.usage(request.stage() == null ? Stage.S2 : request.stage(), role, call, result);
         return new VerifierCompletions(parsed, List.of(usage));
     }
 
     @Override
     public SelfInstructCompletions selfInstruct(SelfInstructRequest request) {
-        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()),
+        ChatCall call = resolve(LlmRole.SUPERVISION, request.llm(), SelfInstructPrompt.forSeeds(request.seeds()),
                 StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
         LlmGateway.Result result =
@@ -95,13 +98,13 @@ public class LlmActivitiesImpl implements LlmActivities {
                 errors.add(items.error());
             }
         }
-        LlmUsage usage = caller.usage("S1", VerifierRequest.ROLE_SUPERVISION, call, result);
+        LlmUsage usage = caller.usage(Stage.S1, LlmRole.SUPERVISION, call, result);
         return new SelfInstructCompletions(instructions, errors, List.of(usage));
     }
 
     @Override
     public BackTranslation backTranslate(BackTranslationRequest request) {
-        ChatCall call = resolve(VerifierRequest.ROLE_SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()),
+        ChatCall call = resolve(LlmRole.SUPERVISION, request.llm(), BackTranslationPrompt.forFunction(request.func()),
                 StructuredOutput.forSetting(request.llm(), "instructions", StructuredOutput.INSTRUCTIONS));
         Caller caller = Caller.current();
         LlmGateway.Result result =
@@ -110,7 +113,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         ParseResult<List<String>> parsed = "length".equals(sample.finishReason())
                 ? ParseResult.fail("TRUNCATED", "the completion hit maxTokens")
                 : BackTranslationParser.parse(sample.content());
-        LlmUsage usage = caller.usage("S4", VerifierRequest.ROLE_SUPERVISION, call, result);
+        LlmUsage usage = caller.usage(Stage.S4, LlmRole.SUPERVISION, call, result);
         return new BackTranslation(parsed.ok() ? parsed.value() : List.of(), parsed.ok() ? null : parsed.error(),
                 List.of(usage));
     }
@@ -129,7 +132,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         LlmGateway.Usage[] spent = {new LlmGateway.Usage(0, 0, 0, 0, 0)};
         List<List<String>> notes = new ArrayList<>(List.of(List.of()));
         EntailmentJudge judge = new LlmEntailmentJudge(prompt -> {
-            ChatCall call = resolve(VerifierRequest.ROLE_JUDGE, request.judge(), prompt);
+            ChatCall call = resolve(LlmRole.JUDGE, request.judge(), prompt);
             LlmGateway.Result result =
                     caller.heartbeating(() -> gateway.fetch(call, 1, caller.payer(), request.campaignId()));
             lastCall[0] = call;
@@ -147,7 +150,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per pair.
         List<LlmUsage> usage = lastCall[0] == null ? List.of()
-                : List.of(caller.usage("S5", VerifierRequest.ROLE_JUDGE, lastCall[0],
+                : List.of(caller.usage(Stage.S5, LlmRole.JUDGE, lastCall[0],
                         new LlmGateway.Result(List.of(), spent[0], notes.get(0))));
         return new ConsistencyJudgements(judgements, usage);
     }
@@ -239,7 +242,7 @@ public class LlmActivitiesImpl implements LlmActivities {
     @Override
     public JudgeVerdicts judgeResponses(JudgeRequest request) {
         Caller caller = Caller.current();
-        List<ChatCall> calls = request.responses().stream().map(response -> resolve(VerifierRequest.ROLE_JUDGE,
+        List<ChatCall> calls = request.responses().stream().map(response -> resolve(LlmRole.JUDGE,
                 request.judge(), QualityJudgePrompt.of(request.instruction(), request.query(), response))).toList();
         List<Supplier<LlmGateway.Result>> fetches = calls.stream().<Supplier<LlmGateway.Result>>map(call ->
                 () -> gateway.fetch(call, request.samplesPerResponse(), caller.payer(), request.campaignId())).toList();
@@ -266,7 +269,7 @@ public class LlmActivitiesImpl implements LlmActivities {
         }
         // One usage entry for the whole activity, so that its retries are counted once, not once per response.
         List<LlmUsage> usage = calls.isEmpty() ? List.of()
-                : List.of(caller.usage("S8", VerifierRequest.ROLE_JUDGE, calls.get(calls.size() - 1),
+                : List.of(caller.usage(Stage.S8, LlmRole.JUDGE, calls.get(calls.size() - 1),
                         new LlmGateway.Result(List.of(), spent, notes)));
         return new JudgeVerdicts(verdicts, usage);
     }
@@ -338,7 +341,7 @@ public class LlmActivitiesImpl implements LlmActivities {
             }
         }
 
-        LlmUsage usage(String stage, String role, ChatCall call, LlmGateway.Result result) {
+        LlmUsage usage(Stage stage, LlmRole role, ChatCall call, LlmGateway.Result result) {
             LlmGateway.Usage u = result.usage();
             return new LlmUsage(stage, role, call.model(), u.requests(), attempt - 1, u.cacheHits(), u.completions(),
                     u.promptTokens(), u.completionTokens(), null, result.endpointNotes());
@@ -347,32 +350,32 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     /** Campaign settings first, the worker's defaults for whatever they leave out. */
     ChatCall resolve(LlmSettings s, String userPrompt) {
-        return resolve(VerifierRequest.ROLE_SUPERVISION, s, userPrompt);
+        return resolve(LlmRole.SUPERVISION, s, userPrompt);
     }
 
     /** {@code role} names the campaign field in messages ("judge.baseUrl"). */
-    ChatCall resolve(String role, LlmSettings given, String userPrompt) {
+    ChatCall resolve(LlmRole role, LlmSettings given, String userPrompt) {
         return resolve(role, given, userPrompt, null);
     }
 
     /** @param schema what to ask for with {@code response_format}, or null for a plain prompt */
-    ChatCall resolve(String role, LlmSettings given, String userPrompt, ChatCall.ResponseSchema schema) {
+    ChatCall resolve(LlmRole role, LlmSettings given, String userPrompt, ChatCall.ResponseSchema schema) {
         LlmSettings s = given == null ? LlmSettings.defaults() : given;
         String baseUrl = s.baseUrl() != null ? s.baseUrl() : defaults.baseUrl();
         String model = s.model() != null ? s.model() : defaults.model();
         if (baseUrl == null || baseUrl.isBlank()) {
             throw ApplicationFailure.newNonRetryableFailure("no LLM endpoint: set OPENAI_BASE_URL on the worker or "
-                    + "'" + role + ".baseUrl' in the campaign", FailureTypes.LLM_NOT_FOUND);
+                    + "'" + role.wireName() + ".baseUrl' in the campaign", FailureTypes.LLM_NOT_FOUND);
         }
         if (model == null || model.isBlank()) {
             throw ApplicationFailure.newNonRetryableFailure("no model name: set OPENAI_MODEL on the worker or "
-                    + "'" + role + ".model' in the campaign", FailureTypes.LLM_NOT_FOUND);
+                    + "'" + role.wireName() + ".model' in the campaign", FailureTypes.LLM_NOT_FOUND);
         }
         String apiKey = defaults.apiKey();
         if (s.apiKeyEnv() != null) {
             apiKey = System.getenv(s.apiKeyEnv());
             if (apiKey == null) {
-                throw ApplicationFailure.newNonRetryableFailure("the campaign's " + role + ".apiKeyEnv names '" + s.apiKeyEnv()
+                throw ApplicationFailure.newNonRetryableFailure("the campaign's " + role.wireName() + ".apiKeyEnv names '" + s.apiKeyEnv()
                         + "' but the worker has no such environment variable", FailureTypes.LLM_AUTH);
             }
         }

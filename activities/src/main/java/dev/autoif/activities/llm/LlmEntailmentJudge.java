@@ -1,6 +1,7 @@
 package dev.autoif.activities.llm;
 
-import dev.autoif.workflows.activities.NliLabel;
+import dev.autoif.activities.nli.EntailmentJudge;
+import dev.autoif.workflows.activities.llm.NliLabel;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import com.google.common.util.concurrent.Striped;
-import dev.autoif.activities.telemetry.Telemetry;
 
 /**
  * Gets exactly {@code n} samples for a call, as cheaply as the cache allows, and says what they
@@ -42,7 +41,7 @@ public final class LlmGateway {
     private final CompletionCache cache;
     private final EndpointLimiters limiters;
     private final FleetLimiter fleet;
-    private final Telemetry telemetry;
+    private final LlmRequestObserver telemetry;
     /**
      * Identical calls take turns (see {@link #fetch}); distinct calls share a stripe only by chance, and with hundreds
      * in flight 256 stripes made a third of them wait for an unrelated call: 65,536, allocated as used.
@@ -67,7 +66,7 @@ public final class LlmGateway {
 
     /** @param fleet the cap across workers (after this worker's own {@code limiters}) */
     public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, FleetLimiter fleet,
-                      Telemetry telemetry) {
+                      LlmRequestObserver telemetry) {
         this.client = client;
         this.cache = cache;
         this.limiters = limiters;
@@ -75,12 +74,12 @@ public final class LlmGateway {
         this.telemetry = telemetry;
     }
 
-    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, Telemetry telemetry) {
+    public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters, LlmRequestObserver telemetry) {
         this(client, cache, limiters, FleetLimiter.none(), telemetry);
     }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache, EndpointLimiters limiters) {
-        this(client, cache, limiters, Telemetry.none());
+        this(client, cache, limiters, LlmRequestObserver.NONE);
     }
 
     public LlmGateway(OpenAiChatClient client, CompletionCache cache) {

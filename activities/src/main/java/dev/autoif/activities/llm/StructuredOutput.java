@@ -2,7 +2,7 @@ package dev.autoif.activities.llm;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 
 /**
  * The JSON schemas sent as {@code response_format} to endpoints with structured output (OpenAI, vLLM's guided

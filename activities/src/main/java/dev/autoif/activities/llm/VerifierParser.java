@@ -1,7 +1,7 @@
 package dev.autoif.activities.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.crossval.TestCase;
 import java.util.ArrayList;
 import java.util.List;

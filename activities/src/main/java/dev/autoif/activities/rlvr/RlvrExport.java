@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.dataset.DatasetToolsPython;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,9 +2,9 @@ package dev.autoif.activities.sandbox;
 
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
-import dev.autoif.workflows.activities.SandboxActivities;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import io.opentelemetry.context.Context;
 import io.temporal.activity.Activity;

@@ -12,14 +12,14 @@ import dev.autoif.activities.dataset.DatasetWriter;
 import dev.autoif.activities.report.CampaignReport;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.BackTranslationRecord;
-import dev.autoif.workflows.activities.ExportActivities;
-import dev.autoif.workflows.activities.ExportRequest;
-import dev.autoif.workflows.activities.ExportedFiles;
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.PromptRecord;
-import dev.autoif.workflows.activities.ResponseRecord;
-import dev.autoif.workflows.activities.ResponseStageRecord;
+import dev.autoif.workflows.activities.store.BackTranslationRecord;
+import dev.autoif.workflows.campaign.ExportActivities;
+import dev.autoif.workflows.campaign.ExportRequest;
+import dev.autoif.workflows.campaign.ExportedFiles;
+import dev.autoif.workflows.activities.store.InstructionRecord;
+import dev.autoif.workflows.activities.store.PromptRecord;
+import dev.autoif.workflows.activities.store.ResponseRecord;
+import dev.autoif.workflows.activities.store.ResponseStageRecord;
 import dev.autoif.workflows.campaign.CampaignConfig;
 import dev.autoif.workflows.campaign.Funnel;
 import dev.autoif.workflows.dataset.PreferencePair;
@@ -262,7 +262,7 @@ public class ExportActivitiesImpl implements ExportActivities {
             DatasetCard.Funnel counts = new DatasetCard.Funnel((long) f.instructions(), (long) f.kept(), droppedByReason,
                     sampled, passedVerifiers, judged, sftRows, dpoPairs, f.stopReason());
             Map<String, String> models = new LinkedHashMap<>();
-            f.llmUsage().forEach(u -> models.merge(u.role(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
+            f.llmUsage().forEach(u -> models.merge(u.role().wireName(), u.model(), (a, b) -> a.equals(b) ? a : a + ", " + b));
             String configJson;
             try {
                 configJson = json.writerWithDefaultPrettyPrinter().writeValueAsString(config);

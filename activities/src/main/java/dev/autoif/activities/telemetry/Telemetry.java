@@ -3,6 +3,7 @@ package dev.autoif.activities.telemetry;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.ChatCall;
 import dev.autoif.activities.llm.ChatResponse;
+import dev.autoif.activities.llm.LlmRequestObserver;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import io.micrometer.core.instrument.Counter;
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
  * never an instruction, prompt or campaign (campaign-level numbers come from the campaign workflow, see
  * {@code CampaignMetrics}). Spans may carry anything (they are sampled records, not time series).
  */
-public final class Telemetry {
+public final class Telemetry implements LlmRequestObserver {
     public static final String INSTRUMENTATION = "dev.autoif";
 
     private final MeterRegistry registry;
@@ -82,6 +83,7 @@ public final class Telemetry {
      * One HTTP request to an LLM endpoint: its latency, outcome (ok or the failure type: what Temporal retries, by
      * class), completions and tokens, a span "llm.request", and the endpoint limiter's cap and in-flight gauges.
      */
+    @Override
     public ChatResponse llmRequest(ChatCall call, AdaptiveConcurrencyLimiter limiter, int samples,
                                    Supplier<ChatResponse> request) {
         String endpoint = endpoint(call.baseUrl());

@@ -1,12 +1,12 @@
 package dev.autoif.activities.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.TrainingActivities;
-import dev.autoif.workflows.activities.TrainingRequest;
-import dev.autoif.workflows.activities.TrainingResult;
+import dev.autoif.workflows.activities.training.TrainingActivities;
+import dev.autoif.workflows.activities.training.TrainingRequest;
+import dev.autoif.workflows.activities.training.TrainingResult;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;

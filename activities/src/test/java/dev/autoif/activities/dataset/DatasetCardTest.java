@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.activities.dataset.DatasetCard.Funnel;
 import dev.autoif.activities.dataset.DatasetWriter.DatasetFile;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +30,8 @@ class DatasetCardTest {
             3968L, 2210L, 2210L, 1504L, 388L, "TARGET_REACHED: 1504 SFT rows for a target of 1500");
 
     static final List<LlmUsage> USAGE = List.of(
-            new LlmUsage("S1", "supervision", "qwen2-72b-instruct", 10, 1, 2, 12, 12_000, 30_500, 0.25),
-            new LlmUsage("S8", "judge", "qwen2-72b-instruct", 2210, 0, 0, 2210, 1_100_000, 220_000, null));
+            new LlmUsage(Stage.S1, LlmRole.SUPERVISION, "qwen2-72b-instruct", 10, 1, 2, 12, 12_000, 30_500, 0.25),
+            new LlmUsage(Stage.S8, LlmRole.JUDGE, "qwen2-72b-instruct", 2210, 0, 0, 2210, 1_100_000, 220_000, null));
 
     @Test
     void rendersTheGivenFactsAndHowToLoadTheFiles(@TempDir Path dir) {
@@ -74,7 +76,7 @@ class DatasetCardTest {
 
     @Test
     void tableCellsAreEscaped() {
-        List<LlmUsage> odd = List.of(new LlmUsage("S2", "supervision", "org|model", 1, 0, 0, 1, 1, 1, null));
+        List<LlmUsage> odd = List.of(new LlmUsage(Stage.S2, LlmRole.SUPERVISION, "org|model", 1, 0, 0, 1, 1, 1, null));
         String md = new DatasetCard("c", "paper", FUNNEL, "{}", Map.of(), odd, List.of()).render();
         assertTrue(md.contains("`org\\|model`"), md);
         assertTrue(md.contains("Semantic preset: `paper` (the thresholds of the paper)."), md);
@@ -85,13 +87,13 @@ class DatasetCardTest {
     void endpointNotesAreStatedOnceUnderTheUsage() {
         String note = "LLM endpoint http://x/v1 (model 'm') does not honour seed: ...";
         List<LlmUsage> usage = List.of(
-                new LlmUsage("S2", "supervision", "m", 2, 0, 0, 2, 1, 1, null, List.of(note)),
-                new LlmUsage("S4", "supervision", "m", 1, 0, 0, 1, 1, 1, null, List.of(note)));
+                new LlmUsage(Stage.S2, LlmRole.SUPERVISION, "m", 2, 0, 0, 2, 1, 1, null, List.of(note)),
+                new LlmUsage(Stage.S4, LlmRole.SUPERVISION, "m", 1, 0, 0, 1, 1, 1, null, List.of(note)));
         String md = new DatasetCard("c", "paper", FUNNEL, "{}", Map.of(), usage, List.of()).render();
         assertTrue(md.contains("### Endpoint behaviour"), md);
         assertEquals(1, md.split(java.util.regex.Pattern.quote(note), -1).length - 1, md);
         String plain = new DatasetCard("c", "paper", FUNNEL, "{}", Map.of(),
-                List.of(new LlmUsage("S2", "supervision", "m", 1, 0, 0, 1, 1, 1, null)), List.of()).render();
+                List.of(new LlmUsage(Stage.S2, LlmRole.SUPERVISION, "m", 1, 0, 0, 1, 1, 1, null)), List.of()).render();
         assertFalse(plain.contains("Endpoint behaviour"), plain);
     }
 }

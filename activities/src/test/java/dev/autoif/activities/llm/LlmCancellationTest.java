@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.VerifierRequest;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;

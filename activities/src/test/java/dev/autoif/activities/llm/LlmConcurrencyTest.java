@@ -10,14 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.JudgeRequest;
-import dev.autoif.workflows.activities.JudgeVerdicts;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.ResponseBatch;
-import dev.autoif.workflows.activities.ResponseBatchRequest;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.VerifierRequest;
+import dev.autoif.workflows.activities.llm.JudgeRequest;
+import dev.autoif.workflows.activities.llm.JudgeVerdicts;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -126,7 +128,7 @@ class LlmConcurrencyTest {
     }
 
     private static ResponseRequest prompt(String text) {
-        return new ResponseRequest("c", text, null, 2, VerifierRequest.ROLE_SUPERVISION, "S6");
+        return new ResponseRequest("c", text, null, 2, LlmRole.SUPERVISION, Stage.S6);
     }
 
     /**

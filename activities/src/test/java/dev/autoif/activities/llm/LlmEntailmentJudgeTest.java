@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoif.workflows.activities.NliLabel;
+import dev.autoif.activities.nli.EntailmentJudge;
+import dev.autoif.workflows.activities.llm.NliLabel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.autoif.activities.llm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.crossval.TestCase;
 import java.util.List;
 import org.junit.jupiter.api.Test;

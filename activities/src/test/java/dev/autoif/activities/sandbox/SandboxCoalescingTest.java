@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import java.nio.charset.StandardCharsets;

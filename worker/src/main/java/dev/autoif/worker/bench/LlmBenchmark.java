@@ -13,15 +13,17 @@ import dev.autoif.worker.fakellm.Faults;
 import dev.autoif.worker.fakellm.FixtureBook;
 import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.worker.temporal.TemporalConnection;
-import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.ActivityStubs;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.ResponseBatch;
-import dev.autoif.workflows.activities.ResponseBatchRequest;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
@@ -155,7 +157,7 @@ public class LlmBenchmark implements Callable<Integer> {
 
         private static ResponseRequest request(Plan plan, int i) {
             return new ResponseRequest(plan.runId(), VerifierPrompt.forInstruction(instruction(plan.runId(), i)),
-                    LlmSettings.defaults(), plan.samples(), VerifierRequest.ROLE_SUPERVISION, "S6");
+                    LlmSettings.defaults(), plan.samples(), LlmRole.SUPERVISION, Stage.S6);
         }
     }
 

@@ -7,7 +7,7 @@ import dev.autoif.activities.llm.VerifierParser;
 import dev.autoif.activities.sandbox.DockerClients;
 import dev.autoif.activities.sandbox.DockerSandbox;
 import dev.autoif.activities.sandbox.SandboxSettings;
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
 import dev.autoif.worker.AutoifSettings;

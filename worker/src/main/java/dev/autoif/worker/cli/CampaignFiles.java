@@ -29,7 +29,7 @@ final class CampaignFiles {
             throw new IllegalArgumentException(source + ": " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""));
         }
-        if (input != null && input.resume() != null) {
+        if (input != null && input.legacyResume() != null) {
             throw new IllegalArgumentException(source + ": 'resume' is internal and cannot be set by hand");
         }
         try {

@@ -3,7 +3,7 @@ package dev.autoif.worker.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import dev.autoif.workflows.dataset.DpoPairs;
 import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.dataset.ScoredResponse;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.llm.JudgeScoreParser;
 import dev.autoif.activities.llm.ParseResult;
-import dev.autoif.activities.store.AtomicFiles;
+import dev.autoif.activities.artifacts.AtomicFiles;
 import dev.autoif.workflows.crossval.Preset;
 import java.io.IOException;
 import java.io.PrintWriter;

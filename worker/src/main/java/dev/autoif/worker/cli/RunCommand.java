@@ -15,6 +15,7 @@ import dev.autoif.worker.temporal.EmbeddedTemporal;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
@@ -134,9 +135,9 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
         if (settings.llmBaseUrl() != null) {
             checks.add(Preflight.llm("LLM endpoint", settings.llmBaseUrl(), settings.llmApiKey(), settings.llmModel()));
         }
-        checkRole(checks, "supervision", input.supervision());
-        checkRole(checks, "judge", input.judge());
-        checkRole(checks, "policy", input.policy());
+        checkRole(checks, LlmRole.SUPERVISION, input.supervision());
+        checkRole(checks, LlmRole.JUDGE, input.judge());
+        checkRole(checks, LlmRole.POLICY, input.policy());
         Preflight.Check failure = Preflight.firstFailure(checks);
         if (failure == null) {
             checks.stream().filter(c -> c.status() == Preflight.Status.WARN).forEach(c -> System.err.println("autoif: warning: " + c.line()));
@@ -145,9 +146,9 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** A role that names its own endpoint: that endpoint, with the key from its apiKeyEnv. */
-    private void checkRole(List<Preflight.Check> checks, String role, dev.autoif.workflows.campaign.LlmSettings llm) {
+    private void checkRole(List<Preflight.Check> checks, LlmRole role, dev.autoif.workflows.activities.llm.LlmSettings llm) {
         if (llm != null && llm.baseUrl() != null) {
-            checks.add(Preflight.llm("LLM endpoint (" + role + ")", llm.baseUrl(),
+            checks.add(Preflight.llm("LLM endpoint (" + role.wireName() + ")", llm.baseUrl(),
                     llm.apiKeyEnv() != null ? System.getenv(llm.apiKeyEnv()) : settings.llmApiKey(), llm.model()));
         }
     }
@@ -205,7 +206,7 @@ public class RunCommand implements java.util.concurrent.Callable<Integer> {
                 .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
                 .build());
         try {
-            WorkflowClient.start(campaign::run, input);
+            WorkflowClient.start(campaign::run, input, null);
             return true;
         } catch (WorkflowExecutionAlreadyStarted e) {
             return false;

@@ -10,10 +10,8 @@ import dev.autoif.worker.temporal.NamespaceRetention;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -45,10 +43,6 @@ public class WorkerCommand implements Callable<Integer> {
     @Inject
     Monitoring monitoring;
 
-    /** Shorter namespace retention than this draws a warning at start (a campaign's UI record outlives it). */
-    @Value("${autoif.temporal.min-retention:30d}")
-    Duration minRetention;
-
     @Override
     public Integer call() throws Exception {
         String address = temporalAddress != null ? temporalAddress
@@ -69,7 +63,8 @@ public class WorkerCommand implements Callable<Integer> {
         checks.stream().filter(c -> c.status() == Preflight.Status.WARN).forEach(c -> System.err.println("autoif: warning: " + c.line()));
         TemporalConnection connection = TemporalConnection.connect(address, settings.temporalNamespace(), metricsScope);
         SearchAttributeRegistrar.ensureRegistered(connection.service(), settings.temporalNamespace());
-        String retention = NamespaceRetention.warning(connection.service(), settings.temporalNamespace(), minRetention);
+        String retention = NamespaceRetention.warning(connection.service(), settings.temporalNamespace(),
+                settings.temporalMinRetention());
         if (retention != null) {
             log.warn(retention);
         }

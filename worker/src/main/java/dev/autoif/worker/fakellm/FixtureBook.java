@@ -8,7 +8,7 @@ import dev.autoif.activities.llm.LlmEntailmentJudge;
 import dev.autoif.activities.llm.QualityJudgePrompt;
 import dev.autoif.activities.llm.SelfInstructPrompt;
 import dev.autoif.activities.llm.VerifierParser;
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.dataset.SftPrompt;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -2,13 +2,13 @@ package dev.autoif.worker.temporal;
 
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.registration.WorkflowRegistration;
+import dev.autoif.workflows.campaign.ExportActivities;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.activities.TrainingActivities;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.training.TrainingActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.common.interceptors.WorkerInterceptor;

@@ -3,9 +3,11 @@ package dev.autoif.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.Funnel;
-import dev.autoif.workflows.campaign.ResponseFunnel;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class ProgressLineTest {
     static Funnel funnel(int finished, int kept) {
-        return new Funnel(36, finished, kept, Map.of(), List.of(new LlmUsage("S2", "supervision", "m", 10, 0, 0, 80, 12_000, 30_000, 0.25)),
+        return new Funnel(36, finished, kept, Map.of(), List.of(new LlmUsage(Stage.S2, LlmRole.SUPERVISION, "m", 10, 0, 0, 80, 12_000, 30_000, 0.25)),
                 0.25, new ResponseFunnel(40, 320, Map.of(), 51, 12), null);
     }
 

@@ -1,6 +1,5 @@
 package dev.autoif.worker.cli;
 
-import dev.autoif.worker.AutoifApplication;
 import io.micronaut.configuration.picocli.MicronautFactory;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.Environment;

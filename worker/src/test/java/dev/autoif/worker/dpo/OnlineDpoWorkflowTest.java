@@ -26,7 +26,7 @@ import dev.autoif.worker.fakellm.ScriptedLlmServer;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.dpo.DpoRoundSpec;

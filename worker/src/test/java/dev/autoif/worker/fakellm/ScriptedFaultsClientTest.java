@@ -14,11 +14,13 @@ import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
 import dev.autoif.activities.llm.VerifierPrompt;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.VerifierCompletions;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.VerifierCompletions;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.VerifierSample;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,21 +144,21 @@ class ScriptedFaultsClientTest {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(gateway(Duration.ofSeconds(10)),
                 new LlmDefaults(s.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(10)));
         VerifierCompletions dropped = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 4, VerifierRequest.ROLE_SUPERVISION, "S2", false));
+                LlmSettings.defaults(), 4, LlmRole.SUPERVISION, Stage.S2, false));
         for (VerifierSample v : dropped.samples()) {
             assertEquals("length", v.finishReason());
             assertTrue(v.parseError().startsWith("TRUNCATED"), v.parseError());
         }
         LlmUsage usage = dropped.usage().get(0);
-        assertEquals(List.of("S2", "supervision", ScriptedLlmServer.MODEL, 1L, 0L, 0L, 4L),
+        assertEquals(List.of(Stage.S2, LlmRole.SUPERVISION, ScriptedLlmServer.MODEL, 1L, 0L, 0L, 4L),
                 List.of(usage.stage(), usage.role(), usage.model(), usage.requests(), usage.retries(), usage.cacheHits(),
                         usage.completions()));
         assertTrue(usage.promptTokens() > 0 && usage.completionTokens() > 0, usage.toString());
 
         VerifierCompletions kept = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 4, VerifierRequest.ROLE_JUDGE, "S8", true));
+                LlmSettings.defaults(), 4, LlmRole.JUDGE, Stage.S8, true));
         assertEquals(4, kept.usage().get(0).cacheHits(), "same prompt: from the cache");
-        assertEquals("judge", kept.usage().get(0).role());
+        assertEquals(LlmRole.JUDGE, kept.usage().get(0).role());
         for (VerifierSample v : kept.samples()) {
             assertEquals("length", v.finishReason());
             // kept: judged on what arrived -- half a JSON object does not parse, and the reason says it was cut off

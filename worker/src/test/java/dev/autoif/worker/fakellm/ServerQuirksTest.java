@@ -14,9 +14,11 @@ import dev.autoif.activities.llm.LlmGateway;
 import dev.autoif.activities.llm.OpenAiChatClient;
 import dev.autoif.activities.llm.VerifierPrompt;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.VerifierCompletions;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.llm.VerifierCompletions;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,7 +91,7 @@ class ServerQuirksTest {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(gateway(),
                 new LlmDefaults(s.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(10)));
         VerifierCompletions got = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 3, VerifierRequest.ROLE_SUPERVISION, "S2", false));
+                LlmSettings.defaults(), 3, LlmRole.SUPERVISION, Stage.S2, false));
         assertEquals(3, got.samples().size());
         List<String> notes = got.usage().get(0).endpointNotes();
         assertTrue(notes.stream().anyMatch(n -> n.contains("does not honour seed")), notes.toString());

@@ -14,8 +14,9 @@ import dev.autoif.worker.WorkerAssembly;
 import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import io.temporal.client.WorkflowOptions;
@@ -102,15 +103,15 @@ class RealModelCampaignIT {
                 + " dropped=" + r.funnel().droppedByReason() + " responses=" + r.funnel().responses()
                 + " stop=" + r.funnel().stopReason());
         for (LlmUsage u : r.funnel().llmUsage()) {
-            s.append("\n  ").append(u.stage()).append('/').append(u.role()).append(": requests=").append(u.requests())
+            s.append("\n  ").append(u.stage()).append('/').append(u.role().wireName()).append(": requests=").append(u.requests())
                     .append(" completions=").append(u.completions()).append(" cacheHits=").append(u.cacheHits())
                     .append(" tokens=").append(u.promptTokens()).append('+').append(u.completionTokens());
         }
         return s.toString();
     }
 
-    static long stage(CampaignResult r, String stage, java.util.function.ToLongFunction<LlmUsage> f) {
-        return r.funnel().llmUsage().stream().filter(u -> u.stage().equals(stage)).mapToLong(f).sum();
+    static long stage(CampaignResult r, Stage stage, java.util.function.ToLongFunction<LlmUsage> f) {
+        return r.funnel().llmUsage().stream().filter(u -> u.stage() == stage).mapToLong(f).sum();
     }
 
     @Test
@@ -134,9 +135,9 @@ class RealModelCampaignIT {
                 jsonAnswers(plain), jsonAnswers(result));
 
         // K samples from a server that returns one choice per request: a request per sample (plus the one seed check).
-        long s2Completions = stage(result, "S2", LlmUsage::completions);
+        long s2Completions = stage(result, Stage.S2, LlmUsage::completions);
         assertTrue(s2Completions >= (long) K * result.funnel().instructions(), "S2 bought K per instruction: " + describe(result));
-        assertTrue(stage(result, "S2", LlmUsage::requests) >= s2Completions, describe(result));
+        assertTrue(stage(result, Stage.S2, LlmUsage::requests) >= s2Completions, describe(result));
         List<String> notes = result.funnel().llmUsage().stream().flatMap(u -> u.endpointNotes().stream()).toList();
         assertTrue(notes.stream().anyMatch(n -> n.contains("ignores n")), "llama.cpp ignores n: " + notes);
         String card = Files.readString(Path.of(result.outputDir(), "DATASET_CARD.md"));
@@ -182,7 +183,7 @@ class RealModelCampaignIT {
                         "parsed or unusable, never neither: " + sample);
             }
         }
-        assertEquals(stage(r, "S2", LlmUsage::completions) + stage(r, "S2", LlmUsage::cacheHits), recorded,
+        assertEquals(stage(r, Stage.S2, LlmUsage::completions) + stage(r, Stage.S2, LlmUsage::cacheHits), recorded,
                 "one lineage entry per S2 completion (bought, or from the cache): " + describe(r));
         Path responses = Path.of(r.outputDir(), "responses.jsonl");
         if (Files.exists(responses)) {

@@ -12,7 +12,7 @@ import dev.autoif.worker.temporal.SearchAttributeRegistrar;
 import dev.autoif.worker.temporal.TemporalConnection;
 import dev.autoif.worker.temporal.WorkerRuntime;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.dpo.DpoRoundSpec;
 import dev.autoif.workflows.dpo.OnlineDpoInput;

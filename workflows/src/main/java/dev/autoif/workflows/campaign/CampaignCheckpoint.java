@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.store.QueryPool;
 import dev.autoif.workflows.crossval.Thresholds;
 import java.io.IOException;
 import java.util.Map;
 
 /**
- * State carried across continue-as-new so a long campaign keeps its history small.
+ * The campaign's run state: what a run hands to the next when it continues as new (the workflow's second argument,
+ * beside the user's input), so a long campaign keeps its history small and its settings as resolved at the start.
  *
  * @param queryPool Stage 2's imported queries, null when the campaign has none
  * @param control   pause and window set live; null in checkpoints written before live control existed
@@ -33,8 +34,8 @@ public record CampaignCheckpoint(String outputDir, int instructionCount, int nex
     }
 
     /**
-     * A checkpoint is internal state inside the strict {@link CampaignInput} ({@code resume}): read it tolerantly, so
-     * that the continue-as-new input of a newer worker (one more field) does not fail the run that reads it.
+     * Where an earlier worker carried the checkpoint inside the strict {@link CampaignInput} ({@code resume}), it is
+     * read tolerantly all the same: internal state, written by another version of this code.
      */
     static final class Tolerant extends JsonDeserializer<CampaignCheckpoint> {
         private static final ObjectMapper INTERNAL = WireFormat.internalObjectMapper();

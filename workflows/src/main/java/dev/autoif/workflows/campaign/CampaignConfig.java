@@ -1,5 +1,9 @@
 package dev.autoif.workflows.campaign;
 
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
+import dev.autoif.workflows.activities.llm.LlmSettings;
+import dev.autoif.workflows.activities.llm.ModelPrice;
 import dev.autoif.workflows.crossval.Preset;
 import dev.autoif.workflows.instruction.ResponseStageSettings;
 import java.util.List;
@@ -96,9 +100,9 @@ public record CampaignConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'preset': " + e.getMessage());
         }
-        LlmSettings llm = role("supervision", in.supervision());
-        LlmSettings judge = role("judge", in.judge());
-        LlmSettings policy = role("policy", in.policy());
+        LlmSettings llm = role(LlmRole.SUPERVISION.wireName(), in.supervision());
+        LlmSettings judge = role(LlmRole.JUDGE.wireName(), in.judge());
+        LlmSettings policy = role(LlmRole.POLICY.wireName(), in.policy());
         Map<String, ModelPrice> prices = new TreeMap<>();
         if (in.prices() != null) {
             for (Map.Entry<String, ModelPrice> e : in.prices().entrySet()) {

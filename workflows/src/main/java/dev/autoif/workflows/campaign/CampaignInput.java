@@ -1,8 +1,11 @@
 package dev.autoif.workflows.campaign;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.autoif.workflows.UserInput;
+import dev.autoif.workflows.activities.llm.LlmSettings;
+import dev.autoif.workflows.activities.llm.ModelPrice;
 import java.util.List;
 import java.util.Map;
 
@@ -58,8 +61,10 @@ import java.util.Map;
  * @param approveBeforeStage2       after Stage 1 (S1 to S5, verifiers.jsonl exported) wait for the update
  *                                  {@code approve} or {@code reject} before any Stage 2 call (needs queryFile);
  *                                  default false
- * @param resume                    internal: set by continue-as-new (carrying the frozen settings and the position);
- *                                  a campaign started with it fails naming it
+ * @param legacyResume              not an input (JSON "resume"): where a run continued as new by an earlier worker
+ *                                  resumes, which carried its checkpoint inside the input (it travels beside the input
+ *                                  now, as the workflow's second argument); never written. A campaign started with it
+ *                                  fails naming it
  */
 // Unset fields are not sent: a campaign started by a newer client reaches an older, strict worker as the user wrote
 // it, instead of failing there on a field (null) that worker does not know yet.
@@ -98,23 +103,26 @@ public record CampaignInput(
         Double budgetUsd,
         Long seed,
         Boolean approveBeforeStage2,
-        @JsonDeserialize(using = CampaignCheckpoint.Tolerant.class) CampaignCheckpoint resume) {
+        @JsonProperty("resume") @JsonDeserialize(using = CampaignCheckpoint.Tolerant.class) CampaignCheckpoint legacyResume) {
 
     public CampaignInput(List<String> seedInstructions, String seedFile, LlmSettings supervision,
                          Integer verifiersPerInstruction, String preset, String outputDir,
-                         Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds, CampaignCheckpoint resume) {
+                         Integer maxConcurrentInstructions, Integer evaluationTimeoutSeconds) {
         this(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
                 maxConcurrentInstructions, evaluationTimeoutSeconds, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, resume);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
-    /** The same campaign, continuing from {@code checkpoint}. */
-    public CampaignInput resumedAt(CampaignCheckpoint checkpoint) {
+    /** The campaign as its user wrote it: without the checkpoint an earlier worker carried in it. */
+    public CampaignInput withoutLegacyResume() {
+        if (legacyResume == null) {
+            return this;
+        }
         return new CampaignInput(seedInstructions, seedFile, supervision, verifiersPerInstruction, preset, outputDir,
                 maxConcurrentInstructions, evaluationTimeoutSeconds, judge, policy, keepTruncated, prices,
                 llmRetryInitialIntervalMillis, selfInstructCalls, nearDuplicateThreshold, consistency, queryFile,
                 queriesPerInstruction, maxQueryUses, queryMinChars, queryMaxChars, responsesPerQuery, minResponsePassRate,
                 judgeSamples, minJudgeScore, instructionLevelPairs, targetSftRows, targetDpoPairs, budgetTokens, budgetUsd,
-                seed, approveBeforeStage2, checkpoint);
+                seed, approveBeforeStage2, null);
     }
 }

@@ -1,7 +1,8 @@
 package dev.autoif.workflows.campaign;
 
 import com.uber.m3.tally.Scope;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import io.temporal.workflow.Workflow;
 import java.util.Map;
 
@@ -39,7 +40,8 @@ public final class CampaignMetrics {
         campaign.gauge("autoif_campaign_sft_rows").update(r.sftRows());
         campaign.gauge("autoif_campaign_dpo_pairs").update(r.dpoPairs());
         for (LlmUsage u : funnel.llmUsage()) {
-            Scope s = campaign.tagged(Map.of("stage", orEmpty(u.stage()), "role", orEmpty(u.role()), "model", orEmpty(u.model())));
+            Scope s = campaign.tagged(Map.of("stage", u.stage() == null ? "" : u.stage().name(),
+                    "role", u.role() == null ? "" : u.role().wireName(), "model", orEmpty(u.model())));
             s.gauge("autoif_campaign_llm_requests").update(u.requests());
             s.gauge("autoif_campaign_llm_retries").update(u.retries());
             s.gauge("autoif_campaign_llm_cache_hits").update(u.cacheHits());

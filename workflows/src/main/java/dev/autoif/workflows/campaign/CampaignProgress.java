@@ -1,5 +1,6 @@
 package dev.autoif.workflows.campaign;
 
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import java.util.Map;
 
 /**

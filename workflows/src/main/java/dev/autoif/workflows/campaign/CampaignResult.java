@@ -1,6 +1,6 @@
 package dev.autoif.workflows.campaign;
 
-import dev.autoif.workflows.activities.QueryPool;
+import dev.autoif.workflows.activities.store.QueryPool;
 import java.util.List;
 
 /**

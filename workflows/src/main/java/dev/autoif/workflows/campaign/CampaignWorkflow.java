@@ -2,6 +2,7 @@ package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.instruction.InstructionFailure;
 import dev.autoif.workflows.instruction.InstructionOutcome;
+import dev.autoif.workflows.instruction.InstructionWorkflow;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
@@ -25,11 +26,18 @@ public interface CampaignWorkflow {
     String PROGRESS = "progress";
     String APPROVE = "approve";
     String REJECT = "reject";
-    String INSTRUCTION_FINISHED = "instructionFinished";
-    String INSTRUCTION_FAILED = "instructionFailed";
+    String INSTRUCTION_FINISHED = InstructionWorkflow.FINISHED_SIGNAL;
+    String INSTRUCTION_FAILED = InstructionWorkflow.FAILED_SIGNAL;
 
+    /**
+     * @param input      the campaign as its user wrote it
+     * @param resumeFrom internal: null when a campaign starts (clients pass null; {@code temporal workflow start
+     *                   --input-file campaign.json} sends the input alone, and the SDK gives the missing argument
+     *                   null); the run state (settings resolved at the start, position, funnel, live control) a run
+     *                   hands to the next when it continues as new. A campaign started with it fails naming it.
+     */
     @WorkflowMethod(name = TYPE)
-    CampaignResult run(CampaignInput input);
+    CampaignResult run(CampaignInput input, CampaignCheckpoint resumeFrom);
 
     /** Counts per stage and drop reason, readable while the campaign runs. */
     @QueryMethod(name = "funnel")

@@ -1,19 +1,17 @@
 package dev.autoif.workflows.campaign;
 
-import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.ActivityStubs;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.ExportActivities;
-import dev.autoif.workflows.activities.ExportRequest;
-import dev.autoif.workflows.activities.ExportedFiles;
-import dev.autoif.workflows.activities.InstructionRef;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.PreparedCampaign;
-import dev.autoif.workflows.activities.QueryPool;
-import dev.autoif.workflows.activities.SeedSource;
-import dev.autoif.workflows.activities.SelfInstructCompletions;
-import dev.autoif.workflows.activities.SelfInstructRequest;
+import dev.autoif.workflows.activities.store.InstructionRef;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.store.PreparedCampaign;
+import dev.autoif.workflows.activities.store.QueryPool;
+import dev.autoif.workflows.activities.store.SeedSource;
+import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
+import dev.autoif.workflows.activities.llm.SelfInstructRequest;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.ImportQueriesRequest;
@@ -25,6 +23,7 @@ import dev.autoif.workflows.instruction.InstructionFailure;
 import dev.autoif.workflows.instruction.InstructionOutcome;
 import dev.autoif.workflows.instruction.InstructionTask;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.failure.ApplicationFailure;
@@ -73,7 +72,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     private static final int SUMMARY_CHARS = 200;
 
     private final CampaignStoreActivities store = ActivityStubs.campaignStore();
-    private final ExportActivities exporter = ActivityStubs.exporter();
+    private final ExportActivities exporter = Workflow.newActivityStub(ExportActivities.class, ActivityStubs.EXPORT);
     private CampaignStoreCalls storeCalls;
 
     private final int childrenPerRun;
@@ -102,13 +101,21 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
     }
 
     @Override
-    public CampaignResult run(CampaignInput input) {
+    public CampaignResult run(CampaignInput userInput, CampaignCheckpoint resumeFrom) {
         storeCalls = CampaignStoreCalls.decide(store);
-        CampaignCheckpoint checkpoint = input.resume();
-        if (checkpoint != null && Workflow.getInfo().getContinuedExecutionRunId().isEmpty()) {
+        boolean continued = !Workflow.getInfo().getContinuedExecutionRunId().isEmpty();
+        if (!continued && userInput.legacyResume() != null) {
             throw ApplicationFailure.newNonRetryableFailure("invalid campaign input: 'resume' is set by the campaign "
                     + "itself when it continues as new; remove it from the campaign JSON", FailureTypes.INVALID_CAMPAIGN_INPUT);
         }
+        if (!continued && resumeFrom != null) {
+            throw ApplicationFailure.newNonRetryableFailure("invalid campaign start: the workflow's second argument is "
+                    + "the campaign's own continue-as-new state; start it with the campaign JSON alone",
+                    FailureTypes.INVALID_CAMPAIGN_INPUT);
+        }
+        // A run continued as new by a worker from before the run state travelled beside the input finds it inside.
+        CampaignCheckpoint checkpoint = resumeFrom != null ? resumeFrom : userInput.legacyResume();
+        CampaignInput input = userInput.withoutLegacyResume();
         try {
             config = frozenConfig(input, checkpoint);
         } catch (IllegalArgumentException e) {
@@ -177,8 +184,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 throw e;
             }
             if (!reporting.isEmpty() || (next < count && funnel.stopReason() == null)) {
-                Workflow.continueAsNew(input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
-                        checkpoint.queryPool(), control, config, thresholds, new TreeMap<>(reporting))));
+                Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, next, funnel,
+                        checkpoint.queryPool(), control, config, thresholds, new TreeMap<>(reporting)));
             }
         } else {
             next = drainingWindow(input, campaignId, checkpoint, gated, stage2Wave);
@@ -187,8 +194,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             awaitApproval(campaignId, outputDir);
             if (CampaignControl.APPROVED.equals(control.approval())) {
                 // Stage 2 starts over at the first instruction in a fresh run: its history is Stage 2's alone.
-                Workflow.continueAsNew(input.resumedAt(new CampaignCheckpoint(outputDir, count, 0, funnel,
-                        checkpoint.queryPool(), control, config, thresholds)));
+                Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, 0, funnel,
+                        checkpoint.queryPool(), control, config, thresholds));
             }
         }
         if (funnel.stopReason() == null && missedTarget(config) != null) {
@@ -354,9 +361,8 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
             CampaignMetrics.publish(campaignId, funnel);
         }
         if (next < count && funnel.stopReason() == null) {
-            CampaignInput continued = input.resumedAt(new CampaignCheckpoint(outputDir, count, next, funnel,
+            Workflow.continueAsNew(input, new CampaignCheckpoint(outputDir, count, next, funnel,
                     checkpoint.queryPool(), control, config, thresholds));
-            Workflow.continueAsNew(continued);
         }
         return next;
     }
@@ -455,7 +461,7 @@ public class CampaignWorkflowImpl implements CampaignWorkflow {
                 .setStaticSummary(text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text)
                 .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder()
                         .set(SearchAttributes.CAMPAIGN, campaignId)
-                        .set(SearchAttributes.STAGE, stage2Wave ? "S6-S8" : "S2")
+                        .set(SearchAttributes.STAGE, stage2Wave ? SearchAttributes.STAGE_RESPONSES : Stage.S2.name())
                         .build());
         if (reportsBySignal) {
             // The child outlives this run (continue-as-new) and the campaign cancels it itself (cancelChildren).

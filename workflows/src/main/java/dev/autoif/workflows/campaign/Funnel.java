@@ -1,7 +1,9 @@
 package dev.autoif.workflows.campaign;
 
 import dev.autoif.workflows.DropReason;
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.ModelPrice;
+import dev.autoif.workflows.instruction.ResponseFunnel;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,6 +1,6 @@
 package dev.autoif.workflows.dpo;
 
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 
 /**
  * What a round workflow does, resolved by the parent from {@link OnlineDpoInput}.

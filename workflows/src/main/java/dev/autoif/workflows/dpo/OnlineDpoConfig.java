@@ -1,7 +1,7 @@
 package dev.autoif.workflows.dpo;
 
 import dev.autoif.workflows.campaign.CampaignConfig;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,13 @@
 package dev.autoif.workflows.dpo;
 
-import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.ActivityStubs;
+import dev.autoif.workflows.LlmRole;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.activities.dpostore.DpoRoundResult;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.DpoPairsFile;
-import dev.autoif.workflows.activities.DpoPrompt;
-import dev.autoif.workflows.activities.DpoPromptPage;
+import dev.autoif.workflows.activities.dpostore.DpoPairsFile;
+import dev.autoif.workflows.activities.dpostore.DpoPrompt;
+import dev.autoif.workflows.activities.dpostore.DpoPromptPage;
 import dev.autoif.workflows.activities.dpostore.AssembleDpoPairsRequest;
 import dev.autoif.workflows.activities.dpostore.DpoStoreActivities;
 import dev.autoif.workflows.activities.dpostore.DpoStoreCalls;
@@ -13,18 +15,18 @@ import dev.autoif.workflows.activities.dpostore.ReadDpoPromptsRequest;
 import dev.autoif.workflows.activities.dpostore.ReadDpoRoundRequest;
 import dev.autoif.workflows.activities.dpostore.RecordDpoRoundRequest;
 import dev.autoif.workflows.activities.dpostore.WriteDpoPairsPageRequest;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.ResponseSample;
-import dev.autoif.workflows.activities.ResponseSamples;
-import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.activities.TrainingActivities;
-import dev.autoif.workflows.activities.TrainingRequest;
-import dev.autoif.workflows.activities.TrainingResult;
-import dev.autoif.workflows.activities.VerifierRequest;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.ResponseSample;
+import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.training.TrainingActivities;
+import dev.autoif.workflows.activities.training.TrainingRequest;
+import dev.autoif.workflows.activities.training.TrainingResult;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
 import dev.autoif.workflows.dataset.DpoPairs;
 import dev.autoif.workflows.dataset.PreferencePair;
 import dev.autoif.workflows.dataset.ScoredResponse;
@@ -179,7 +181,7 @@ public class OnlineDpoRoundWorkflowImpl implements OnlineDpoRoundWorkflow {
         ResponseSamples sampled;
         try {
             sampled = llm.sampleResponses(new ResponseRequest(task.runId(), prompt.prompt(), task.policy(),
-                    task.samplesPerPrompt(), VerifierRequest.ROLE_POLICY, "D1"));
+                    task.samplesPerPrompt(), LlmRole.POLICY, Stage.D1));
         } catch (ActivityFailure e) {
             return new PromptOutcome(List.of(), 0, 0, prompt.instructionId() + ": sampling failed: " + failFastOrDescribe(e),
                     List.of());

@@ -1,8 +1,7 @@
 package dev.autoif.workflows.instruction;
 
 import dev.autoif.workflows.DropReason;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.campaign.ResponseFunnel;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.util.List;
 
 /** A small summary (Stage 2 counts included) returned to the campaign; the full record lives in the artifact store. */

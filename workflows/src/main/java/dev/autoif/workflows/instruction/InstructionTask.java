@@ -1,7 +1,7 @@
 package dev.autoif.workflows.instruction;
 
-import dev.autoif.workflows.campaign.ConsistencyMode;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import dev.autoif.workflows.crossval.Thresholds;
 
 /**

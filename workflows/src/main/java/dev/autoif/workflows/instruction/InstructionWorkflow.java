@@ -11,6 +11,10 @@ import io.temporal.workflow.WorkflowMethod;
 @WorkflowInterface
 public interface InstructionWorkflow {
     String TYPE = "AutoifInstruction";
+    /** Signal to the campaign: an instruction's outcome (its signal method is the campaign workflow's). */
+    String FINISHED_SIGNAL = "instructionFinished";
+    /** Signal to the campaign: an instruction failed for a campaign-fatal cause. */
+    String FAILED_SIGNAL = "instructionFailed";
 
     @WorkflowMethod(name = TYPE)
     InstructionOutcome run(InstructionTask task);

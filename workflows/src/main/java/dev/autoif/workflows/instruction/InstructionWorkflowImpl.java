@@ -1,43 +1,42 @@
 package dev.autoif.workflows.instruction;
 
-import dev.autoif.workflows.ActivityStubs;
+import dev.autoif.workflows.activities.ActivityStubs;
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
-import dev.autoif.workflows.activities.BackTranslation;
-import dev.autoif.workflows.activities.BackTranslationRecord;
-import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.CaseRecord;
-import dev.autoif.workflows.activities.ConsistencyJudgements;
-import dev.autoif.workflows.activities.ConsistencyRequest;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.NliJudgement;
-import dev.autoif.workflows.activities.NliLabel;
-import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.activities.VerifierCompletions;
-import dev.autoif.workflows.activities.VerifierRecord;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.activities.VerifierSample;
-import dev.autoif.workflows.campaign.ConsistencyMode;
+import dev.autoif.workflows.activities.llm.BackTranslation;
+import dev.autoif.workflows.activities.store.BackTranslationRecord;
+import dev.autoif.workflows.activities.llm.BackTranslationRequest;
+import dev.autoif.workflows.activities.store.CaseRecord;
+import dev.autoif.workflows.activities.llm.ConsistencyJudgements;
+import dev.autoif.workflows.activities.llm.ConsistencyRequest;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.store.InstructionRecord;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.NliJudgement;
+import dev.autoif.workflows.activities.llm.NliLabel;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.llm.VerifierCompletions;
+import dev.autoif.workflows.activities.store.VerifierRecord;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.VerifierSample;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.ReadInstructionRequest;
 import dev.autoif.workflows.activities.store.RecordInstructionRequest;
-import dev.autoif.workflows.campaign.CampaignConfig;
-import dev.autoif.workflows.campaign.CampaignWorkflow;
-import dev.autoif.workflows.campaign.ResponseFunnel;
 import dev.autoif.workflows.crossval.CrossValidationResult;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
-import dev.autoif.workflows.crossval.VerifierPool;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
@@ -81,17 +80,18 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         if (!task.reportsBySignal()) {
             return outcome(task);
         }
-        CampaignWorkflow campaign = Workflow.newExternalWorkflowStub(CampaignWorkflow.class, task.campaignId());
+        // By signal name: the campaign's package depends on this one, not the other way round (the same command).
+        ExternalWorkflowStub campaign = Workflow.newUntypedExternalWorkflowStub(task.campaignId());
         InstructionOutcome outcome;
         try {
             outcome = outcome(task);
         } catch (TemporalFailure e) { // campaign-fatal (bad endpoint, missing image): the campaign fails with it
             if (!CancellationScope.current().isCancelRequested()) { // a cancel comes from the campaign itself
-                report(() -> campaign.instructionFailed(InstructionFailure.of(task, e)));
+                report(() -> campaign.signal(InstructionWorkflow.FAILED_SIGNAL, InstructionFailure.of(task, e)));
             }
             throw e;
         }
-        report(() -> campaign.instructionFinished(outcome));
+        report(() -> campaign.signal(InstructionWorkflow.FINISHED_SIGNAL, outcome));
         return null; // the campaign has the outcome from the signal: not carried twice through its history
     }
 
@@ -117,7 +117,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         try {
             completions = llm(task).generateVerifiers(new VerifierRequest(
                     task.campaignId(), task.instruction(), task.supervision(), task.verifiersPerInstruction(),
-                    VerifierRequest.ROLE_SUPERVISION, "S2", task.keepTruncated()));
+                    LlmRole.SUPERVISION, Stage.S2, task.keepTruncated()));
         } catch (ActivityFailure e) {
             return drop(task, List.of(), DropReason.STAGE_FAILED, "S2 verifier generation failed: " + failFastOrDescribe(e));
         }
@@ -130,7 +130,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
             return drop(task, samples, DropReason.NO_PARSEABLE_COMPLETION, why);
         }
 
-        stage("S3");
+        stage(Stage.S3);
         EvaluationResult matrix;
         try {
             matrix = sandbox.evaluate(new EvaluationBatch(task.campaignId(), task.instructionId(),
@@ -187,7 +187,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                 task.instructionId()));
         DropReason reason = record.dropReason();
         ResponseFunnel responses = reason == null ? responseStage(task, record) : ResponseFunnel.empty();
-        stage("done");
+        stage(SearchAttributes.STAGE_DONE);
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), 0, 0, llmUsage,
                 responses);
     }
@@ -197,7 +197,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
      * back-translation against the instruction. A function whose answer cannot be parsed contributes no hypothesis.
      */
     private List<BackTranslationRecord> checkConsistency(InstructionTask task, List<VerifierRecord> verifiers) {
-        stage("S4");
+        stage(Stage.S4);
         List<VerifierRecord> best = verifiers.stream().filter(VerifierRecord::kept)
                 .sorted(Comparator.comparing(VerifierRecord::accuracy).reversed())
                 .limit(MAX_BACK_TRANSLATED_FUNCTIONS).toList();
@@ -211,7 +211,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         List<String> hypotheses = answers.stream().flatMap(a -> a.instructions().stream()).toList();
         List<NliJudgement> judgements = List.of();
         if (!hypotheses.isEmpty()) {
-            stage("S5");
+            stage(Stage.S5);
             ConsistencyJudgements judged = consistencyJudge(task).judgeConsistency(new ConsistencyRequest(task.campaignId(),
                     task.consistency(), task.instruction(), hypotheses, task.judge()));
             llmUsage = LlmUsage.merge(llmUsage, judged.usage());
@@ -240,15 +240,19 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
                                       int functionsKept, int casesKept, ResponseFunnel responses) {
         storeCalls.recordInstruction(new RecordInstructionRequest(task.outputDir(), record));
         Workflow.upsertTypedSearchAttributes(
-                SearchAttributes.STAGE.valueSet("done"),
+                SearchAttributes.STAGE.valueSet(SearchAttributes.STAGE_DONE),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),
                 reason == null ? SearchAttributes.DROP_REASON.valueUnset() : SearchAttributes.DROP_REASON.valueSet(reason.name()));
         return new InstructionOutcome(task.index(), task.instructionId(), reason, record.detail(), functionsKept, casesKept,
                 llmUsage, responses);
     }
 
-    private static void stage(String stage) {
-        Workflow.upsertTypedSearchAttributes(SearchAttributes.STAGE.valueSet(stage));
+    private static void stage(Stage stage) {
+        stage(stage.name());
+    }
+
+    private static void stage(String value) {
+        Workflow.upsertTypedSearchAttributes(SearchAttributes.STAGE.valueSet(value));
     }
 
     /**

@@ -1,31 +1,33 @@
 package dev.autoif.workflows.instruction;
 
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.ResponseDropReason;
-import dev.autoif.workflows.activities.CaseRecord;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.JudgeRequest;
-import dev.autoif.workflows.activities.JudgeVerdict;
-import dev.autoif.workflows.activities.JudgeVerdicts;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.PromptRecord;
-import dev.autoif.workflows.activities.QueryDraw;
-import dev.autoif.workflows.activities.ResponseBatch;
-import dev.autoif.workflows.activities.ResponseBatchRequest;
-import dev.autoif.workflows.activities.ResponseRecord;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.ResponseSample;
-import dev.autoif.workflows.activities.ResponseSamples;
-import dev.autoif.workflows.activities.ResponseStageRecord;
+import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.activities.store.CaseRecord;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.store.InstructionRecord;
+import dev.autoif.workflows.activities.llm.JudgeRequest;
+import dev.autoif.workflows.activities.llm.JudgeVerdict;
+import dev.autoif.workflows.activities.llm.JudgeVerdicts;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.store.PromptRecord;
+import dev.autoif.workflows.activities.store.QueryDraw;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.store.ResponseRecord;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.ResponseSample;
+import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.store.ResponseStageRecord;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.RecordPromptRequest;
 import dev.autoif.workflows.activities.store.RecordResponsesRequest;
-import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.activities.VerifierRecord;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.campaign.ResponseFunnel;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.store.VerifierRecord;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.dataset.DpoPairs;
 import dev.autoif.workflows.dataset.PreferencePair;
@@ -99,7 +101,7 @@ final class ResponseStage {
 
     ResponseFunnel run(InstructionRecord instruction) {
         List<String> functions = instruction.verifiers().stream().filter(VerifierRecord::kept).map(VerifierRecord::func).toList();
-        stage.accept("S6-S8");
+        stage.accept(SearchAttributes.STAGE_RESPONSES);
         List<String> queries = storeCalls.drawQueries(new QueryDraw(task.outputDir(), task.index(),
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
         // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
@@ -212,7 +214,7 @@ final class ResponseStage {
 
     private ResponseRequest samplingRequest(String query) {
         return new ResponseRequest(task.campaignId(), SftPrompt.forSampling(task.instruction(), query), task.supervision(),
-                settings.responsesPerQuery(), VerifierRequest.ROLE_SUPERVISION, "S6");
+                settings.responsesPerQuery(), LlmRole.SUPERVISION, Stage.S6);
     }
 
     /** The prompt's responses as candidates; a repeated or truncated response is dropped here. */

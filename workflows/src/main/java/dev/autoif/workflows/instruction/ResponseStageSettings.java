@@ -1,7 +1,7 @@
 package dev.autoif.workflows.instruction;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.autoif.workflows.campaign.LlmSettings;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 
 /**
  * S6 to S9 and D1 for one kept instruction: which queries it gets, how many responses are sampled, and the bars a

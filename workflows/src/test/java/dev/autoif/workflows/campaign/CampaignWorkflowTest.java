@@ -8,30 +8,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.FailureTypes;
+import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.SearchAttributes;
+import dev.autoif.workflows.Stage;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.ExportRequest;
-import dev.autoif.workflows.activities.LlmUsage;
-import dev.autoif.workflows.activities.NliLabel;
-import dev.autoif.workflows.activities.PromptRecord;
-import dev.autoif.workflows.activities.QueryDraw;
-import dev.autoif.workflows.activities.QueryPool;
-import dev.autoif.workflows.activities.ResponseStageRecord;
+import dev.autoif.workflows.activities.llm.ConsistencyMode;
+import dev.autoif.workflows.instruction.ResponseFunnel;
+import dev.autoif.workflows.registration.WorkflowRegistration;
+import dev.autoif.workflows.activities.llm.LlmUsage;
+import dev.autoif.workflows.activities.llm.NliLabel;
+import dev.autoif.workflows.activities.store.PromptRecord;
+import dev.autoif.workflows.activities.store.QueryDraw;
+import dev.autoif.workflows.activities.store.QueryPool;
+import dev.autoif.workflows.activities.store.ResponseStageRecord;
 import dev.autoif.workflows.dataset.PreferencePair;
-import dev.autoif.workflows.activities.JudgeRequest;
-import dev.autoif.workflows.activities.JudgeVerdict;
-import dev.autoif.workflows.activities.JudgeVerdicts;
-import dev.autoif.workflows.activities.ResponseBatch;
-import dev.autoif.workflows.activities.ResponseBatchRequest;
-import dev.autoif.workflows.activities.ResponseRequest;
-import dev.autoif.workflows.activities.ResponseSample;
-import dev.autoif.workflows.activities.ResponseSamples;
-import dev.autoif.workflows.activities.BackTranslation;
-import dev.autoif.workflows.activities.BackTranslationRequest;
-import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.activities.llm.JudgeRequest;
+import dev.autoif.workflows.activities.llm.JudgeVerdict;
+import dev.autoif.workflows.activities.llm.JudgeVerdicts;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.ResponseSample;
+import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.llm.BackTranslation;
+import dev.autoif.workflows.activities.llm.BackTranslationRequest;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.instruction.InstructionWorkflow;
@@ -45,23 +47,22 @@ import dev.autoif.workflows.activities.store.ReadInstructionsRequest;
 import dev.autoif.workflows.activities.store.RecordInstructionRequest;
 import dev.autoif.workflows.activities.store.RecordPromptRequest;
 import dev.autoif.workflows.activities.store.RecordResponsesRequest;
-import dev.autoif.workflows.activities.ConsistencyJudgements;
-import dev.autoif.workflows.activities.ConsistencyRequest;
-import dev.autoif.workflows.activities.EvaluationBatch;
-import dev.autoif.workflows.activities.EvaluationResult;
-import dev.autoif.workflows.activities.ExportedFiles;
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.InstructionRef;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.NliJudgement;
-import dev.autoif.workflows.activities.PreparedCampaign;
-import dev.autoif.workflows.activities.SandboxActivities;
-import dev.autoif.workflows.activities.SeedSource;
-import dev.autoif.workflows.activities.SelfInstructCompletions;
-import dev.autoif.workflows.activities.SelfInstructRequest;
-import dev.autoif.workflows.activities.VerifierCompletions;
-import dev.autoif.workflows.activities.VerifierRequest;
-import dev.autoif.workflows.activities.VerifierSample;
+import dev.autoif.workflows.activities.llm.ConsistencyJudgements;
+import dev.autoif.workflows.activities.llm.ConsistencyRequest;
+import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
+import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.store.InstructionRecord;
+import dev.autoif.workflows.activities.store.InstructionRef;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.llm.NliJudgement;
+import dev.autoif.workflows.activities.store.PreparedCampaign;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.store.SeedSource;
+import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
+import dev.autoif.workflows.activities.llm.SelfInstructRequest;
+import dev.autoif.workflows.activities.llm.VerifierCompletions;
+import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.crossval.Cell;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import dev.autoif.workflows.crossval.TestCase;
@@ -83,6 +84,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -125,6 +127,7 @@ class CampaignWorkflowTest {
         }
         Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(workflows, RUN_LENGTH, EVENTS_PER_RUN);
+        workflows.registerWorkflowImplementationTypes(EarlierWorkerContinuationImpl.class);
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
@@ -142,8 +145,13 @@ class CampaignWorkflowTest {
                 WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
     }
 
+    /** Starts a campaign as a client does (no run state) and waits for its result. */
+    private CampaignResult run(String id, CampaignInput input) {
+        return campaign(id).run(input, null);
+    }
+
     private static CampaignInput input(List<String> seeds, int window) {
-        return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5, null);
+        return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5);
     }
 
     @Test
@@ -154,7 +162,7 @@ class CampaignWorkflowTest {
         }
         seeds.add("instruction 0"); // exact duplicate: removed when the campaign is prepared
 
-        CampaignResult result = campaign("c1").run(input(seeds, 3));
+        CampaignResult result = run("c1", input(seeds, 3));
 
         assertEquals(25, result.funnel().instructions());
         assertEquals(25, result.funnel().finished());
@@ -180,7 +188,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void contradictoryBackTranslationDropsAndNeutralPasses() {
-        CampaignResult result = campaign("c5").run(json("{\"seedInstructions\": [\"entailed a\", \"contradicted b\", "
+        CampaignResult result = run("c5", json("{\"seedInstructions\": [\"entailed a\", \"contradicted b\", "
                 + "\"neutral c\", \"untranslatable d\"], \"verifiersPerInstruction\": 6, \"maxConcurrentInstructions\": 4}"));
 
         assertEquals(Map.of(DropReason.BACK_TRANSLATION_CONTRADICTION.name(), 1), result.funnel().droppedByReason());
@@ -206,7 +214,7 @@ class CampaignWorkflowTest {
 
     @Test
     void consistencyNoneSkipsBackTranslation() {
-        CampaignResult result = campaign("c6").run(json("{\"seedInstructions\": [\"contradicted a\"], "
+        CampaignResult result = run("c6", json("{\"seedInstructions\": [\"contradicted a\"], "
                 + "\"verifiersPerInstruction\": 4, \"consistency\": \"none\"}"));
         assertEquals(1, result.funnel().kept());
         assertEquals(0, llm.backTranslated.size());
@@ -221,7 +229,7 @@ class CampaignWorkflowTest {
     void onnxConsistencyWithoutAModelOnTheWorkerFailsTheCampaignWithTheMessage() {
         llm.judgeFailWith = ApplicationFailure.newNonRetryableFailure("this worker has no NLI model: set "
                 + "AUTOIF_NLI_MODEL_DIR", FailureTypes.NLI_MODEL_UNAVAILABLE);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c7").run(json("{\"seedInstructions\": "
+        var e = assertThrows(WorkflowFailedException.class, () -> run("c7", json("{\"seedInstructions\": "
                 + "[\"entailed a\", \"entailed b\"], \"verifiersPerInstruction\": 4, \"consistency\": \"onnx\"}")));
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
@@ -247,7 +255,7 @@ class CampaignWorkflowTest {
     void invalidInputFailsAtOnceNamingTheField() {
         var stub = campaign("c2");
         var e = assertThrows(WorkflowFailedException.class,
-                () -> stub.run(new CampaignInput(List.of("x"), null, null, 0, null, null, null, null, null)));
+                () -> stub.run(new CampaignInput(List.of("x"), null, null, 0, null, null, null, null), null));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
         assertTrue(cause.getOriginalMessage().contains("verifiersPerInstruction"), cause.getOriginalMessage());
@@ -266,7 +274,7 @@ class CampaignWorkflowTest {
     @Test
     void aFatalActivityFailureStopsTheCampaignWithItsMessage() {
         llm.failWith = ApplicationFailure.newNonRetryableFailure("LLM endpoint refused the API key", FailureTypes.LLM_AUTH);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("c4").run(input(List.of("a", "b"), 2)));
+        var e = assertThrows(WorkflowFailedException.class, () -> run("c4", input(List.of("a", "b"), 2)));
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root.getMessage().contains("refused the API key"), root.getMessage());
@@ -369,7 +377,11 @@ class CampaignWorkflowTest {
                 var continued = last.getWorkflowExecutionContinuedAsNewEventAttributes();
                 CampaignInput next = WireFormat.dataConverter().fromPayloads(0, Optional.of(continued.getInput()),
                         CampaignInput.class, CampaignInput.class);
-                carried.add(next.resume().inFlight());
+                assertNull(next.legacyResume(), "the input stays as the user wrote it");
+                assertEquals(2, continued.getInput().getPayloadsCount());
+                CampaignCheckpoint state = WireFormat.dataConverter().fromPayloads(1, Optional.of(continued.getInput()),
+                        CampaignCheckpoint.class, CampaignCheckpoint.class);
+                carried.add(state.inFlight());
                 runId = continued.getNewExecutionRunId();
             }
         }
@@ -441,22 +453,72 @@ class CampaignWorkflowTest {
     /** The instructions in flight the current run of a campaign started with (empty for its first run). */
     private Map<Integer, String> carriedInFlight(String campaignId) {
         HistoryEvent started = env.getWorkflowClient().fetchHistory(campaignId).getEvents().get(0);
-        CampaignInput input = WireFormat.dataConverter().fromPayloads(0,
+        CampaignCheckpoint state = WireFormat.dataConverter().fromPayloads(1,
                 Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()),
-                CampaignInput.class, CampaignInput.class);
-        return input.resume() == null || input.resume().inFlight() == null ? Map.of() : input.resume().inFlight();
+                CampaignCheckpoint.class, CampaignCheckpoint.class);
+        return state == null || state.inFlight() == null ? Map.of() : state.inFlight();
     }
 
-    /** 'resume' is the campaign's own continue-as-new state: a user who sets it is told so at once. */
+    /**
+     * The run state is the campaign's own: a user who writes 'resume' into the campaign JSON (where earlier workers
+     * carried it), or passes a second argument, is told so at once.
+     */
     @Test
-    void aCampaignStartedWithResumeFailsNamingIt() {
-        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("forged").run(
-                new CampaignInput(List.of("x"), null, null, 4, null, null, null, null, forged)));
+    void aCampaignStartedWithARunStateFailsNamingIt() {
+        WorkflowStub withResume = untyped("forged");
+        withResume.start(json("{\"seedInstructions\": [\"x\"], \"resume\": {\"outputDir\": \"dir\", "
+                + "\"instructionCount\": 1, \"nextIndex\": 0}}"));
+        var e = assertThrows(WorkflowFailedException.class, () -> withResume.getResult(CampaignResult.class));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
         assertTrue(cause.getOriginalMessage().contains("'resume' is set by the campaign itself"), cause.getOriginalMessage());
+
+        CampaignCheckpoint forged = new CampaignCheckpoint("dir", 1, 0, Funnel.start(1), null, null, null, null);
+        e = assertThrows(WorkflowFailedException.class, () -> campaign("forged-2").run(input(List.of("x"), 1), forged));
+        cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals(FailureTypes.INVALID_CAMPAIGN_INPUT, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("second argument is the campaign's own continue-as-new state"),
+                cause.getOriginalMessage());
         assertTrue(store.instructions.isEmpty(), "nothing prepared");
+    }
+
+    /**
+     * A run an earlier worker continued as new carries its checkpoint inside the input ('resume', one argument): the
+     * current code resumes it there, instruction 0 counted already and not run again, and hands the next run its
+     * state beside the input.
+     */
+    @Test
+    void aRunContinuedAsNewByAnEarlierWorkerResumesFromTheCheckpointInItsInput() {
+        store.instructions.put("earlier", List.of("a", "b", "c"));
+        CampaignCheckpoint carried = new CampaignCheckpoint("earlier", 3, 1, Funnel.start(3).withKept(), null, null,
+                null, null);
+        Map<String, Object> earlierInput = Map.of("seedInstructions", List.of("a", "b", "c"),
+                "verifiersPerInstruction", 4, "maxConcurrentInstructions", 1,
+                "resume", WireFormat.internalObjectMapper().convertValue(carried, Map.class));
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(EarlierWorkerContinuation.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId("earlier").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        stub.start(earlierInput);
+        CampaignResult result = stub.getResult(CampaignResult.class);
+        assertEquals(3, result.funnel().finished());
+        assertEquals(3, result.funnel().kept());
+        assertEquals(Set.of(1, 2), store.records.keySet(), "instruction 0 was done by the earlier worker");
+        assertEquals(2, llm.calls.get());
+    }
+
+    /** What an earlier worker (before the run state travelled beside the input) did when it continued a campaign as new. */
+    @io.temporal.workflow.WorkflowInterface
+    public interface EarlierWorkerContinuation {
+        String TYPE = "EarlierWorkerContinuation";
+
+        @io.temporal.workflow.WorkflowMethod(name = TYPE)
+        void run(Map<String, Object> campaignInputWithResume);
+    }
+
+    public static class EarlierWorkerContinuationImpl implements EarlierWorkerContinuation {
+        @Override
+        public void run(Map<String, Object> campaignInputWithResume) {
+            Workflow.continueAsNew(CampaignWorkflow.TYPE, null, campaignInputWithResume);
+        }
     }
 
     /**
@@ -512,7 +574,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void newRunsScheduleTheRequestStoreTypesAndReplay() throws Exception {
-        campaign("v2").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+        run("v2", json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
                 + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}"));
         Set<String> storeTypes = Arrays.stream(CampaignStoreActivities.class.getMethods())
                 .map(m -> m.getAnnotation(ActivityMethod.class).name()).collect(Collectors.toSet());
@@ -550,7 +612,7 @@ class CampaignWorkflowTest {
      */
     @Test
     void stageTwoKeepsVerifiedJudgedResponsesAndPairsTheRest() {
-        CampaignResult result = campaign("s2").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("s2", json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
 
@@ -588,7 +650,7 @@ class CampaignWorkflowTest {
     @Test
     void aPromptRefusedInTheSamplingBatchIsDroppedAlone() {
         llm.refusePrompt = "[Query] query 1-1";
-        CampaignResult result = campaign("s2-refused").run(json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("s2-refused", json("{" + seeds(3) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}"));
 
@@ -700,7 +762,7 @@ class CampaignWorkflowTest {
     /** The paper's instruction-level pairs: the instruction as prompt, a test case all kept functions accept vs one they reject. */
     @Test
     void instructionLevelPairsComeFromTheKeptTestCases() {
-        CampaignResult result = campaign("ilp").run(json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("ilp", json("{" + seeds(1) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"instructionLevelPairs\": true}"));
         List<PreferencePair> fromCases = store.responses.get(0).instructionLevelPairs();
@@ -715,7 +777,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aTargetStopsDrawingInstructionsAndSaysSo() {
-        CampaignResult result = campaign("target").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult result = run("target", json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"targetSftRows\": 3}"));
         assertEquals(2, result.funnel().finished(), "one instruction at a time: the second one reaches 4 >= 3 rows");
@@ -727,7 +789,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aTokenBudgetStopsDrawingInstructionsAndSaysSo() {
-        CampaignResult budget = campaign("budget").run(json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult budget = run("budget", json("{" + seeds(10) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 1, \"budgetTokens\": 500}"));
         assertEquals(2, budget.funnel().finished(), "300 tokens per instruction: the second one spends the budget");
@@ -736,7 +798,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aMissedTargetIsReportedWhenInstructionsRunOut() {
-        CampaignResult missed = campaign("missed").run(json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, "
+        CampaignResult missed = run("missed", json("{" + seeds(2) + ", \"verifiersPerInstruction\": 4, "
                 + "\"consistency\": \"none\", \"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, "
                 + "\"responsesPerQuery\": 4, \"targetDpoPairs\": 100}"));
         assertEquals(2, missed.funnel().finished());
@@ -745,7 +807,7 @@ class CampaignWorkflowTest {
 
     @Test
     void aQueryFileWithoutUsableQueriesFailsNamingWhatWasWrong() {
-        var e = assertThrows(WorkflowFailedException.class, () -> campaign("noq").run(json("{" + seeds(2)
+        var e = assertThrows(WorkflowFailedException.class, () -> run("noq", json("{" + seeds(2)
                 + ", \"queryFile\": \"empty.jsonl\"}")));
         ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, e.getCause());
         assertTrue(cause.getOriginalMessage().contains("no usable query in empty.jsonl: 3 records, 1 malformed"), cause.getOriginalMessage());
@@ -836,7 +898,7 @@ class CampaignWorkflowTest {
             for (int i = 0; i < request.samples(); i++) {
                 out.add(new ResponseSample((i % 2 == 0 ? "yes " : "no ") + i + " to " + request.prompt().hashCode(), "stop"));
             }
-            return new ResponseSamples(out, List.of(new LlmUsage("S6", "supervision", "fake", 1, 0, 0, request.samples(), 100, 50, null)));
+            return new ResponseSamples(out, List.of(new LlmUsage(Stage.S6, LlmRole.SUPERVISION, "fake", 1, 0, 0, request.samples(), 100, 50, null)));
         }
 
         /** Each prompt as {@link #sampleResponses} answers it; one containing {@link #refusePrompt} gets an error of its own. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoif.workflows.WireFormat;
+import dev.autoif.workflows.activities.llm.LlmSettings;
 import org.junit.jupiter.api.Test;
 
 /** A role's structuredOutput crosses the wire (workflow input JSON) and is checked. */

@@ -10,11 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.workflows.SearchAttributes;
 import dev.autoif.workflows.TaskQueues;
 import dev.autoif.workflows.WireFormat;
-import dev.autoif.workflows.WorkflowRegistration;
-import dev.autoif.workflows.activities.ExportActivities;
+import dev.autoif.workflows.registration.WorkflowRegistration;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
-import dev.autoif.workflows.activities.LlmActivities;
-import dev.autoif.workflows.activities.SandboxActivities;
+import dev.autoif.workflows.activities.llm.LlmActivities;
+import dev.autoif.workflows.activities.sandbox.SandboxActivities;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityMethod;
 import io.temporal.activity.DynamicActivity;
@@ -79,7 +78,7 @@ class TolerantPayloadsTest {
                 + "\"queriesPerInstruction\": 2, \"responsesPerQuery\": 4, \"maxConcurrentInstructions\": 2}",
                 CampaignInput.class);
         CampaignResult result = env.getWorkflowClient().newWorkflowStub(CampaignWorkflow.class,
-                WorkflowOptions.newBuilder().setWorkflowId("newer").setTaskQueue(TaskQueues.WORKFLOWS).build()).run(input);
+                WorkflowOptions.newBuilder().setWorkflowId("newer").setTaskQueue(TaskQueues.WORKFLOWS).build()).run(input, null);
 
         assertEquals(5, result.funnel().finished());
         assertEquals(5, result.funnel().kept());
@@ -98,19 +97,22 @@ class TolerantPayloadsTest {
     }
 
     /**
-     * The continue-as-new input of a newer worker: its checkpoint (internal state inside the strict campaign input)
-     * carries a field this code does not know, and is read anyway; the campaign fields around it stay strict.
+     * A checkpoint carries a field this code does not know, and is read anyway: as the run state beside the input,
+     * and inside the strict campaign input where earlier workers carried it ('resume'), whose own fields stay strict.
      */
     @Test
-    void aCheckpointFromANewerWorkerIsReadButTheCampaignAroundItStaysStrict() {
+    void aCheckpointFromAnotherWorkerIsReadButTheCampaignAroundItStaysStrict() {
         var converter = WireFormat.dataConverter();
         String checkpoint = "\"resume\": {\"outputDir\": \"d\", \"instructionCount\": 3, \"nextIndex\": 1, "
                 + "\"fieldOfANewerRelease\": true, \"funnel\": {\"instructions\": 3, \"finished\": 1, \"kept\": 1, "
                 + "\"droppedByReason\": {}, \"anotherNewField\": 1}}";
         CampaignInput read = converter.fromPayload(json("{\"seedInstructions\": [\"a\"], " + checkpoint + "}"),
                 CampaignInput.class, CampaignInput.class);
-        assertEquals(1, read.resume().nextIndex());
-        assertEquals(1, read.resume().funnel().kept());
+        assertEquals(1, read.legacyResume().nextIndex());
+        assertEquals(1, read.legacyResume().funnel().kept());
+        CampaignCheckpoint beside = converter.fromPayload(json(checkpoint.substring(checkpoint.indexOf('{'))),
+                CampaignCheckpoint.class, CampaignCheckpoint.class);
+        assertEquals(1, beside.funnel().kept());
         var e = assertThrows(io.temporal.common.converter.DataConverterException.class, () -> converter.fromPayload(
                 json("{\"seedInstructions\": [\"a\"], \"verifiersPerInstructon\": 8, " + checkpoint + "}"),
                 CampaignInput.class, CampaignInput.class));

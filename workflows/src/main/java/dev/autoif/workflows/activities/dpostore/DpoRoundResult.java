@@ -1,6 +1,6 @@
 package dev.autoif.workflows.activities.dpostore;
 
-import dev.autoif.workflows.activities.LlmUsage;
+import dev.autoif.workflows.activities.llm.LlmUsage;
 import java.util.List;
 
 /**

@@ -1,7 +1,5 @@
 package dev.autoif.workflows.activities.dpostore;
 
-import dev.autoif.workflows.activities.DpoPairsFile;
-import dev.autoif.workflows.activities.DpoPromptPage;
 import dev.autoif.workflows.dataset.PreferencePair;
 import java.util.List;
 

@@ -1,13 +1,5 @@
 package dev.autoif.workflows.activities.store;
 
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.InstructionRef;
-import dev.autoif.workflows.activities.PreparedCampaign;
-import dev.autoif.workflows.activities.PromptRecord;
-import dev.autoif.workflows.activities.QueryDraw;
-import dev.autoif.workflows.activities.QueryPool;
-import dev.autoif.workflows.activities.ResponseStageRecord;
-import dev.autoif.workflows.activities.SeedSource;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;

@@ -1,10 +1,5 @@
 package dev.autoif.workflows.activities.store;
 
-import dev.autoif.workflows.activities.InstructionRecord;
-import dev.autoif.workflows.activities.InstructionRef;
-import dev.autoif.workflows.activities.PreparedCampaign;
-import dev.autoif.workflows.activities.QueryDraw;
-import dev.autoif.workflows.activities.QueryPool;
 import io.temporal.workflow.Workflow;
 import java.util.List;
 

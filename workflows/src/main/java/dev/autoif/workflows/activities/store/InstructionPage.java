@@ -1,6 +1,5 @@
 package dev.autoif.workflows.activities.store;
 
-import dev.autoif.workflows.activities.InstructionRef;
 import java.util.List;
 
 /** A page of the campaign's instruction list, in order. */

@@ -1,7 +1,5 @@
 package dev.autoif.workflows.activities.store;
 
-import dev.autoif.workflows.activities.SeedSource;
-
 /**
  * Reads and de-duplicates the seeds and writes the campaign's instruction list.
  *

@@ -1,6 +1,4 @@
 package dev.autoif.workflows.activities.store;
 
-import dev.autoif.workflows.activities.InstructionRecord;
-
 /** Stores one instruction's full record (lineage, pass matrix, verdict) in the campaign. */
 public record RecordInstructionRequest(String outputDir, InstructionRecord record) {}

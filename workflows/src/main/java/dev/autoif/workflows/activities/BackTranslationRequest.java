@@ -1,6 +1,0 @@
-package dev.autoif.workflows.activities;
-
-import dev.autoif.workflows.campaign.LlmSettings;
-
-/** S4: ask the supervision model which instruction {@code func} checks. */
-public record BackTranslationRequest(String campaignId, String func, LlmSettings llm) {}

@@ -1,4 +1,0 @@
-package dev.autoif.workflows.activities;
-
-/** A round's assembled TRL pairs file and how many rows it holds. */
-public record DpoPairsFile(String path, long pairs) {}

@@ -1,4 +1,0 @@
-package dev.autoif.workflows.activities;
-
-/** An instruction of the campaign: its position, stable hash ID and text. */
-public record InstructionRef(int index, String id, String text) {}

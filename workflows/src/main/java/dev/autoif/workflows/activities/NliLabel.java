@@ -1,7 +1,0 @@
-package dev.autoif.workflows.activities;
-
-/** A natural-language-inference label: does the premise entail the hypothesis, contradict it, or neither. */
-public enum NliLabel {
-    // The ONNX judge indexes its class probabilities by ordinal: keep this order.
-    ENTAILMENT, NEUTRAL, CONTRADICTION
-}

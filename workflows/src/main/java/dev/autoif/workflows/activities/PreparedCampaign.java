@@ -1,4 +1,0 @@
-package dev.autoif.workflows.activities;
-
-/** The campaign's instruction list, de-duplicated and stored; workflows page through it. */
-public record PreparedCampaign(String outputDir, int instructionCount, int duplicatesRemoved) {}

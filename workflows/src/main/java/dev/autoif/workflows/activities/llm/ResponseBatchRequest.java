@@ -1,0 +1,10 @@
+package dev.autoif.workflows.activities.llm;
+
+import java.util.List;
+
+/**
+ * S6 of a whole instruction in one activity: every prompt's {@link ResponseRequest}, sent to the endpoint at once. One
+ * activity for a batch instead of one per prompt costs Temporal a fraction of the history events and tasks per LLM
+ * request, which is what bounds throughput at hundreds of requests in flight.
+ */
+public record ResponseBatchRequest(List<ResponseRequest> prompts) {}

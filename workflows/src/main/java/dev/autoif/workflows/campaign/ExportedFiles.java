@@ -1,0 +1,5 @@
+package dev.autoif.workflows.campaign;
+
+import java.util.List;
+
+public record ExportedFiles(List<String> files) {}
