@@ -1,5 +1,7 @@
 package dev.autoif.worker;
 
+import dev.autoif.activities.artifacts.CampaignKeys;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -139,7 +141,7 @@ class OnnxConsistencyCampaignTest {
             CampaignResult result = run("onnx");
             assertEquals(3, result.funnel().instructions());
             List<JsonNode> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(Path.of(result.outputDir()).resolve(CampaignStoreActivitiesImpl.BACK_TRANSLATIONS))) {
+            for (String line : Files.readAllLines(Path.of(result.outputDir()).resolve(CampaignKeys.BACK_TRANSLATIONS))) {
                 if (!line.isBlank()) rows.add(JSON.readTree(line));
             }
             assertFalse(rows.isEmpty(), "S4 ran on the kept instructions");

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.artifacts.ArtifactStore;
-import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
+import dev.autoif.activities.artifacts.CampaignKeys;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,9 +56,9 @@ public final class CampaignReport {
 
     static ObjectNode data(ArtifactStore campaign, IntConsumer onInstruction) {
         ObjectNode data = JSON.createObjectNode();
-        JsonNode summary = parse(campaign.find(CampaignStoreActivitiesImpl.FUNNEL).orElseThrow(() -> new IllegalArgumentException(
-                campaign.location() + " is not a campaign directory: it has no " + CampaignStoreActivitiesImpl.FUNNEL)),
-                CampaignStoreActivitiesImpl.FUNNEL, campaign);
+        JsonNode summary = parse(campaign.find(CampaignKeys.FUNNEL).orElseThrow(() -> new IllegalArgumentException(
+                campaign.location() + " is not a campaign directory: it has no " + CampaignKeys.FUNNEL)),
+                CampaignKeys.FUNNEL, campaign);
         data.put("campaign", summary.path("campaign").asText());
         data.put("preset", summary.path("preset").asText());
         data.set("funnel", summary.path("funnel"));
@@ -77,7 +77,7 @@ public final class CampaignReport {
                 continue; // not finished: the campaign stopped before it
             }
             campaign.modified(item.key()).ifPresent(t -> instructionTimes.add(t.toEpochMilli()));
-            String responsesKey = CampaignStoreActivitiesImpl.responsesKey(item.index(), item.id());
+            String responsesKey = CampaignKeys.responses(item.index(), item.id());
             campaign.modified(responsesKey).ifPresent(t -> responseTimes.add(t.toEpochMilli()));
             JsonNode r = parse(record.get(), item.key(), campaign);
             for (JsonNode v : r.path("verifiers")) {
@@ -110,8 +110,8 @@ public final class CampaignReport {
         Histogram judge = new Histogram(scoreBins, "kept", "dropped");
         int responses = 0;
         int judged = 0;
-        if (campaign.exists(CampaignStoreActivitiesImpl.RESPONSES)) {
-            try (BufferedReader in = reader(campaign, CampaignStoreActivitiesImpl.RESPONSES)) {
+        if (campaign.exists(CampaignKeys.RESPONSES)) {
+            try (BufferedReader in = reader(campaign, CampaignKeys.RESPONSES)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     if (line.isBlank()) continue;
                     JsonNode row = JSON.readTree(line);
@@ -177,22 +177,22 @@ public final class CampaignReport {
     /** An instruction of instructions.jsonl: its index and ID name its records. */
     private record Item(int index, String id) {
         String key() {
-            return CampaignStoreActivitiesImpl.itemKey(index, id);
+            return CampaignKeys.item(index, id);
         }
     }
 
     /** The campaign's instructions, in order (instructions.jsonl is written before any of them runs). */
     private static List<Item> items(ArtifactStore campaign) {
-        if (!campaign.exists(CampaignStoreActivitiesImpl.INSTRUCTIONS)) return List.of();
+        if (!campaign.exists(CampaignKeys.INSTRUCTIONS)) return List.of();
         List<Item> items = new ArrayList<>();
-        try (BufferedReader in = reader(campaign, CampaignStoreActivitiesImpl.INSTRUCTIONS)) {
+        try (BufferedReader in = reader(campaign, CampaignKeys.INSTRUCTIONS)) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.isBlank()) {
                     items.add(new Item(items.size(), JSON.readTree(line).path("id").asText()));
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("unreadable " + campaign.location(CampaignStoreActivitiesImpl.INSTRUCTIONS)
+            throw new UncheckedIOException("unreadable " + campaign.location(CampaignKeys.INSTRUCTIONS)
                     + ": " + e.getMessage(), e);
         }
         return items;

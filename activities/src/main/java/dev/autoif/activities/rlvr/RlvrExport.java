@@ -1,12 +1,13 @@
 package dev.autoif.activities.rlvr;
 
+import dev.autoif.activities.artifacts.CampaignKeys;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.dataset.DatasetToolsPython;
 import dev.autoif.activities.artifacts.AtomicFiles;
-import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,14 +61,14 @@ public final class RlvrExport {
      * campaign reached its export, else verifiers.jsonl alone.
      */
     public Result export(Path campaign, Path out) {
-        Path verifiersFile = campaign.resolve(CampaignStoreActivitiesImpl.VERIFIERS);
+        Path verifiersFile = campaign.resolve(CampaignKeys.VERIFIERS);
         if (!Files.isRegularFile(verifiersFile)) {
-            throw new IllegalArgumentException("no " + CampaignStoreActivitiesImpl.VERIFIERS + " in " + campaign
+            throw new IllegalArgumentException("no " + CampaignKeys.VERIFIERS + " in " + campaign
                     + " (not a campaign directory, or Stage 1 has not finished)");
         }
         Map<String, String> code = new LinkedHashMap<>(); // sha256 -> code, in first-use order
         Map<String, Instruction> instructions = readVerifiers(verifiersFile.toString(), lines(verifiersFile), code);
-        Path responses = campaign.resolve(CampaignStoreActivitiesImpl.RESPONSES);
+        Path responses = campaign.resolve(CampaignKeys.RESPONSES);
         boolean fromResponses = Files.isRegularFile(responses);
         List<Prompt> prompts = fromResponses ? promptsFromResponses(responses, instructions)
                 : instructions.values().stream().map(i -> new Prompt(i.id, i.text, null, i.text, i.verifiers, null, null)).toList();

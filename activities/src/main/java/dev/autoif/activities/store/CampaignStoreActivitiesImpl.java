@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.artifacts.CampaignKeys;
 import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.queries.QueryImporter;
 import dev.autoif.activities.queries.QueryPages;
@@ -78,19 +79,7 @@ import java.util.stream.Stream;
  * The files from verifiers.jsonl on are written by the export ({@link ExportActivitiesImpl}).
  */
 public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
-    public static final String INSTRUCTIONS = "instructions.jsonl";
-    /** S1: which instruction was merged into which, and how similar they were. */
-    public static final String MERGED = "merged.jsonl";
-    public static final String VERIFIERS = "verifiers.jsonl";
-    public static final String DROPPED = "dropped.jsonl";
-    public static final String FUNNEL = "funnel.json";
-    public static final String BACK_TRANSLATIONS = "back_translations.jsonl";
     public static final String QUERIES = QueryPages.POOL;
-    public static final String QUERY_IMPORT = "query_import.json";
-    public static final String RESPONSES = "responses.jsonl";
-    public static final String PROMPTS = "prompts.jsonl";
-    private static final String ITEMS = "items";
-    private static final String RESPONSES_SUFFIX = ".responses.json";
 
     private final ArtifactStores stores;
     /** Where campaigns without an {@code outputDir} go: the worker's store root (a directory or s3://bucket/prefix). */
@@ -162,7 +151,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
             row.put("similarity", m.similarity());
             out.append(row).append('\n');
         }
-        campaign.writeString(MERGED, out.toString());
+        campaign.writeString(CampaignKeys.MERGED, out.toString());
         return new PreparedCampaign(request.outputDir(), merged.kept().size(), merged.merges().size());
     }
 
@@ -176,7 +165,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
             row.put("instruction", text);
             out.append(row).append('\n');
         }
-        campaign.writeString(INSTRUCTIONS, out.toString());
+        campaign.writeString(CampaignKeys.INSTRUCTIONS, out.toString());
     }
 
     /** The user's seed file, wherever the client put it (a path or an s3:// object); any problem is one line. */
@@ -219,7 +208,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     public InstructionPage readInstructions(ReadInstructionsRequest request) {
         List<InstructionRef> page = new ArrayList<>();
         ArtifactStore campaign = campaign(request.outputDir());
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(campaign.open(INSTRUCTIONS), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(campaign.open(CampaignKeys.INSTRUCTIONS), StandardCharsets.UTF_8))) {
             int skipped = 0;
             for (String line; page.size() < request.limit() && (line = lines.readLine()) != null; ) {
                 if (skipped++ < request.offset()) {
@@ -229,7 +218,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
                 page.add(new InstructionRef(node.get("index").asInt(), node.get("id").asText(), node.get("instruction").asText()));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + campaign.location(INSTRUCTIONS) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + campaign.location(CampaignKeys.INSTRUCTIONS) + ": " + e.getMessage(), e);
         }
         return new InstructionPage(page);
     }
@@ -237,24 +226,19 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     @Override
     public void recordInstruction(RecordInstructionRequest request) {
         InstructionRecord record = request.record();
-        campaign(request.outputDir()).writeString(itemKey(record.index(), record.instructionId()), write(record));
+        campaign(request.outputDir()).writeString(CampaignKeys.item(record.index(), record.instructionId()), write(record));
     }
 
     @Override
     public InstructionRecord readInstruction(ReadInstructionRequest request) {
         ArtifactStore campaign = campaign(request.outputDir());
-        String key = itemKey(request.index(), request.instructionId());
+        String key = CampaignKeys.item(request.index(), request.instructionId());
         try {
             return json.readValue(campaign.read(key), InstructionRecord.class);
         } catch (IOException | UncheckedIOException e) {
             throw ApplicationFailure.newFailure("cannot read the record of instruction " + request.index() + " ("
                     + campaign.location(key) + "): " + e.getMessage(), FailureTypes.STORAGE);
         }
-    }
-
-    /** An instruction's record; this and the two keys below are the only definitions of the items' keys. */
-    public static String itemKey(int index, String instructionId) {
-        return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
     @Override
@@ -278,7 +262,7 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
         QueryPool result = new QueryPool(source.location(), r.records(), r.kept(), r.malformed(),
                 r.noUserTurn(), r.tooShort(), r.tooLong(), r.duplicates(), r.errors());
         try {
-            campaign.writeString(QUERY_IMPORT, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            campaign.writeString(CampaignKeys.QUERY_IMPORT, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -304,22 +288,13 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     public void recordPrompt(RecordPromptRequest request) {
         PromptRecord record = request.record();
         campaign(request.outputDir()).writeString(
-                promptKey(record.instructionIndex(), record.instructionId(), record.promptIndex()), write(record));
-    }
-
-    static String promptKey(int instructionIndex, String instructionId, int promptIndex) {
-        return String.format("%s/%06d-%s/prompt-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);
-    }
-
-    /** Stage 2's summary of an instruction, written after all its prompts. */
-    public static String responsesKey(int index, String instructionId) {
-        return String.format("%s/%06d-%s%s", ITEMS, index, instructionId, RESPONSES_SUFFIX);
+                CampaignKeys.prompt(record.instructionIndex(), record.instructionId(), record.promptIndex()), write(record));
     }
 
     @Override
     public void recordResponses(RecordResponsesRequest request) {
         ResponseStageRecord record = request.record();
-        campaign(request.outputDir()).writeString(responsesKey(record.index(), record.instructionId()), write(record));
+        campaign(request.outputDir()).writeString(CampaignKeys.responses(record.index(), record.instructionId()), write(record));
     }
 
     private String write(Object record) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.artifacts.ArtifactStore;
+import dev.autoif.activities.artifacts.CampaignKeys;
 import dev.autoif.activities.artifacts.ArtifactStore.ArtifactOutput;
 import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.dataset.DatasetCard;
@@ -123,25 +124,25 @@ public class ExportActivitiesImpl implements ExportActivities {
         }
 
         ExportedFiles run() throws IOException {
-            Rows verifiers = new Rows(store, CampaignStoreActivitiesImpl.VERIFIERS);
-            Rows dropped = new Rows(store, CampaignStoreActivitiesImpl.DROPPED);
-            Rows backTranslations = new Rows(store, CampaignStoreActivitiesImpl.BACK_TRANSLATIONS);
-            Rows responses = config.hasQueries() ? new Rows(store, CampaignStoreActivitiesImpl.RESPONSES) : null;
-            Rows prompts = config.hasQueries() ? new Rows(store, CampaignStoreActivitiesImpl.PROMPTS) : null;
+            Rows verifiers = new Rows(store, CampaignKeys.VERIFIERS);
+            Rows dropped = new Rows(store, CampaignKeys.DROPPED);
+            Rows backTranslations = new Rows(store, CampaignKeys.BACK_TRANSLATIONS);
+            Rows responses = config.hasQueries() ? new Rows(store, CampaignKeys.RESPONSES) : null;
+            Rows prompts = config.hasQueries() ? new Rows(store, CampaignKeys.PROMPTS) : null;
             List<DatasetWriter.DatasetFile> files = List.of();
             Map<String, Integer> committedParts = Map.of();
             try (verifiers; dropped; backTranslations; responses; prompts;
                  DatasetWriter.Sink sink = config.hasQueries() ? datasets.open(store, committedBefore()) : null;
                  BufferedReader list = new BufferedReader(new InputStreamReader(
-                         store.open(CampaignStoreActivitiesImpl.INSTRUCTIONS), StandardCharsets.UTF_8))) {
+                         store.open(CampaignKeys.INSTRUCTIONS), StandardCharsets.UTF_8))) {
                 for (int index = 0; index < instructions; index++) {
                     heartbeat(index, sink == null ? Map.of() : sink.committedParts());
                     String line = list.readLine();
                     if (line == null) {
-                        throw missing(CampaignStoreActivitiesImpl.INSTRUCTIONS + " line " + (index + 1), index);
+                        throw missing(CampaignKeys.INSTRUCTIONS + " line " + (index + 1), index);
                     }
                     String id = json.readTree(line).path("id").asText();
-                    InstructionRecord r = read(CampaignStoreActivitiesImpl.itemKey(index, id), InstructionRecord.class, index);
+                    InstructionRecord r = read(CampaignKeys.item(index, id), InstructionRecord.class, index);
                     if (r.dropReason() == null) {
                         verifiers.add(verifierRow(r));
                     } else {
@@ -175,21 +176,21 @@ public class ExportActivitiesImpl implements ExportActivities {
             summary.put("campaign", request.campaignId());
             summary.put("preset", config.preset().wireName());
             summary.set("funnel", json.valueToTree(request.funnel()));
-            store.writeString(CampaignStoreActivitiesImpl.FUNNEL, summary.toPrettyString());
+            store.writeString(CampaignKeys.FUNNEL, summary.toPrettyString());
 
             List<String> written = new ArrayList<>();
-            for (String key : List.of(CampaignStoreActivitiesImpl.INSTRUCTIONS, CampaignStoreActivitiesImpl.MERGED,
-                    CampaignStoreActivitiesImpl.VERIFIERS, CampaignStoreActivitiesImpl.DROPPED,
-                    CampaignStoreActivitiesImpl.BACK_TRANSLATIONS, CampaignStoreActivitiesImpl.QUERY_IMPORT,
-                    CampaignStoreActivitiesImpl.FUNNEL)) {
+            for (String key : List.of(CampaignKeys.INSTRUCTIONS, CampaignKeys.MERGED,
+                    CampaignKeys.VERIFIERS, CampaignKeys.DROPPED,
+                    CampaignKeys.BACK_TRANSLATIONS, CampaignKeys.QUERY_IMPORT,
+                    CampaignKeys.FUNNEL)) {
                 if (store.exists(key)) {
                     written.add(store.location(key));
                 }
             }
             if (config.hasQueries()) {
                 store.writeString(DATASET_CARD, card(files).render());
-                written.add(store.location(CampaignStoreActivitiesImpl.RESPONSES));
-                written.add(store.location(CampaignStoreActivitiesImpl.PROMPTS));
+                written.add(store.location(CampaignKeys.RESPONSES));
+                written.add(store.location(CampaignKeys.PROMPTS));
                 files.forEach(f -> f.parts().forEach(part -> written.add(store.location(part))));
                 written.add(store.location(DatasetWriter.PARTS));
                 written.add(store.location(DatasetWriter.DATASET_INFO));
@@ -204,9 +205,9 @@ public class ExportActivitiesImpl implements ExportActivities {
         /** Stage 2 of one kept instruction: its prompts, in order, each read and written before the next. */
         private void exportResponses(int index, String id, Rows responses, Rows prompts, DatasetWriter.Sink sink)
                 throws IOException {
-            ResponseStageRecord r = read(CampaignStoreActivitiesImpl.responsesKey(index, id), ResponseStageRecord.class, index);
+            ResponseStageRecord r = read(CampaignKeys.responses(index, id), ResponseStageRecord.class, index);
             for (int q = 0; q < r.prompts(); q++) {
-                PromptRecord p = read(CampaignStoreActivitiesImpl.promptKey(index, id, q), PromptRecord.class, index);
+                PromptRecord p = read(CampaignKeys.prompt(index, id, q), PromptRecord.class, index);
                 boolean sftPrompt = false;
                 for (ResponseRecord response : p.responses()) {
                     responses.add(responseRow(r, p, response));

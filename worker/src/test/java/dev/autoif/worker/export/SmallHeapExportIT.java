@@ -1,5 +1,7 @@
 package dev.autoif.worker.export;
 
+import dev.autoif.activities.artifacts.CampaignKeys;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,14 +88,14 @@ class SmallHeapExportIT {
         assertEquals(0, child.exitValue(), out);
 
         long heap = number(out, "maxMemory=(\\d+)");
-        long responsesBytes = Files.size(dir.resolve(CampaignStoreActivitiesImpl.RESPONSES));
+        long responsesBytes = Files.size(dir.resolve(CampaignKeys.RESPONSES));
         System.out.printf("export JVM heap %,d bytes; responses.jsonl %,d bytes (%.1fx the heap); %s%n", heap,
                 responsesBytes, (double) responsesBytes / heap, out.lines().filter(l -> l.startsWith("heartbeats=")).findFirst().orElse(""));
         assertTrue(responsesBytes > heap, "responses.jsonl (" + responsesBytes + ") is larger than the heap (" + heap + ")");
         // The SDK sends at most one heartbeat per 4 s of this 5 s heartbeat timeout, so a fast export (an idle machine)
         // sends one; a slow one lives only by sending more (the timeout would fail its single attempt).
         assertTrue(number(out, "heartbeats=(\\d+)") >= 1, out);
-        assertEquals(responses, lines(store, List.of(CampaignStoreActivitiesImpl.RESPONSES)));
+        assertEquals(responses, lines(store, List.of(CampaignKeys.RESPONSES)));
 
         List<String> parts = DatasetWriter.parts(store, DatasetWriter.SFT_MESSAGES);
         assertTrue(parts.size() > 1, parts.toString());

@@ -1,5 +1,7 @@
 package dev.autoif.worker.export;
 
+import dev.autoif.activities.artifacts.CampaignKeys;
+
 import dev.autoif.workflows.DropReason;
 import dev.autoif.workflows.ResponseDropReason;
 import dev.autoif.workflows.activities.llm.NliLabel;
@@ -57,7 +59,7 @@ public record SyntheticCampaign(int instructions, int promptsPerInstruction, int
             row.put("instruction", text);
             list.append(row).append('\n');
         }
-        store.writeString(CampaignStoreActivitiesImpl.INSTRUCTIONS, list.toString());
+        store.writeString(CampaignKeys.INSTRUCTIONS, list.toString());
         Random random = new Random(seed);
         for (int i = 0; i < instructions; i++) {
             writeInstruction(store, i, random);
