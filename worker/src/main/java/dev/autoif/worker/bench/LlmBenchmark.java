@@ -214,14 +214,17 @@ public class LlmBenchmark implements Callable<Integer> {
             int window = Math.min(MAX_WINDOW, Math.max(16, (2 * concurrency + promptsPerActivity - 1) / promptsPerActivity));
             run(client, workflowQueue, llmQueue, "warmup-" + suffix, Math.max(2 * concurrency / requestsPerPrompt, promptsPerActivity), window);
             String endpoint = server.baseUrl();
-            AdaptiveConcurrencyLimiter.InFlightTotals before = limiters.forEndpoint(endpoint).inFlightTotals();
+            AdaptiveConcurrencyLimiter limiter = limiters.forEndpoint(endpoint);
+            AdaptiveConcurrencyLimiter.InFlightTotals before = limiter.inFlightTotals();
+            double limitAtStart = limiter.limit(); // below C when the warm-up made the limiter back off
             Measure temporalPath = Measure.of(measured, () -> {
                 int samples = run(client, workflowQueue, llmQueue, "run-" + suffix, prompts, window);
                 if (samples != prompts * samplesPerRequest) {
                     throw new IllegalStateException("expected " + prompts * samplesPerRequest + " samples, got " + samples);
                 }
             });
-            double inFlight = limiters.forEndpoint(endpoint).inFlightTotals().averageSince(before);
+            double inFlight = limiter.inFlightTotals().averageSince(before);
+            double limitAtEnd = limiter.limit();
             OpenAiChatClient direct = new OpenAiChatClient(Duration.ofSeconds(60));
             Measure baseline = Measure.of(measured, () -> directRequests(direct, server.baseUrl(), "base-" + suffix, prompts));
 
@@ -233,8 +236,9 @@ public class LlmBenchmark implements Callable<Integer> {
                     concurrency, latencyMs, window, temporalAddress != null ? temporalAddress : "in-process",
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             System.out.printf("temporal_path: elapsed_s=%.3f achieved_rps=%.2f cpu_ms_per_request=%.2f "
-                            + "requests_in_flight_avg=%.1f%n",
-                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest(), inFlight);
+                            + "requests_in_flight_avg=%.1f limiter_cap_start=%.0f limiter_cap_end=%.0f%n",
+                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest(), inFlight, limitAtStart,
+                    limitAtEnd);
             System.out.printf("baseline (direct HTTP, no Temporal, no cache): elapsed_s=%.3f rps=%.2f cpu_ms_per_request=%.2f%n",
                     baseline.seconds(), baseline.rps(), baseline.cpuMsPerRequest());
             System.out.printf("ideal_rps=%.2f (C/L) bound_rps=%.2f (min of ideal and baseline)%n", ideal, bound);
