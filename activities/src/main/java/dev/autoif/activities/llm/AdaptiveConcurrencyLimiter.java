@@ -17,8 +17,7 @@ import java.util.function.LongSupplier;
  * mistaken for an overloaded endpoint (seconds). A slow answer decreases the cap only when a request
  * sent after the first slow answer of the run is slow too: a stall of this client (a GC pause, a
  * CPU-starved worker) makes every request in flight late at once and is over by the next round, while
- * an endpoint that queues stays slow. One such stall used to cost a cap of 256 a third of its
- * requests for 77 rounds (+1 per round back).
+ * an endpoint that queues stays slow (a cap of 256 cut once takes 77 rounds to come back).
  *
  * <p>Never stalls: when {@code throttlesBeforeCoolDown} 429s in a row arrive at the floor, the
  * endpoint gets a cool-down (no new requests for {@code coolDownBase}, doubling per failed probe up
@@ -186,6 +185,7 @@ public final class AdaptiveConcurrencyLimiter {
                     limit = Math.min(settings.ceiling(), limit + 1.0 / Math.max(1.0, limit));
                 } else if (sentDuringSlowRun) {
                     decrease(now); // still slow a round later: the endpoint is queueing
+                    slowSince = now; // the next decrease needs a request sent after this one
                 } else if (slowSince == Long.MIN_VALUE) {
                     slowSince = now;
                 }

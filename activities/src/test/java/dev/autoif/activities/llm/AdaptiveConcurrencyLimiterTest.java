@@ -157,10 +157,18 @@ class AdaptiveConcurrencyLimiterTest {
         advance(Duration.ofMillis(1000));
         p.success();
         assertEquals(8.0, l.limit(), 1e-9, "a new slow run starts over: one slow answer alone does not decrease");
+        AdaptiveConcurrencyLimiter.Permit sentBefore = take(l);
         p = take(l);
         advance(Duration.ofMillis(1000));
         p.success();
         assertEquals(4.0, l.limit(), 1e-9, "confirmed by a request sent after it");
+        advance(Duration.ofMillis(500));
+        sentBefore.success();
+        assertEquals(4.0, l.limit(), 1e-9, "sent before the decrease: it says nothing about the new cap");
+        p = take(l);
+        advance(Duration.ofMillis(1000));
+        p.success();
+        assertEquals(2.0, l.limit(), 1e-9, "sent after it and slow: decrease again");
     }
 
     @Test
