@@ -14,7 +14,10 @@ import java.util.function.LongSupplier;
  * verifier completions with 5-token judge labels: an answer is slow when its latency per unit is
  * above {@code latencyTolerance} x the baseline per unit AND it took {@code latencySlack} longer
  * than the baseline predicts — so the scheduling noise of a busy client (milliseconds) is never
- * mistaken for an overloaded endpoint (seconds).
+ * mistaken for an overloaded endpoint (seconds). A slow answer decreases the cap only when a request
+ * sent after the first slow answer of the run is slow too: a stall of this client (a GC pause, a
+ * CPU-starved worker) makes every request in flight late at once and is over by the next round, while
+ * an endpoint that queues stays slow (a cap of 256 cut once takes 77 rounds to come back).
  *
  * <p>Never stalls: when {@code throttlesBeforeCoolDown} 429s in a row arrive at the floor, the
  * endpoint gets a cool-down (no new requests for {@code coolDownBase}, doubling per failed probe up
@@ -97,6 +100,8 @@ public final class AdaptiveConcurrencyLimiter {
     private long inFlightNanos, busyNanos, lastChange;
     private double baselineNanos = Double.NaN;
     private long lastDecreaseAt = Long.MIN_VALUE;
+    /** When the current run of slow answers began (the first one arrived), or Long.MIN_VALUE outside one. */
+    private long slowSince = Long.MIN_VALUE;
     private int consecutiveThrottles;
     private boolean coolingDown;
     private boolean probeInFlight;
@@ -172,10 +177,17 @@ public final class AdaptiveConcurrencyLimiter {
                 boolean slow = !Double.isNaN(baselineNanos) && perUnit > settings.latencyTolerance() * baselineNanos
                         && latency - baselineNanos * workUnits > settings.latencySlack().toNanos();
                 updateBaseline(perUnit);
-                if (slow) {
-                    decrease(now);
-                } else {
+                boolean sentDuringSlowRun = slowSince != Long.MIN_VALUE && p.startedAt >= slowSince;
+                if (!slow) {
+                    if (sentDuringSlowRun) {
+                        slowSince = Long.MIN_VALUE; // sent after the slow answers and fast: they were a stall
+                    }
                     limit = Math.min(settings.ceiling(), limit + 1.0 / Math.max(1.0, limit));
+                } else if (sentDuringSlowRun) {
+                    decrease(now); // still slow a round later: the endpoint is queueing
+                    slowSince = now; // the next decrease needs a request sent after this one
+                } else if (slowSince == Long.MIN_VALUE) {
+                    slowSince = now;
                 }
             }
             case THROTTLED -> {

@@ -95,7 +95,11 @@ class AdaptiveConcurrencyLimiterTest {
         p = take(l);
         advance(Duration.ofMillis(400));
         p.success();
-        assertEquals(4.0, l.limit(), 1e-9, "4x the baseline: the endpoint is queueing, back off");
+        assertEquals(8.0, l.limit(), 1e-9, "4x the baseline once: maybe a stall of this client, wait for the next");
+        p = take(l);
+        advance(Duration.ofMillis(400));
+        p.success();
+        assertEquals(4.0, l.limit(), 1e-9, "a request sent after it slow too: the endpoint is queueing, back off");
         p = take(l);
         advance(Duration.ofSeconds(30));
         p.failed();
@@ -121,7 +125,50 @@ class AdaptiveConcurrencyLimiterTest {
         p = take(l);
         advance(Duration.ofMillis(400));
         p.success(10);
-        assertEquals(4.0, l.limit(), 1e-9, "4x per token and 300 ms late: the endpoint is queueing");
+        assertEquals(8.0, l.limit(), 1e-9, "4x per token and 300 ms late, once");
+        p = take(l);
+        advance(Duration.ofMillis(400));
+        p.success(10);
+        assertEquals(4.0, l.limit(), 1e-9, "and again for a request sent after: the endpoint is queueing");
+    }
+
+    /**
+     * A stall of the client (GC pause, CPU starvation) makes every request in flight late at once; the requests sent
+     * after it are on time again, so the cap stays. Had the endpoint been queueing, they would have been late too.
+     */
+    @Test
+    void aStallOfTheClientIsNotAnOverloadedEndpoint() {
+        AdaptiveConcurrencyLimiter l = limiter(1, 8, 8);
+        AdaptiveConcurrencyLimiter.Permit p = take(l);
+        advance(Duration.ofMillis(100));
+        p.success(); // baseline 100 ms
+        List<AdaptiveConcurrencyLimiter.Permit> inFlight = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            inFlight.add(take(l));
+        }
+        advance(Duration.ofMillis(1000));
+        inFlight.forEach(AdaptiveConcurrencyLimiter.Permit::success);
+        assertEquals(8.0, l.limit(), 0.01, "eight answers 10x late together: one stall, not eight signals");
+        p = take(l);
+        advance(Duration.ofMillis(100));
+        p.success();
+        assertEquals(8.0, l.limit(), 1e-9, "the next request on time: the stall is over");
+        p = take(l);
+        advance(Duration.ofMillis(1000));
+        p.success();
+        assertEquals(8.0, l.limit(), 1e-9, "a new slow run starts over: one slow answer alone does not decrease");
+        AdaptiveConcurrencyLimiter.Permit sentBefore = take(l);
+        p = take(l);
+        advance(Duration.ofMillis(1000));
+        p.success();
+        assertEquals(4.0, l.limit(), 1e-9, "confirmed by a request sent after it");
+        advance(Duration.ofMillis(500));
+        sentBefore.success();
+        assertEquals(4.0, l.limit(), 1e-9, "sent before the decrease: it says nothing about the new cap");
+        p = take(l);
+        advance(Duration.ofMillis(1000));
+        p.success();
+        assertEquals(2.0, l.limit(), 1e-9, "sent after it and slow: decrease again");
     }
 
     @Test

@@ -35,6 +35,7 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * LLM throughput through the whole Temporal path — workflow, LLM activity on its task queue,
@@ -90,6 +93,9 @@ public class LlmBenchmark implements Callable<Integer> {
     @Option(names = "--ignore-n", description = "The scripted server ignores n, as llama.cpp and transformers serve do: "
             + "each of the K samples of a prompt is its own request.")
     boolean ignoreN;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--temporal-address", description = "host:port of a Temporal server (default: in-process test server).")
     String temporalAddress;
@@ -216,31 +222,36 @@ public class LlmBenchmark implements Callable<Integer> {
             int window = Math.min(MAX_WINDOW, Math.max(16, (2 * concurrency + promptsPerActivity - 1) / promptsPerActivity));
             run(client, workflowQueue, llmQueue, "warmup-" + suffix, Math.max(2 * concurrency / requestsPerPrompt, promptsPerActivity), window);
             String endpoint = server.baseUrl();
-            AdaptiveConcurrencyLimiter.InFlightTotals before = limiters.forEndpoint(endpoint).inFlightTotals();
+            AdaptiveConcurrencyLimiter limiter = limiters.forEndpoint(endpoint);
+            AdaptiveConcurrencyLimiter.InFlightTotals before = limiter.inFlightTotals();
+            double limitAtStart = limiter.limit(); // below C when the warm-up made the limiter back off
             Measure temporalPath = Measure.of(measured, () -> {
                 int samples = run(client, workflowQueue, llmQueue, "run-" + suffix, prompts, window);
                 if (samples != prompts * samplesPerRequest) {
                     throw new IllegalStateException("expected " + prompts * samplesPerRequest + " samples, got " + samples);
                 }
             });
-            double inFlight = limiters.forEndpoint(endpoint).inFlightTotals().averageSince(before);
+            double inFlight = limiter.inFlightTotals().averageSince(before);
+            double limitAtEnd = limiter.limit();
             OpenAiChatClient direct = new OpenAiChatClient(Duration.ofSeconds(60));
             Measure baseline = Measure.of(measured, () -> directRequests(direct, server.baseUrl(), "base-" + suffix, prompts));
 
+            PrintWriter out = spec.commandLine().getOut();
             double ideal = concurrency / (latencyMs / 1000.0);
             double bound = Math.min(ideal, baseline.rps());
-            System.out.printf("requests=%d prompts=%d samples_per_prompt=%d server=%s prompts_per_activity=%d "
+            out.printf("requests=%d prompts=%d samples_per_prompt=%d server=%s prompts_per_activity=%d "
                             + "concurrency=%d latency_ms=%d window=%d temporal=%s load_average=%.2f%n",
                     measured, prompts, samplesPerRequest, ignoreN ? "ignores-n" : "honours-n", promptsPerActivity,
                     concurrency, latencyMs, window, temporalAddress != null ? temporalAddress : "in-process",
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-            System.out.printf("temporal_path: elapsed_s=%.3f achieved_rps=%.2f cpu_ms_per_request=%.2f "
-                            + "requests_in_flight_avg=%.1f%n",
-                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest(), inFlight);
-            System.out.printf("baseline (direct HTTP, no Temporal, no cache): elapsed_s=%.3f rps=%.2f cpu_ms_per_request=%.2f%n",
+            out.printf("temporal_path: elapsed_s=%.3f achieved_rps=%.2f cpu_ms_per_request=%.2f "
+                            + "requests_in_flight_avg=%.1f limiter_cap_start=%.0f limiter_cap_end=%.0f%n",
+                    temporalPath.seconds(), temporalPath.rps(), temporalPath.cpuMsPerRequest(), inFlight, limitAtStart,
+                    limitAtEnd);
+            out.printf("baseline (direct HTTP, no Temporal, no cache): elapsed_s=%.3f rps=%.2f cpu_ms_per_request=%.2f%n",
                     baseline.seconds(), baseline.rps(), baseline.cpuMsPerRequest());
-            System.out.printf("ideal_rps=%.2f (C/L) bound_rps=%.2f (min of ideal and baseline)%n", ideal, bound);
-            System.out.printf("ratio=%.3f%n", temporalPath.rps() / bound);
+            out.printf("ideal_rps=%.2f (C/L) bound_rps=%.2f (min of ideal and baseline)%n", ideal, bound);
+            out.printf("ratio=%.3f%n", temporalPath.rps() / bound);
             return 0;
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
