@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * (visibility), not only the campaign's own count, then throws the campaign away with its server.
  */
 @Tag("dev-server")
+@Tag("docker")
 class WideWindowIT {
     static final int WINDOW = 2_100;
     static final int TARGET_RUNNING = 2_000;
