@@ -25,6 +25,7 @@ import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,15 +59,9 @@ class ScaleIT {
     @Test
     void thousandsOfInstructionsStayFarBelowTheHistoryLimits() throws Exception {
         Path dataDir = Files.createTempDirectory("autoif-scale");
-        List<String> seeds = new ArrayList<>();
-        for (int i = 0; i < INSTRUCTIONS; i++) {
-            seeds.add("Answer in at most " + (20 + i % 80) + " words, variant " + i);
-        }
-        Path seedFile = dataDir.resolve("seeds.txt");
-        Files.write(seedFile, seeds);
-        CampaignInput input = WireFormat.objectMapper().readValue("{\"seedFile\": \"" + seedFile + "\", "
-                + "\"verifiersPerInstruction\": 8, \"consistency\": \"none\", \"maxConcurrentInstructions\": " + WINDOW + "}",
-                CampaignInput.class);
+        CampaignInput input = WireFormat.objectMapper().readValue("{\"seedFile\": \"" + distinctSeeds(dataDir, INSTRUCTIONS)
+                + "\", \"verifiersPerInstruction\": 8, \"consistency\": \"none\", \"maxConcurrentInstructions\": "
+                + WINDOW + "}", CampaignInput.class);
 
         try (ScriptedLlmServer llm = new ScriptedLlmServer("127.0.0.1", 0, FixtureBook.load());
              EmbeddedTemporal temporal = EmbeddedTemporal.start(dataDir.resolve("temporal"))) {
@@ -138,6 +133,15 @@ class ScaleIT {
         }
     }
 
+
+    /** A seed file of {@code count} distinct instructions (S1 merges none of them) in {@code dir}. */
+    static Path distinctSeeds(Path dir, int count) throws IOException {
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            seeds.add("Answer in at most " + (20 + i % 80) + " words, variant " + i);
+        }
+        return Files.write(dir.resolve("seeds.txt"), seeds);
+    }
 
     /** Polls the campaign's {@code progress} query until it finishes: the most instructions seen in flight. */
     private static int maxInstructionsInFlight(CampaignWorkflow campaign, CompletableFuture<?> run) throws InterruptedException {

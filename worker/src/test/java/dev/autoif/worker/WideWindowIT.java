@@ -19,8 +19,6 @@ import io.temporal.client.WorkflowOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -40,14 +38,8 @@ class WideWindowIT {
     @Test
     void moreThanTwoThousandInstructionsRunAtOnce() throws Exception {
         Path dataDir = Files.createTempDirectory("autoif-wide-window");
-        List<String> seeds = new ArrayList<>();
-        for (int i = 0; i < WINDOW; i++) {
-            seeds.add("Answer in at most " + (20 + i % 80) + " words, variant " + i);
-        }
-        Path seedFile = dataDir.resolve("seeds.txt");
-        Files.write(seedFile, seeds);
-        CampaignInput input = WireFormat.objectMapper().readValue("{\"seedFile\": \"" + seedFile + "\", "
-                + "\"consistency\": \"none\", \"maxConcurrentInstructions\": " + WINDOW + "}", CampaignInput.class);
+        CampaignInput input = WireFormat.objectMapper().readValue("{\"seedFile\": \"" + ScaleIT.distinctSeeds(dataDir, WINDOW)
+                + "\", \"consistency\": \"none\", \"maxConcurrentInstructions\": " + WINDOW + "}", CampaignInput.class);
 
         // answers held (the latency only makes the server hold them) keep every instruction at S2
         try (ScriptedLlmServer llm = ScriptedLlmServer.watchingDisconnects("127.0.0.1", 0, FixtureBook.load(),
