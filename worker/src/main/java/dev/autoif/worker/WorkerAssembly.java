@@ -154,7 +154,7 @@ public final class WorkerAssembly {
                 // More sandbox activities than containers may run at once: the extra ones wait to
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
-                new LlmActivitiesImpl(gateway, llm, nliJudge(s)),
+                new LlmActivitiesImpl(gateway, llm, nliJudge(s), store.stores()),
                 new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
                 new CampaignStoreActivitiesImpl(store.stores(), store.location()),
                 new ExportActivitiesImpl(store.stores()));

@@ -1,7 +1,5 @@
 package dev.autoif.worker;
 
-import dev.autoif.activities.artifacts.CampaignKeys;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.artifacts.CampaignKeys;
 import dev.autoif.activities.llm.AdaptiveConcurrencyLimiter;
 import dev.autoif.activities.llm.DiskCompletionCache;
 import dev.autoif.activities.llm.EndpointLimiters;
@@ -20,7 +19,6 @@ import dev.autoif.activities.llm.OpenAiChatClient;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
 import dev.autoif.activities.nli.TinyNliModel;
 import dev.autoif.activities.sandbox.SandboxActivitiesImpl;
-import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import dev.autoif.activities.store.ExportActivitiesImpl;
 import dev.autoif.worker.fakellm.FixtureBook;
@@ -86,8 +84,9 @@ class OnnxConsistencyCampaignTest {
         LlmDefaults defaults = new LlmDefaults(llm.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(30));
         // The model only where the NLI queue is polled: S5 of an "onnx" campaign succeeds only if routed there.
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(new LlmActivitiesImpl(gateway, defaults,
-                OnnxJudgeProvider.none()));
-        env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(new LlmActivitiesImpl(gateway, defaults, nli));
+                OnnxJudgeProvider.none(), ArtifactStores.filesystemOnly()));
+        env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(new LlmActivitiesImpl(gateway, defaults, nli,
+                ArtifactStores.filesystemOnly()));
         AutoifSettings settings = new AutoifSettings(null, "default", null, null, ScriptedLlmServer.MODEL, 30, 8,
                 CampaignEndToEndTest.IMAGE, 2, 512, dir.resolve("data").toString());
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(

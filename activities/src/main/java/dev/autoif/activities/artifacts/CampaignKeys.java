@@ -25,6 +25,11 @@ public final class CampaignKeys {
         return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
+    /** S2's completions of an instruction, stored whole by the activity that bought them. */
+    public static String verifierSamples(int index, String instructionId) {
+        return String.format("%s/%06d-%s.samples.json", ITEMS, index, instructionId);
+    }
+
     /** One Stage 2 prompt of an instruction, with its responses. */
     public static String prompt(int instructionIndex, String instructionId, int promptIndex) {
         return String.format("%s/%06d-%s/prompt-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);

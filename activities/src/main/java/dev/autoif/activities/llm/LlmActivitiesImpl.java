@@ -1,8 +1,10 @@
 package dev.autoif.activities.llm;
 
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.nli.EntailmentJudge;
 import dev.autoif.activities.nli.NliModelException;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
+import dev.autoif.activities.store.StoredVerifierSamples;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
@@ -21,6 +23,7 @@ import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
 import dev.autoif.workflows.activities.llm.ResponseRequest;
 import dev.autoif.workflows.activities.llm.ResponseSample;
 import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
 import dev.autoif.workflows.activities.llm.SelfInstructRequest;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
@@ -33,6 +36,7 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,17 +55,23 @@ public class LlmActivitiesImpl implements LlmActivities {
     private final LlmGateway gateway;
     private final LlmDefaults defaults;
     private final OnnxJudgeProvider nli;
+    /** Opens the campaign stores S2's completions are stored in (see {@link SamplesDestination}). */
+    private final ArtifactStores stores;
 
-    /** Without an NLI model: campaigns with consistency "onnx" fail, naming the setting. */
+    /** Without an NLI model (campaigns with consistency "onnx" fail, naming the setting), campaigns on disk only. */
     public LlmActivitiesImpl(LlmGateway gateway, LlmDefaults defaults) {
-        this(gateway, defaults, OnnxJudgeProvider.none());
+        this(gateway, defaults, OnnxJudgeProvider.none(), ArtifactStores.filesystemOnly());
     }
 
-    /** @param nli the ONNX NLI judge of campaigns with consistency "onnx" */
-    public LlmActivitiesImpl(LlmGateway gateway, LlmDefaults defaults, OnnxJudgeProvider nli) {
+    /**
+     * @param nli    the ONNX NLI judge of campaigns with consistency "onnx"
+     * @param stores opens the campaigns' stores, as the store activities do
+     */
+    public LlmActivitiesImpl(LlmGateway gateway, LlmDefaults defaults, OnnxJudgeProvider nli, ArtifactStores stores) {
         this.gateway = gateway;
         this.defaults = defaults;
         this.nli = nli;
+        this.stores = stores;
     }
 
     @Override
@@ -78,7 +88,27 @@ public class LlmActivitiesImpl implements LlmActivities {
             parsed.add(VerifierParser.parse(i, samples.get(i), request.keepTruncated()));
         }
         LlmUsage usage = caller.usage(request.stage() == null ? Stage.S2 : request.stage(), role, call, result);
-        return new VerifierCompletions(parsed, List.of(usage));
+        SamplesDestination destination = request.storeSamplesAt();
+        if (destination == null) {
+            return new VerifierCompletions(parsed, List.of(usage), false);
+        }
+        storeSamples(destination, parsed);
+        // The workflow needs what was parsed; the raw text is for the record, which the store completes.
+        List<VerifierSample> withoutRaw = parsed.stream().map(v -> new VerifierSample(v.index(), v.finishReason(),
+                v.parseError(), v.func(), v.cases(), v.rejectedCases(), null)).toList();
+        return new VerifierCompletions(withoutRaw, List.of(usage), true);
+    }
+
+    private void storeSamples(SamplesDestination destination, List<VerifierSample> samples) {
+        try {
+            StoredVerifierSamples.write(stores.open(destination.outputDir()), destination, samples);
+        } catch (IllegalArgumentException e) { // a location this worker has no backend for: a deployment error
+            throw ApplicationFailure.newNonRetryableFailure("cannot store S2's completions: " + e.getMessage(),
+                    FailureTypes.STORAGE);
+        } catch (UncheckedIOException e) { // the store is down or full: retried, the completions come from the cache
+            throw ApplicationFailure.newFailure("cannot store S2's completions in " + destination.outputDir() + ": "
+                    + e.getMessage(), FailureTypes.STORAGE);
+        }
     }
 
     @Override

@@ -226,7 +226,19 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     @Override
     public void recordInstruction(RecordInstructionRequest request) {
         InstructionRecord record = request.record();
-        campaign(request.outputDir()).writeString(CampaignKeys.item(record.index(), record.instructionId()), write(record));
+        ArtifactStore campaign = campaign(request.outputDir());
+        if (request.samplesInStore()) {
+            try {
+                record = record.withSamples(StoredVerifierSamples.read(campaign, record.index(), record.instructionId()));
+            } catch (ArtifactStore.ArtifactNotFoundException e) {
+                // S2's activity reported them stored: a worker whose store is not this one (a mis-deployment)
+                throw ApplicationFailure.newNonRetryableFailure("the S2 completions of instruction " + record.index()
+                        + " are not at " + campaign.location(StoredVerifierSamples.key(record.index(),
+                        record.instructionId())) + ": do the LLM workers use the same store as this one?",
+                        FailureTypes.STORAGE);
+            }
+        }
+        campaign.writeString(CampaignKeys.item(record.index(), record.instructionId()), write(record));
     }
 
     @Override

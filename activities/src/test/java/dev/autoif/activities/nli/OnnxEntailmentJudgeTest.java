@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoif.activities.nli.EntailmentJudge.Verdict;
+import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.llm.LlmActivitiesImpl;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.llm.ConsistencyJudgements;
@@ -175,7 +176,7 @@ class OnnxEntailmentJudgeTest {
     @Test
     void theActivityJudgesWithTheWorkersModelAndBooksNoUsage() {
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(tiny)) {
-            LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
+            LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider, ArtifactStores.filesystemOnly());
             ConsistencyJudgements out = activities.judgeConsistency(new ConsistencyRequest("c", ConsistencyMode.ONNX,
                     PREMISE, List.of(CONTRADICTING, ENTAILED, CONTRADICTING, NEUTRAL), null));
             assertEquals(List.of(NliLabel.CONTRADICTION, NliLabel.ENTAILMENT, NliLabel.CONTRADICTION,
@@ -202,7 +203,7 @@ class OnnxEntailmentJudgeTest {
     void theActivityWithABrokenModelDirectoryFailsNonRetryablyNamingTheFile(@TempDir Path tmp) throws IOException {
         Path dir = copy(tiny, tmp.resolve("broken"), "tokenizer.json");
         try (OnnxJudgeProvider provider = new OnnxJudgeProvider(dir)) {
-            LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider);
+            LlmActivitiesImpl activities = new LlmActivitiesImpl(null, null, provider, ArtifactStores.filesystemOnly());
             ApplicationFailure e = assertThrows(ApplicationFailure.class, () -> activities.judgeConsistency(
                     new ConsistencyRequest("c", ConsistencyMode.ONNX, PREMISE, List.of(NEUTRAL), null)));
             assertTrue(e.isNonRetryable());

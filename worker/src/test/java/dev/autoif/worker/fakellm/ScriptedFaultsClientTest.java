@@ -144,7 +144,7 @@ class ScriptedFaultsClientTest {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(gateway(Duration.ofSeconds(10)),
                 new LlmDefaults(s.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(10)));
         VerifierCompletions dropped = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 4, LlmRole.SUPERVISION, Stage.S2, false));
+                LlmSettings.defaults(), 4, LlmRole.SUPERVISION, Stage.S2, false, null));
         for (VerifierSample v : dropped.samples()) {
             assertEquals("length", v.finishReason());
             assertTrue(v.parseError().startsWith("TRUNCATED"), v.parseError());
@@ -156,7 +156,7 @@ class ScriptedFaultsClientTest {
         assertTrue(usage.promptTokens() > 0 && usage.completionTokens() > 0, usage.toString());
 
         VerifierCompletions kept = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 4, LlmRole.JUDGE, Stage.S8, true));
+                LlmSettings.defaults(), 4, LlmRole.JUDGE, Stage.S8, true, null));
         assertEquals(4, kept.usage().get(0).cacheHits(), "same prompt: from the cache");
         assertEquals(LlmRole.JUDGE, kept.usage().get(0).role());
         for (VerifierSample v : kept.samples()) {

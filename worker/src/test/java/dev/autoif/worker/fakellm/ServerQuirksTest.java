@@ -91,7 +91,7 @@ class ServerQuirksTest {
         LlmActivitiesImpl activities = new LlmActivitiesImpl(gateway(),
                 new LlmDefaults(s.baseUrl(), null, ScriptedLlmServer.MODEL, Duration.ofSeconds(10)));
         VerifierCompletions got = activities.generateVerifiers(new VerifierRequest("c", INSTRUCTION,
-                LlmSettings.defaults(), 3, LlmRole.SUPERVISION, Stage.S2, false));
+                LlmSettings.defaults(), 3, LlmRole.SUPERVISION, Stage.S2, false, null));
         assertEquals(3, got.samples().size());
         List<String> notes = got.usage().get(0).endpointNotes();
         assertTrue(notes.stream().anyMatch(n -> n.contains("does not honour seed")), notes.toString());

@@ -24,6 +24,7 @@ import dev.autoif.workflows.activities.sandbox.SandboxActivities;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
 import dev.autoif.workflows.activities.store.VerifierRecord;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
+import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.activities.llm.ConsistencyMode;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
@@ -73,6 +74,8 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
     private final CampaignStoreActivities store = ActivityStubs.instructionStore();
     private final CampaignStoreActivities localStore = ActivityStubs.instructionStoreLocal();
     private CampaignStoreCalls storeCalls;
+    /** S2's activity stored the samples whole: the record leaves them to the store (see SamplesDestination). */
+    private boolean samplesInStore;
 
     @Override
     public InstructionOutcome run(InstructionTask task) {
@@ -117,11 +120,15 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         try {
             completions = llm(task).generateVerifiers(new VerifierRequest(
                     task.campaignId(), task.instruction(), task.supervision(), task.verifiersPerInstruction(),
-                    LlmRole.SUPERVISION, Stage.S2, task.keepTruncated()));
+                    LlmRole.SUPERVISION, Stage.S2, task.keepTruncated(),
+                    new SamplesDestination(task.outputDir(), task.index(), task.instructionId())));
         } catch (ActivityFailure e) {
             return drop(task, List.of(), DropReason.STAGE_FAILED, "S2 verifier generation failed: " + failFastOrDescribe(e));
         }
         List<VerifierSample> samples = completions.samples();
+        // Decided by the recorded result, not by a marker: a worker from before this change (mid-deploy) returns the
+        // samples whole and stores nothing, and the record carries them as it always did. The commands are the same.
+        samplesInStore = completions.samplesStored();
         llmUsage = LlmUsage.merge(llmUsage, completions.usage());
 
         VerifierPool pool = VerifierPool.of(samples);
@@ -238,7 +245,9 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
 
     private InstructionOutcome finish(InstructionTask task, InstructionRecord record, DropReason reason,
                                       int functionsKept, int casesKept, ResponseFunnel responses) {
-        storeCalls.recordInstruction(new RecordInstructionRequest(task.outputDir(), record));
+        storeCalls.recordInstruction(samplesInStore
+                ? new RecordInstructionRequest(task.outputDir(), record.withSamples(List.of()), true)
+                : new RecordInstructionRequest(task.outputDir(), record));
         Workflow.upsertTypedSearchAttributes(
                 SearchAttributes.STAGE.valueSet(SearchAttributes.STAGE_DONE),
                 SearchAttributes.OUTCOME.valueSet(reason == null ? "kept" : "dropped"),

@@ -1,6 +1,7 @@
 package dev.autoif.workflows.campaign;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,8 +86,10 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import io.temporal.workflow.Workflow;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +101,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,8 +117,8 @@ class CampaignWorkflowTest {
     /** History events per campaign run: small, so that 10 instructions cross several runs with children in flight. */
     private static final int EVENTS_PER_RUN = 60;
     private TestWorkflowEnvironment env;
-    private final FakeStore store = new FakeStore();
     private final FakeLlm llm = new FakeLlm();
+    private final FakeStore store = new FakeStore(llm.storedSamples);
     private final AtomicInteger maxConcurrentBatches = new AtomicInteger();
 
     @BeforeEach
@@ -152,6 +156,48 @@ class CampaignWorkflowTest {
 
     private static CampaignInput input(List<String> seeds, int window) {
         return new CampaignInput(seeds, null, null, 4, "reference", null, window, 5);
+    }
+
+    /**
+     * S2's completions cross the history once: the activity stores them whole and returns them without their raw text,
+     * and the record leaves them to the store. A worker from before (mid-deploy) returns them whole and stores
+     * nothing: the record carries them, as it did. Either way the stored record holds every completion's raw text.
+     */
+    @Test
+    void completionsCrossTheHistoryOnceAndAWorkerFromBeforeStillRecordsThem() throws Exception {
+        List<String> seeds = List.of("instruction 0", "unparseable instruction 1");
+        List<List<String>> raw = List.of(List.of("raw", "raw", "raw", "raw"), List.of("garbage", "garbage", "garbage", "garbage"));
+        run("once", input(seeds, 2));
+        for (int i = 0; i < 2; i++) {
+            RecordInstructionRequest sent = store.recordRequests.get(i);
+            assertTrue(sent.samplesInStore() && sent.record().samples().isEmpty(), "instruction " + i + ": " + sent);
+            assertEquals(raw.get(i), raw(store.records.get(i)));
+            String payloads = payloads(env.getWorkflowClient().fetchHistory(
+                    InstructionWorkflow.workflowId("once", store.records.get(i).instructionId())).toJson(false));
+            assertTrue(payloads.contains("\"samplesStored\":true"), "S2's result in the instruction's history: " + payloads);
+            assertFalse(payloads.contains("\"raw\":\""), "no raw text in its history: " + payloads);
+        }
+
+        llm.storesSamples = false;
+        store.records.clear();
+        run("before", input(seeds, 2));
+        for (int i = 0; i < 2; i++) {
+            RecordInstructionRequest sent = store.recordRequests.get(i);
+            assertFalse(sent.samplesInStore(), "instruction " + i + ": " + sent);
+            assertEquals(raw.get(i), raw(sent.record()));
+            assertEquals(raw.get(i), raw(store.records.get(i)));
+        }
+    }
+
+    private static List<String> raw(InstructionRecord record) {
+        return record.samples().stream().map(VerifierSample::raw).toList();
+    }
+
+    /** Every payload of a history (its JSON carries them in base64), decoded and joined. */
+    private static String payloads(String historyJson) {
+        return Pattern.compile("\"data\":\\s*\"([A-Za-z0-9+/=]+)\"").matcher(historyJson).results()
+                .map(m -> new String(Base64.getDecoder().decode(m.group(1)), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("\n"));
     }
 
     @Test
@@ -833,6 +879,10 @@ class CampaignWorkflowTest {
         final Queue<ConsistencyMode> judgedKinds = new ConcurrentLinkedQueue<>();
         /** When set, each S2 call waits for a permit: a test holds instructions in flight with it. */
         volatile Semaphore gate;
+        /** False plays a worker from before S2 stored its completions (mid-deploy): it returns them whole. */
+        volatile boolean storesSamples = true;
+        /** What S2 stored, by instruction index, as the real activity stores it in the campaign. */
+        final Map<Integer, List<VerifierSample>> storedSamples = new ConcurrentHashMap<>();
 
         @Override
         public VerifierCompletions generateVerifiers(VerifierRequest request) {
@@ -855,7 +905,12 @@ class CampaignWorkflowTest {
                         + " # " + i + " checks: " + request.instruction();
                 samples.add(new VerifierSample(i, "stop", null, func, cases, 0, "raw"));
             }
-            return new VerifierCompletions(samples);
+            if (!storesSamples || request.storeSamplesAt() == null) {
+                return new VerifierCompletions(samples);
+            }
+            storedSamples.put(request.storeSamplesAt().instructionIndex(), samples);
+            return new VerifierCompletions(samples.stream().map(v -> new VerifierSample(v.index(), v.finishReason(),
+                    v.parseError(), v.func(), v.cases(), v.rejectedCases(), null)).toList(), List.of(), true);
         }
 
         @Override
@@ -966,6 +1021,13 @@ class CampaignWorkflowTest {
 
     static final class FakeStore extends PositionalCampaignStore implements ExportActivities {
         final Map<Integer, InstructionRecord> records = new ConcurrentSkipListMap<>();
+        /** The record write requests as the workflows sent them. */
+        final Map<Integer, RecordInstructionRequest> recordRequests = new ConcurrentSkipListMap<>();
+        private final Map<Integer, List<VerifierSample>> storedSamples;
+
+        FakeStore(Map<Integer, List<VerifierSample>> storedSamples) {
+            this.storedSamples = storedSamples;
+        }
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
 
@@ -1005,6 +1067,12 @@ class CampaignWorkflowTest {
         @Override
         public void recordInstruction(RecordInstructionRequest request) {
             InstructionRecord record = request.record();
+            recordRequests.put(record.index(), request);
+            if (request.samplesInStore()) {
+                List<VerifierSample> stored = storedSamples.get(record.index());
+                if (stored == null) throw new AssertionError("instruction " + record.index() + ": no samples stored");
+                record = record.withSamples(stored);
+            }
             if (records.putIfAbsent(record.index(), record) != null) {
                 throw new AssertionError("instruction " + record.index() + " recorded twice");
             }

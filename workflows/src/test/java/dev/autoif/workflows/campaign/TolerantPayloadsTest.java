@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 class TolerantPayloadsTest {
     private static final ObjectMapper JSON = WireFormat.internalObjectMapper();
     private TestWorkflowEnvironment env;
-    private final CampaignWorkflowTest.FakeStore store = new CampaignWorkflowTest.FakeStore();
+    private final CampaignWorkflowTest.FakeLlm llm = new CampaignWorkflowTest.FakeLlm();
+    private final CampaignWorkflowTest.FakeStore store = new CampaignWorkflowTest.FakeStore(llm.storedSamples);
     private final AtomicInteger unknownFieldsSent = new AtomicInteger();
 
     @BeforeEach
@@ -59,7 +60,7 @@ class TolerantPayloadsTest {
         workflows.registerActivitiesImplementations(new FromANewerWorker(List.of(CampaignStoreActivities.class,
                 ExportActivities.class), store));
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(
-                new FromANewerWorker(LlmActivities.class, new CampaignWorkflowTest.FakeLlm()));
+                new FromANewerWorker(LlmActivities.class, llm));
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(
                 new FromANewerWorker(SandboxActivities.class, new CampaignWorkflowTest.FakeSandbox(new AtomicInteger())));
         env.start();

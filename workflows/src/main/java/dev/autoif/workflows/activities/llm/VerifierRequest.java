@@ -10,11 +10,13 @@ import dev.autoif.workflows.Stage;
  * @param stage         the method's stage ("S2"), for accounting
  * @param keepTruncated keep completions cut off by the token cap (finish_reason=length) instead of marking them
  *                      unusable with reason TRUNCATED
+ * @param storeSamplesAt where to store the completions whole (see {@link SamplesDestination}); null (requests from
+ *                       before it) returns them whole instead
  */
 public record VerifierRequest(String campaignId, String instruction, LlmSettings llm, int samples,
-                              LlmRole role, Stage stage, boolean keepTruncated) {
+                              LlmRole role, Stage stage, boolean keepTruncated, SamplesDestination storeSamplesAt) {
 
     public VerifierRequest(String campaignId, String instruction, LlmSettings llm, int samples) {
-        this(campaignId, instruction, llm, samples, LlmRole.SUPERVISION, Stage.S2, false);
+        this(campaignId, instruction, llm, samples, LlmRole.SUPERVISION, Stage.S2, false, null);
     }
 }

@@ -25,4 +25,11 @@ public record InstructionRecord(
         List<FunctionEvaluation> matrix,
         DropReason dropReason,
         String detail,
-        List<BackTranslationRecord> backTranslations) {}
+        List<BackTranslationRecord> backTranslations) {
+
+    /** This record with the given S2 samples (the store completes a record whose samples it holds). */
+    public InstructionRecord withSamples(List<VerifierSample> replacement) {
+        return new InstructionRecord(index, instructionId, instruction, preset, replacement, verifiers, cases,
+                matrixInputs, matrix, dropReason, detail, backTranslations);
+    }
+}
