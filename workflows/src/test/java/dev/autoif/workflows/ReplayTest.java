@@ -62,6 +62,7 @@ class ReplayTest {
             "online-dpo-round.json.gz",
             "instruction-batched-s6-kept-stage2.json.gz",
             "instruction-local-writes-kept-stage2.json.gz",
+            "instruction-stored-completions-kept-stage2.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
