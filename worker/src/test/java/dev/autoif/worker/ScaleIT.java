@@ -15,13 +15,7 @@ import dev.autoif.workflows.campaign.CampaignInput;
 import dev.autoif.workflows.campaign.CampaignResult;
 import dev.autoif.workflows.campaign.CampaignWorkflow;
 import dev.autoif.workflows.campaign.CampaignWorkflowImpl;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
-import io.temporal.api.common.v1.Payload;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
-import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
@@ -102,37 +96,26 @@ class ScaleIT {
                         "verifier containers at once stay within the worker's cap: " + sandbox.maxConcurrentContainers());
                 assertEquals(INSTRUCTIONS, countChildren(client, id), "one child workflow per instruction");
 
-                List<String> runs = runsOf(client, id);
-                long campaignEvents = 0;
-                long campaignBytes = 0;
+                List<String> runs = HistoryFootprint.runsOf(client, id);
                 for (String runId : runs) {
                     WorkflowExecutionHistory history = client.fetchHistory(id, runId);
                     int events = history.getEvents().size();
-                    long bytes = payloadBytes(history);
-                    campaignEvents += events;
-                    campaignBytes += bytes;
-                    System.out.printf("scale: run %s: %d events, %d payload bytes%n", runId, events, bytes);
+                    System.out.printf("scale: run %s: %d events, %d payload bytes%n", runId, events,
+                            HistoryFootprint.payloadBytes(history));
                     assertTrue(events < HISTORY_EVENT_WARNING / 2, "run " + runId + " has " + events + " events");
                     assertTrue(history.getHistory().getSerializedSize() < HISTORY_BYTES_WARNING / 2,
                             "run " + runId + " has " + history.getHistory().getSerializedSize() + " bytes of history");
                 }
-                long childEvents = 0;
-                long childBytes = 0;
-                for (String childId : childrenOf(client, id)) {
-                    WorkflowExecutionHistory history = client.fetchHistory(childId);
-                    childEvents += history.getEvents().size();
-                    childBytes += payloadBytes(history);
-                }
+                HistoryFootprint footprint = HistoryFootprint.of(client, id);
                 System.out.printf("scale: %d instructions, window %d: %.2f instructions/s; %d campaign runs; per "
                                 + "instruction: campaign %.2f events, %.0f payload bytes; campaign and children %.2f "
-                                + "events, %.0f payload bytes%n", INSTRUCTIONS, WINDOW, INSTRUCTIONS / seconds, runs.size(),
-                        (double) campaignEvents / INSTRUCTIONS, (double) campaignBytes / INSTRUCTIONS,
-                        (double) (campaignEvents + childEvents) / INSTRUCTIONS,
-                        (double) (campaignBytes + childBytes) / INSTRUCTIONS);
+                                + "events, %.0f payload bytes%n", INSTRUCTIONS, WINDOW, INSTRUCTIONS / seconds,
+                        footprint.runs(), (double) footprint.campaignEvents() / INSTRUCTIONS,
+                        (double) footprint.campaignBytes() / INSTRUCTIONS, footprint.eventsPer(INSTRUCTIONS),
+                        footprint.bytesPer(INSTRUCTIONS));
             }
         }
     }
-
 
     /** A seed file of {@code count} distinct instructions (S1 merges none of them) in {@code dir}. */
     static Path distinctSeeds(Path dir, int count) throws IOException {
@@ -167,63 +150,5 @@ class ScaleIT {
                             .setQuery("AutoifCampaign = '" + campaignId + "'").build()).getCount();
         }
         return count;
-    }
-
-    /** The campaign's runs, once visibility lists the last one closed (it is eventually consistent). */
-    private static List<String> runsOf(WorkflowClient client, String campaignId) throws InterruptedException {
-        List<String> runs = List.of();
-        for (int i = 0; i < 60; i++) {
-            if (i > 0) Thread.sleep(1000);
-            var executions = client.getWorkflowServiceStubs().blockingStub().listWorkflowExecutions(
-                    ListWorkflowExecutionsRequest.newBuilder().setNamespace("default").setPageSize(1000)
-                            .setQuery("WorkflowId = '" + campaignId + "'").build()).getExecutionsList();
-            runs = executions.stream().map(e -> e.getExecution().getRunId()).toList();
-            if (executions.stream().anyMatch(e -> e.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)) {
-                break;
-            }
-        }
-        return runs;
-    }
-
-    private static List<String> childrenOf(WorkflowClient client, String campaignId) {
-        List<String> ids = new ArrayList<>();
-        ByteString page = ByteString.EMPTY;
-        do {
-            var response = client.getWorkflowServiceStubs().blockingStub().listWorkflowExecutions(
-                    ListWorkflowExecutionsRequest.newBuilder().setNamespace("default").setPageSize(1000)
-                            .setNextPageToken(page).setQuery("AutoifCampaign = '" + campaignId + "'").build());
-            response.getExecutionsList().forEach(e -> ids.add(e.getExecution().getWorkflowId()));
-            page = response.getNextPageToken();
-        } while (!page.isEmpty());
-        return ids;
-    }
-
-    /** What the history carries as data (inputs, results, signals, markers): every payload's bytes. */
-    private static long payloadBytes(WorkflowExecutionHistory history) {
-        long bytes = 0;
-        for (HistoryEvent event : history.getEvents()) {
-            bytes += payloadBytes(event);
-        }
-        return bytes;
-    }
-
-    private static long payloadBytes(Message message) {
-        if (message instanceof Payload payload) {
-            return payload.getData().size();
-        }
-        long bytes = 0;
-        for (var field : message.getAllFields().entrySet()) {
-            if (field.getKey().getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) {
-                continue;
-            }
-            if (field.getKey().isRepeated()) {
-                for (Object element : (List<?>) field.getValue()) {
-                    bytes += element instanceof Message m ? payloadBytes(m) : 0;
-                }
-            } else {
-                bytes += payloadBytes((Message) field.getValue());
-            }
-        }
-        return bytes;
     }
 }

@@ -246,7 +246,12 @@ class WorkerCrashIT {
 
     /** Stage 1 and a small Stage 2; up to 4 instructions and one sandbox container at a time: a long campaign. */
     static CampaignInput campaign(List<String> seeds) {
-        return new CampaignInput(seeds, null, null, K, "reference", null, 4, 5,
+        return campaign(seeds, 4);
+    }
+
+    /** @param window the instructions in flight at once (maxConcurrentInstructions) */
+    static CampaignInput campaign(List<String> seeds, int window) {
+        return new CampaignInput(seeds, null, null, K, "reference", null, window, 5,
                 null, null, null, null, null, null, null, null,
                 QUERIES.toString(), QUERIES_PER_INSTRUCTION, MAX_QUERY_USES, null, null, RESPONSES_PER_QUERY,
                 null, JUDGE_SAMPLES, null, null, null, null, null, null, null, null, null);
