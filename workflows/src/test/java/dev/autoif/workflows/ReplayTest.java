@@ -1,23 +1,33 @@
 package dev.autoif.workflows;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoif.workflows.activities.llm.VerifierRequest;
 import dev.autoif.workflows.registration.WorkflowRegistration;
+import io.temporal.common.interceptors.WorkerInterceptorBase;
+import io.temporal.common.interceptors.WorkflowInboundCallsInterceptor;
+import io.temporal.common.interceptors.WorkflowInboundCallsInterceptorBase;
+import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
+import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -31,10 +41,15 @@ class ReplayTest {
     private TestWorkflowEnvironment env;
     private Worker worker;
 
+    /** S2's requests the replayed code issued (commands are compared on replay, their inputs are not). */
+    private final List<VerifierRequest> verifierRequests = new CopyOnWriteArrayList<>();
+
     @BeforeEach
     void setUp() {
         env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
                 .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
+                .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
+                        .setWorkerInterceptors(new VerifierRequestsSeen(verifierRequests)).build())
                 .build());
         worker = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(worker);
@@ -68,6 +83,47 @@ class ReplayTest {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
         assertFalse(history.getEvents().isEmpty(), resource);
         WorkflowReplayer.replayWorkflowExecution(history, worker);
+    }
+
+    /**
+     * Where S2's completions go depends on the branch the instruction's history took: an instruction from before the
+     * store took request records (56f1ade's) writes its record positionally, which cannot say "the samples are in the
+     * store", so S2 must return them whole; a current one has them stored.
+     */
+    @ParameterizedTest
+    @CsvSource({"instruction-56f1ade-kept-stage2.json.gz, false", "instruction-stored-completions-kept-stage2.json.gz, true"})
+    void s2StoresItsCompletionsOnlyWhereTheRecordCanBeCompletedFromTheStore(String resource, boolean stored)
+            throws Exception {
+        WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(read("histories/" + resource)), worker);
+        assertEquals(1, verifierRequests.size(), verifierRequests.toString());
+        assertEquals(stored, verifierRequests.get(0).storeSamplesAt() != null, verifierRequests.toString());
+    }
+
+    /** Records the VerifierRequest of every GenerateVerifiers the workflow code schedules, replaying or not. */
+    private static final class VerifierRequestsSeen extends WorkerInterceptorBase {
+        private final List<VerifierRequest> seen;
+
+        VerifierRequestsSeen(List<VerifierRequest> seen) {
+            this.seen = seen;
+        }
+
+        @Override
+        public WorkflowInboundCallsInterceptor interceptWorkflow(WorkflowInboundCallsInterceptor next) {
+            return new WorkflowInboundCallsInterceptorBase(next) {
+                @Override
+                public void init(WorkflowOutboundCallsInterceptor outbound) {
+                    super.init(new WorkflowOutboundCallsInterceptorBase(outbound) {
+                        @Override
+                        public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
+                            for (Object arg : input.getArgs()) {
+                                if (arg instanceof VerifierRequest request) seen.add(request);
+                            }
+                            return super.executeActivity(input);
+                        }
+                    });
+                }
+            };
+        }
     }
 
     static String read(String resource) throws IOException {

@@ -24,7 +24,6 @@ import dev.autoif.workflows.activities.sandbox.SandboxActivities;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
 import dev.autoif.workflows.activities.store.VerifierRecord;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
-import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.VerifierSample;
 import dev.autoif.workflows.activities.llm.ConsistencyMode;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
@@ -121,7 +120,7 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
             completions = llm(task).generateVerifiers(new VerifierRequest(
                     task.campaignId(), task.instruction(), task.supervision(), task.verifiersPerInstruction(),
                     LlmRole.SUPERVISION, Stage.S2, task.keepTruncated(),
-                    new SamplesDestination(task.outputDir(), task.index(), task.instructionId())));
+                    storeCalls.samplesDestination(task.outputDir(), task.index(), task.instructionId())));
         } catch (ActivityFailure e) {
             return drop(task, List.of(), DropReason.STAGE_FAILED, "S2 verifier generation failed: " + failFastOrDescribe(e));
         }

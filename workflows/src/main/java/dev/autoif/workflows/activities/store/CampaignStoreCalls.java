@@ -1,5 +1,6 @@
 package dev.autoif.workflows.activities.store;
 
+import dev.autoif.workflows.activities.llm.SamplesDestination;
 import io.temporal.workflow.Workflow;
 import java.util.List;
 
@@ -47,6 +48,14 @@ public final class CampaignStoreCalls {
         CampaignStoreCalls calls = decide(store);
         boolean local = calls.requests && Workflow.getVersion(LOCAL_WRITES_CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1;
         return local ? new CampaignStoreCalls(store, true, localStore) : calls;
+    }
+
+    /**
+     * Where S2's activity should store an instruction's completions for its record to be completed from the store; null
+     * on the positional branch, whose record write cannot say so (the completions then travel in the record).
+     */
+    public SamplesDestination samplesDestination(String outputDir, int index, String instructionId) {
+        return requests ? new SamplesDestination(outputDir, index, instructionId) : null;
     }
 
     public PreparedCampaign prepare(PrepareCampaignRequest r) {
