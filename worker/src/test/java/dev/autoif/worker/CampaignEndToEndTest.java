@@ -233,8 +233,16 @@ class CampaignEndToEndTest {
             assertFalse(row.get("detail").asText().isBlank());
         }
         try (var items = Files.list(out.resolve("items"))) {
-            assertEquals(instructions, items.filter(f -> Files.isRegularFile(f) && !f.toString().endsWith(".responses.json")).count(),
-                    "one lineage record per instruction");
+            List<Path> records = items.filter(f -> Files.isRegularFile(f) && !f.toString().endsWith(".responses.json"))
+                    .toList();
+            assertEquals(instructions, records.size(), "one lineage record per instruction");
+            for (Path record : records) {
+                // S2's completions, stored by the activity that bought them, are the record's, raw text included
+                String stem = record.getFileName().toString().replaceFirst("\\.json$", "");
+                JsonNode stored = JSON.readTree(out.resolve("items").resolve(stem).resolve("samples.json").toFile());
+                assertEquals(stored, JSON.readTree(record.toFile()).get("samples"), record.toString());
+                assertTrue(stored.size() == 8 && stored.get(0).hasNonNull("raw"), record + ": " + stored); // the demo's K
+            }
         }
         // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
         java.util.Map<Stage, Long> completionsByStage = completionsByStage(result);

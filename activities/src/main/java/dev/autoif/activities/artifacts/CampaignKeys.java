@@ -25,9 +25,9 @@ public final class CampaignKeys {
         return String.format("%s/%06d-%s.json", ITEMS, index, instructionId);
     }
 
-    /** S2's completions of an instruction, stored whole by the activity that bought them. */
+    /** S2's completions of an instruction, stored whole by the activity that bought them (beside its prompts). */
     public static String verifierSamples(int index, String instructionId) {
-        return String.format("%s/%06d-%s.samples.json", ITEMS, index, instructionId);
+        return String.format("%s/%06d-%s/samples.json", ITEMS, index, instructionId);
     }
 
     /** One Stage 2 prompt of an instruction, with its responses. */
