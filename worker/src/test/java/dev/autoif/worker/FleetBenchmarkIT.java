@@ -150,9 +150,6 @@ class FleetBenchmarkIT {
                 after3.perSecond() / before3.perSecond(), after1.events() / before1.events(),
                 after1.bytes() / before1.bytes(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
-        for (Measured m : runs) {
-            assertTrue(m.footprint().childEvents() > 0, m.worker() + ": no instruction workflow found");
-        }
         assertEquals(0, after1.repeated() + after3.repeated(), "a completion was paid twice");
         // The "no completion carried twice through history": fewer payload bytes than before.
         assertTrue(after1.bytes() < before1.bytes(), "after " + after1.bytes() + " >= before " + before1.bytes());
@@ -194,7 +191,8 @@ class FleetBenchmarkIT {
         assertEquals(input.seedInstructions().size(), result.funnel().instructions(), name);
         assertEquals(result.funnel().instructions(), result.funnel().finished(), name + ": not every instruction finished");
         assertTrue(result.funnel().responses().sftRows() > 0, name + ": Stage 2 produced no rows");
-        return new Measured(worker, processes, result.funnel().instructions(), seconds, HistoryFootprint.of(client, id),
-                llm.completionsServed(), llm.repeatedCompletions());
+        return new Measured(worker, processes, result.funnel().instructions(), seconds,
+                HistoryFootprint.of(client, id, result.funnel().instructions()), llm.completionsServed(),
+                llm.repeatedCompletions());
     }
 }

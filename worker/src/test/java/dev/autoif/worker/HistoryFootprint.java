@@ -18,7 +18,8 @@ import java.util.List;
  */
 record HistoryFootprint(int runs, long campaignEvents, long campaignBytes, long childEvents, long childBytes) {
 
-    static HistoryFootprint of(WorkflowClient client, String campaignId) throws InterruptedException {
+    /** @param instructions how many instruction workflows the campaign ran: visibility is waited for until it lists them */
+    static HistoryFootprint of(WorkflowClient client, String campaignId, int instructions) throws InterruptedException {
         long campaignEvents = 0;
         long campaignBytes = 0;
         List<String> runs = runsOf(client, campaignId);
@@ -29,7 +30,16 @@ record HistoryFootprint(int runs, long campaignEvents, long campaignBytes, long 
         }
         long childEvents = 0;
         long childBytes = 0;
-        for (String childId : childrenOf(client, campaignId)) {
+        List<String> children = childrenOf(client, campaignId);
+        for (int i = 0; i < 60 && children.size() < instructions; i++) {
+            Thread.sleep(1000);
+            children = childrenOf(client, campaignId);
+        }
+        if (children.size() != instructions) {
+            throw new AssertionError("visibility lists " + children.size() + " instruction workflows of " + campaignId
+                    + ", not " + instructions);
+        }
+        for (String childId : children) {
             WorkflowExecutionHistory history = client.fetchHistory(childId);
             childEvents += history.getEvents().size();
             childBytes += payloadBytes(history);

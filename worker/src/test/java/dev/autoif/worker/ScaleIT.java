@@ -106,7 +106,7 @@ class ScaleIT {
                     assertTrue(history.getHistory().getSerializedSize() < HISTORY_BYTES_WARNING / 2,
                             "run " + runId + " has " + history.getHistory().getSerializedSize() + " bytes of history");
                 }
-                HistoryFootprint footprint = HistoryFootprint.of(client, id);
+                HistoryFootprint footprint = HistoryFootprint.of(client, id, INSTRUCTIONS);
                 System.out.printf("scale: %d instructions, window %d: %.2f instructions/s; %d campaign runs; per "
                                 + "instruction: campaign %.2f events, %.0f payload bytes; campaign and children %.2f "
                                 + "events, %.0f payload bytes%n", INSTRUCTIONS, WINDOW, INSTRUCTIONS / seconds,
