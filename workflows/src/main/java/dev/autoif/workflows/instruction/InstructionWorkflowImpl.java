@@ -39,6 +39,7 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -97,17 +98,45 @@ public class InstructionWorkflowImpl implements InstructionWorkflow {
         return null; // the campaign has the outcome from the signal: not carried twice through its history
     }
 
+    /** Workflow.getVersion change ID: a report the server answers "no such campaign" is retried, then given up. */
+    static final String REPORT_RETRY_CHANGE_ID = "report-retried-when-campaign-not-found";
+    /** How the SDK fails a signal whose target workflow the server does not find. */
+    static final String CAMPAIGN_NOT_FOUND =
+            "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND";
+    /** Attempts at a report the server answers "not found" (waiting 1, 2, 4, 8 s between them). */
+    static final int REPORT_ATTEMPTS = 5;
+
     /**
-     * The campaign's current run gets the report (a run that started this child may have continued as new). A
-     * campaign that already closed (cancelled, failed) has nobody left to tell.
+     * The campaign's current run gets the report (a run that started this child may have continued as new). The
+     * server may answer "not found" while the campaign is between two runs (Temporal's test server does): the report
+     * is sent again a few times. A campaign that closed (cancelled, failed) has nobody left to tell: this instruction
+     * then ends with a warning instead of failing. Histories from before either (no marker) failed the instruction.
      */
     private static void report(Runnable signal) {
-        try {
-            signal.run();
-        } catch (SignalExternalWorkflowException e) {
-            Workflow.getLogger(InstructionWorkflowImpl.class).warn("campaign closed before this instruction reported: {}",
-                    e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                signal.run();
+                return;
+            } catch (SignalExternalWorkflowException e) {
+                campaignClosed(e);
+                return;
+            } catch (ApplicationFailure e) {
+                if (!CAMPAIGN_NOT_FOUND.equals(e.getType())
+                        || Workflow.getVersion(REPORT_RETRY_CHANGE_ID, Workflow.DEFAULT_VERSION, 1) < 1) {
+                    throw e;
+                }
+                if (attempt == REPORT_ATTEMPTS) {
+                    campaignClosed(e);
+                    return;
+                }
+                Workflow.sleep(Duration.ofSeconds(1L << (attempt - 1)));
+            }
         }
+    }
+
+    private static void campaignClosed(RuntimeException e) {
+        Workflow.getLogger(InstructionWorkflowImpl.class).warn("campaign closed before this instruction reported: {}",
+                e.getMessage());
     }
 
     private InstructionOutcome outcome(InstructionTask task) {

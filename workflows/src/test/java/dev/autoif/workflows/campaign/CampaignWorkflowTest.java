@@ -70,6 +70,8 @@ import dev.autoif.workflows.crossval.TestCase;
 import io.temporal.activity.ActivityMethod;
 import dev.autoif.workflows.instruction.InstructionFailure;
 import dev.autoif.workflows.instruction.InstructionOutcome;
+import dev.autoif.workflows.instruction.InstructionTask;
+import dev.autoif.workflows.crossval.Preset;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -99,6 +101,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -106,12 +109,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The campaign's orchestration on the Temporal test server with in-memory activities: the bounded
  * window, continue-as-new, the funnel, failing fast on bad input and on fatal activity failures.
  * (The real activities are exercised end to end in the worker module.)
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // a campaign that waits forever fails its test instead of hanging CI
 class CampaignWorkflowTest {
     private static final int RUN_LENGTH = 7;
     /** History events per campaign run: small, so that 10 instructions cross several runs with children in flight. */
@@ -434,6 +439,26 @@ class CampaignWorkflowTest {
         assertTrue(runs >= 3, "several runs: " + runs);
         assertTrue(carried.stream().filter(inFlight -> !inFlight.isEmpty()).count() >= 2,
                 "runs continued as new with children in flight: " + carried);
+    }
+
+    /**
+     * An instruction whose campaign the server does not find when it reports (closed, or between two runs on a
+     * server that is not atomic about continue-as-new, as the test server was once seen to be: the campaign then
+     * waited forever for an instruction that had failed) sends its report again a few times, then ends with a
+     * warning instead of failing.
+     */
+    @Test
+    void anInstructionWhoseCampaignIsNotFoundReportsAgainThenEnds() {
+        InstructionTask task = new InstructionTask("gone", "gone", 0, "id0", "instruction 0", null, 4, "reference",
+                Preset.REFERENCE.crossValidation(), 5, false, 100, ConsistencyMode.NONE, null, null, false, true);
+        InstructionWorkflow instruction = env.getWorkflowClient().newWorkflowStub(InstructionWorkflow.class,
+                WorkflowOptions.newBuilder().setWorkflowId(InstructionWorkflow.workflowId("gone", "id0"))
+                        .setTaskQueue(TaskQueues.WORKFLOWS).build());
+        assertNull(instruction.run(task), "the outcome went (or would have gone) by signal");
+        assertEquals(1, store.records.size(), "its record is stored all the same");
+        long reports = env.getWorkflowClient().fetchHistory(InstructionWorkflow.workflowId("gone", "id0")).getEvents()
+                .stream().filter(e -> e.hasSignalExternalWorkflowExecutionInitiatedEventAttributes()).count();
+        assertEquals(5, reports, "the report was sent five times");
     }
 
     /**
