@@ -155,7 +155,7 @@ public final class WorkerAssembly {
                 // share a container (see SandboxActivitiesImpl), which bounds the containers.
                 new WorkerRuntime.Concurrency(s.llmConcurrency(), coalescing.activitySlots(), 16, NLI_JUDGEMENTS), queues,
                 new LlmActivitiesImpl(gateway, llm, nliJudge(s), store.stores()),
-                new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry()),
+                new SandboxActivitiesImpl(sandbox, coalescing, monitoring.telemetry(), store.stores()),
                 new CampaignStoreActivitiesImpl(store.stores(), store.location()),
                 new ExportActivitiesImpl(store.stores()));
         runtime.registerOnlineDpo(new DpoStoreActivitiesImpl(store.stores()), new TrainingActivitiesImpl(), 1);

@@ -30,6 +30,11 @@ public final class CampaignKeys {
         return String.format("%s/%06d-%s/samples.json", ITEMS, index, instructionId);
     }
 
+    /** S6's responses to one Stage 2 prompt, stored whole by the activity that bought them (beside the prompt). */
+    public static String promptResponses(int instructionIndex, String instructionId, int promptIndex) {
+        return String.format("%s/%06d-%s/sampled-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);
+    }
+
     /** One Stage 2 prompt of an instruction, with its responses. */
     public static String prompt(int instructionIndex, String instructionId, int promptIndex) {
         return String.format("%s/%06d-%s/prompt-%03d.json", ITEMS, instructionIndex, instructionId, promptIndex);

@@ -4,7 +4,7 @@ import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.nli.EntailmentJudge;
 import dev.autoif.activities.nli.NliModelException;
 import dev.autoif.activities.nli.OnnxJudgeProvider;
-import dev.autoif.activities.store.StoredVerifierSamples;
+import dev.autoif.activities.store.StoredCompletions;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
@@ -25,6 +25,8 @@ import dev.autoif.workflows.activities.llm.ResponseSample;
 import dev.autoif.workflows.activities.llm.ResponseSamples;
 import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
+import dev.autoif.workflows.activities.llm.StoredJudgeRequest;
+import dev.autoif.workflows.activities.llm.StoredResponses;
 import dev.autoif.workflows.activities.llm.SelfInstructRequest;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
@@ -36,7 +38,6 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -92,23 +93,14 @@ public class LlmActivitiesImpl implements LlmActivities {
         if (destination == null) {
             return new VerifierCompletions(parsed, List.of(usage), false);
         }
-        storeSamples(destination, parsed);
+        StoredCompletions.inCampaign(stores, destination.outputDir(), "S2's completions", campaign -> {
+            StoredCompletions.writeVerifierSamples(campaign, destination, parsed);
+            return null;
+        });
         // The workflow needs what was parsed; the raw text is for the record, which the store completes.
         List<VerifierSample> withoutRaw = parsed.stream().map(v -> new VerifierSample(v.index(), v.finishReason(),
                 v.parseError(), v.func(), v.cases(), v.rejectedCases(), null)).toList();
         return new VerifierCompletions(withoutRaw, List.of(usage), true);
-    }
-
-    private void storeSamples(SamplesDestination destination, List<VerifierSample> samples) {
-        try {
-            StoredVerifierSamples.write(stores.open(destination.outputDir()), destination, samples);
-        } catch (IllegalArgumentException e) { // a location this worker has no backend for: a deployment error
-            throw ApplicationFailure.newNonRetryableFailure("cannot store S2's completions: " + e.getMessage(),
-                    FailureTypes.STORAGE);
-        } catch (UncheckedIOException e) { // the store is down or full: retried, the completions come from the cache
-            throw ApplicationFailure.newFailure("cannot store S2's completions in " + destination.outputDir() + ": "
-                    + e.getMessage(), FailureTypes.STORAGE);
-        }
     }
 
     @Override
@@ -253,7 +245,31 @@ public class LlmActivitiesImpl implements LlmActivities {
         ResponseRequest first = prompts.get(0);
         // One usage entry for the whole batch, so that its retries are counted once, not once per prompt.
         LlmUsage usage = caller.usage(first.stage(), first.role(), calls.get(0), new LlmGateway.Result(List.of(), spent, notes));
-        return new ResponseBatch(items, List.of(usage));
+        SamplesDestination destination = request.storeResponsesAt();
+        if (destination == null) {
+            return new ResponseBatch(items, List.of(usage));
+        }
+        return new ResponseBatch(storeResponses(destination, items), List.of(usage), true);
+    }
+
+    /**
+     * Stores each answered prompt's responses whole at {@code destination}; returns the items as the workflow gets
+     * them, each response as its digest (S7, S8 and the prompt's record read the texts from the store).
+     */
+    private List<ResponseBatch.Item> storeResponses(SamplesDestination destination, List<ResponseBatch.Item> items) {
+        List<ResponseBatch.Item> byDigest = new ArrayList<>();
+        StoredCompletions.inCampaign(stores, destination.outputDir(), "S6's responses", campaign -> {
+            for (int p = 0; p < items.size(); p++) {
+                ResponseBatch.Item item = items.get(p);
+                List<ResponseSample> whole = item.samples().stream().map(ResponseSample::withDigest).toList();
+                if (item.error() == null) {
+                    StoredCompletions.writeResponses(campaign, destination, p, whole);
+                }
+                byDigest.add(new ResponseBatch.Item(whole.stream().map(ResponseSample::withoutText).toList(), item.error()));
+            }
+            return null;
+        });
+        return byDigest;
     }
 
     /**
@@ -304,7 +320,15 @@ public class LlmActivitiesImpl implements LlmActivities {
         return new JudgeVerdicts(verdicts, usage);
     }
 
-    /** Heartbeats of LLM calls in flight; see {@link Caller#heartbeating}. */
+    @Override
+    public JudgeVerdicts judgeStoredResponses(StoredJudgeRequest request) {
+        StoredResponses stored = request.responses();
+        List<String> responses = StoredCompletions.inCampaign(stores, stored.at().outputDir(), "S6's responses",
+                campaign -> StoredCompletions.texts(campaign, stored));
+        return judgeResponses(new JudgeRequest(request.campaignId(), request.instruction(), request.query(), responses,
+                request.judge(), request.samplesPerResponse()));
+    }
+
     /**
      * How often an LLM call heartbeats; the LLM worker's heartbeat throttle is set to the same (WorkerRuntime), so
      * each beat reaches the server and a cancellation reaches the call within about this long.

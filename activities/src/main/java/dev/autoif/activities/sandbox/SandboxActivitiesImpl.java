@@ -1,10 +1,14 @@
 package dev.autoif.activities.sandbox;
 
+import dev.autoif.activities.artifacts.ArtifactStores;
+import dev.autoif.activities.store.StoredCompletions;
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
 import dev.autoif.workflows.activities.sandbox.EvaluationResult;
+import dev.autoif.workflows.activities.llm.StoredResponses;
 import dev.autoif.workflows.activities.sandbox.SandboxActivities;
+import dev.autoif.workflows.activities.sandbox.StoredEvaluationBatch;
 import dev.autoif.workflows.crossval.FunctionEvaluation;
 import io.opentelemetry.context.Context;
 import io.temporal.activity.Activity;
@@ -84,6 +88,7 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     private final Coalescing coalescing;
     private final Semaphore containers;
     private final Telemetry telemetry;
+    private final ArtifactStores stores;
     private final Object lock = new Object();
     /** The rounds that accept joiners, one per campaign (or one for all when mixing) and per-call timeout; guarded by lock. */
     private final Map<RoundKey, Round> open = new HashMap<>();
@@ -97,10 +102,17 @@ public class SandboxActivitiesImpl implements SandboxActivities {
         this(sandbox, coalescing, Telemetry.none());
     }
 
+    /** Campaigns on disk only. */
     public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing, Telemetry telemetry) {
+        this(sandbox, coalescing, telemetry, ArtifactStores.filesystemOnly());
+    }
+
+    /** @param stores opens the campaigns' stores, where S7 reads the responses S6 stored */
+    public SandboxActivitiesImpl(DockerSandbox sandbox, Coalescing coalescing, Telemetry telemetry, ArtifactStores stores) {
         this.sandbox = sandbox;
         this.coalescing = coalescing;
         this.telemetry = telemetry;
+        this.stores = stores;
         this.containers = new Semaphore(Math.max(1, Math.min(coalescing.containers(), 1 << 20)), true);
     }
 
@@ -108,6 +120,15 @@ public class SandboxActivitiesImpl implements SandboxActivities {
     public EvaluationResult evaluate(EvaluationBatch batch) {
         var context = Activity.getExecutionContext();
         return evaluate(batch, () -> context.heartbeat(null));
+    }
+
+    @Override
+    public EvaluationResult evaluateStoredResponses(StoredEvaluationBatch batch) {
+        StoredResponses inputs = batch.inputs();
+        List<String> responses = StoredCompletions.inCampaign(stores, inputs.at().outputDir(), "S6's responses",
+                campaign -> StoredCompletions.texts(campaign, inputs));
+        return evaluate(new EvaluationBatch(batch.campaignId(), batch.label(), batch.functions(), responses,
+                batch.timeoutSeconds()));
     }
 
     /**

@@ -229,13 +229,10 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
         ArtifactStore campaign = campaign(request.outputDir());
         if (request.samplesInStore()) {
             try {
-                record = record.withSamples(StoredVerifierSamples.read(campaign, record.index(), record.instructionId()));
+                record = record.withSamples(StoredCompletions.readVerifierSamples(campaign, record.index(),
+                        record.instructionId()));
             } catch (ArtifactStore.ArtifactNotFoundException e) {
-                // S2's activity reported them stored: a worker whose store is not this one (a mis-deployment)
-                throw ApplicationFailure.newNonRetryableFailure("the S2 completions of instruction " + record.index()
-                        + " are not at " + campaign.location(StoredVerifierSamples.key(record.index(),
-                        record.instructionId())) + ": do the LLM workers use the same store as this one?",
-                        FailureTypes.STORAGE);
+                throw StoredCompletions.notStored("the S2 completions of instruction " + record.index(), e);
             }
         }
         campaign.writeString(CampaignKeys.item(record.index(), record.instructionId()), write(record));
@@ -299,7 +296,21 @@ public class CampaignStoreActivitiesImpl extends PositionalCampaignStore {
     @Override
     public void recordPrompt(RecordPromptRequest request) {
         PromptRecord record = request.record();
-        campaign(request.outputDir()).writeString(
+        ArtifactStore campaign = campaign(request.outputDir());
+        if (request.responsesInStore()) {
+            try {
+                record = record.withResponses(StoredCompletions.readResponses(campaign, record.instructionIndex(),
+                        record.instructionId(), record.promptIndex()));
+            } catch (ArtifactStore.ArtifactNotFoundException e) {
+                throw StoredCompletions.notStored("the S6 responses of prompt " + record.promptIndex()
+                        + " of instruction " + record.instructionIndex(), e);
+            } catch (IllegalArgumentException e) { // not the responses the record was made of: no retry mends it
+                throw ApplicationFailure.newNonRetryableFailure("the stored S6 responses of prompt " + record.promptIndex()
+                        + " of instruction " + record.instructionIndex() + " do not match its record: " + e.getMessage(),
+                        FailureTypes.STORAGE);
+            }
+        }
+        campaign.writeString(
                 CampaignKeys.prompt(record.instructionIndex(), record.instructionId(), record.promptIndex()), write(record));
     }
 

@@ -18,7 +18,21 @@ import dev.autoif.activities.store.CampaignStoreActivitiesImpl;
 import dev.autoif.workflows.FailureTypes;
 import dev.autoif.workflows.LlmRole;
 import dev.autoif.workflows.Stage;
+import dev.autoif.workflows.ResponseDropReason;
+import dev.autoif.workflows.activities.llm.JudgeRequest;
+import dev.autoif.workflows.activities.llm.JudgeVerdicts;
 import dev.autoif.workflows.activities.llm.LlmSettings;
+import dev.autoif.workflows.activities.llm.ResponseBatch;
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
+import dev.autoif.workflows.activities.llm.ResponseRequest;
+import dev.autoif.workflows.activities.llm.ResponseSample;
+import dev.autoif.workflows.activities.llm.StoredJudgeRequest;
+import dev.autoif.workflows.activities.llm.StoredResponses;
+import dev.autoif.workflows.activities.store.PromptRecord;
+import dev.autoif.workflows.activities.store.RecordPromptRequest;
+import dev.autoif.workflows.activities.store.ResponseRecord;
+import dev.autoif.workflows.dataset.PreferencePair;
+import dev.autoif.workflows.dataset.SftPrompt;
 import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
@@ -34,9 +48,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * S2's completions stored by the activity that bought them, and the instruction's record completed from the store:
- * the stored record is byte-identical to one written the way it was before (the samples carried in the record), on
- * separate activity instances (as separate workers) that share only the campaign's location.
+ * Completions stored by the activity that bought them (S2's verifier completions, S6's responses), read back by the
+ * activities that need their text (S8) and completing the records written from the store: each stored record is
+ * byte-identical to one written the way it was before (the completions carried in the record), on separate activity
+ * instances (as separate workers) that share only the campaign's location.
  */
 class StoredCompletionsTest {
     private static final String INSTRUCTION = ServerQuirksTest.INSTRUCTION;
@@ -100,6 +115,79 @@ class StoredCompletionsTest {
         assertTrue(missing.getOriginalMessage().contains(CampaignKeys.verifierSamples(7, "abc"))
                 && missing.getOriginalMessage().contains("same store"), missing.getOriginalMessage());
         assertFalse(Files.exists(Path.of(campaign, CampaignKeys.item(7, "abc"))), "no record without its completions");
+    }
+
+    private static ResponseRequest responseRequest(String query) {
+        return new ResponseRequest("c", SftPrompt.forSampling(INSTRUCTION, query), LlmSettings.defaults(), 4,
+                LlmRole.SUPERVISION, Stage.S6);
+    }
+
+    /** Prompt 1's record, its responses as given (texts or nulls) and one pair of responses 0 and 1 as given. */
+    private static PromptRecord promptRecord(List<String> responses, String chosen, String rejected) {
+        List<ResponseRecord> records = responses.stream().map(text -> new ResponseRecord(text, "stop", List.of(true),
+                1.0, null, ResponseDropReason.BELOW_JUDGE_SCORE)).toList();
+        String prompt = SftPrompt.reference("query b", INSTRUCTION);
+        return new PromptRecord(7, "abc", 1, "query b", prompt, records,
+                List.of(new PreferencePair("abc", prompt, chosen, rejected, 1.0, 0.0, PreferencePair.RESPONSE_LEVEL)), null);
+    }
+
+    @Test
+    void theStoredPromptRecordIsTheOneThatCarriedItsResponses() throws Exception {
+        String campaign = Files.createDirectories(tmp.resolve("campaign")).toString();
+        String before = Files.createDirectories(tmp.resolve("campaign-before")).toString();
+        SamplesDestination at = new SamplesDestination(campaign, 7, "abc");
+        try (ScriptedLlmServer server = new ScriptedLlmServer("127.0.0.1", 0, ServerQuirksTest.BOOK)) {
+            LlmActivitiesImpl llm = llmWorker(server);
+            List<ResponseRequest> prompts = List.of(responseRequest("query a"), responseRequest("query b"));
+            ResponseBatch whole = llm.sampleResponseBatch(new ResponseBatchRequest(prompts));
+            ResponseBatch stored = llm.sampleResponseBatch(new ResponseBatchRequest(prompts, at));
+            assertEquals(8, server.completionsServed(), "the second batch is served by the cache: paid once");
+
+            assertFalse(whole.responsesStored());
+            assertTrue(stored.responsesStored());
+            List<String> texts = whole.items().get(1).samples().stream().map(ResponseSample::text).toList();
+            List<String> digests = stored.items().get(1).samples().stream().map(ResponseSample::digest).toList();
+            assertEquals(texts.stream().map(ResponseSample::digestOf).toList(), digests);
+            assertTrue(stored.items().stream().flatMap(i -> i.samples().stream()).allMatch(r -> r.text() == null),
+                    "the workflow gets digests, not texts");
+            assertTrue(Files.exists(Path.of(campaign, CampaignKeys.promptResponses(7, "abc", 0))));
+
+            JudgeVerdicts judgedWhole = llm.judgeResponses(new JudgeRequest("c", INSTRUCTION, "query b",
+                    List.of(texts.get(2), texts.get(0)), LlmSettings.defaults(), 1));
+            JudgeVerdicts judgedStored = llm.judgeStoredResponses(new StoredJudgeRequest("c", INSTRUCTION, "query b",
+                    new StoredResponses(at, 1, List.of(2, 0)), LlmSettings.defaults(), 1));
+            assertEquals(judgedWhole.verdicts(), judgedStored.verdicts(), "S8 judged the same responses");
+
+            CampaignStoreActivitiesImpl store = new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), campaign);
+            List<String> nulls = java.util.Collections.nCopies(4, null);
+            store.recordPrompt(new RecordPromptRequest(campaign, promptRecord(nulls, digests.get(0), digests.get(1)), true));
+            store.recordPrompt(new RecordPromptRequest(before, promptRecord(texts, texts.get(0), texts.get(1))));
+            String key = CampaignKeys.prompt(7, "abc", 1);
+            assertEquals(Files.readString(Path.of(before, key)), Files.readString(Path.of(campaign, key)));
+        }
+    }
+
+    @Test
+    void aPromptRecordOrJudgeWhoseResponsesAreNotInItsStoreFailsNamingThem() throws Exception {
+        String campaign = Files.createDirectories(tmp.resolve("campaign")).toString();
+        CampaignStoreActivitiesImpl store = new CampaignStoreActivitiesImpl(ArtifactStores.filesystemOnly(), campaign);
+        List<String> nulls = java.util.Collections.nCopies(4, null);
+        ApplicationFailure missing = assertThrows(ApplicationFailure.class, () -> store.recordPrompt(
+                new RecordPromptRequest(campaign, promptRecord(nulls, "d0", "d1"), true)));
+        assertTrue(missing.isNonRetryable());
+        assertEquals(FailureTypes.STORAGE, missing.getType());
+        assertTrue(missing.getOriginalMessage().contains(CampaignKeys.promptResponses(7, "abc", 1))
+                && missing.getOriginalMessage().contains("same store"), missing.getOriginalMessage());
+        try (ScriptedLlmServer server = new ScriptedLlmServer("127.0.0.1", 0, ServerQuirksTest.BOOK)) {
+            ApplicationFailure judge = assertThrows(ApplicationFailure.class, () -> llmWorker(server).judgeStoredResponses(
+                    new StoredJudgeRequest("c", INSTRUCTION, "query b", new StoredResponses(
+                            new SamplesDestination(campaign, 7, "abc"), 1, List.of(0)), LlmSettings.defaults(), 1)));
+            assertTrue(judge.isNonRetryable());
+            assertTrue(judge.getOriginalMessage().startsWith("S6's responses are not at ")
+                    && judge.getOriginalMessage().contains(CampaignKeys.promptResponses(7, "abc", 1)),
+                    judge.getOriginalMessage());
+            assertEquals(0, server.completionsServed(), "nothing judged, nothing paid");
+        }
     }
 
     @Test

@@ -21,6 +21,10 @@ import dev.autoif.workflows.activities.store.ResponseRecord;
 import dev.autoif.workflows.activities.llm.ResponseRequest;
 import dev.autoif.workflows.activities.llm.ResponseSample;
 import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.llm.SamplesDestination;
+import dev.autoif.workflows.activities.llm.StoredJudgeRequest;
+import dev.autoif.workflows.activities.llm.StoredResponses;
+import dev.autoif.workflows.activities.sandbox.StoredEvaluationBatch;
 import dev.autoif.workflows.activities.store.ResponseStageRecord;
 import dev.autoif.workflows.activities.store.CampaignStoreCalls;
 import dev.autoif.workflows.activities.store.RecordPromptRequest;
@@ -66,6 +70,13 @@ final class ResponseStage {
     /** Turns an activity failure into a message, or rethrows it when it is fatal for the whole campaign. */
     private final Function<ActivityFailure, String> describe;
     private List<LlmUsage> usage = List.of();
+    /** Where S6 is asked to store the responses; null on the positional store branch (see CampaignStoreCalls). */
+    private SamplesDestination responsesDestination;
+    /**
+     * S6's activity stored the responses and returned their digests: S7, S8 and the prompts' records take them by
+     * reference. Decided by the recorded result, so a worker from before (whole responses) and old histories replay.
+     */
+    private boolean responsesStored;
 
     ResponseStage(InstructionTask task, LlmActivities llm, SandboxActivities sandbox, CampaignStoreCalls storeCalls,
                   Consumer<String> stage, Function<ActivityFailure, String> describe) {
@@ -84,13 +95,16 @@ final class ResponseStage {
 
     /** A response on its way through S6 to S8; {@code reason} stays null while it is still in the running. */
     private static final class Candidate {
+        /** Its position among the prompt's samples, by which the stored responses are referenced. */
+        final int index;
         final ResponseSample sample;
         List<Boolean> verdicts = List.of();
         Double passRate;
         JudgeVerdict judge;
         ResponseDropReason reason;
 
-        Candidate(ResponseSample sample) {
+        Candidate(int index, ResponseSample sample) {
+            this.index = index;
             this.sample = sample;
         }
 
@@ -102,6 +116,7 @@ final class ResponseStage {
     ResponseFunnel run(InstructionRecord instruction) {
         List<String> functions = instruction.verifiers().stream().filter(VerifierRecord::kept).map(VerifierRecord::func).toList();
         stage.accept(SearchAttributes.STAGE_RESPONSES);
+        responsesDestination = storeCalls.samplesDestination(task.outputDir(), task.index(), task.instructionId());
         List<String> queries = storeCalls.drawQueries(new QueryDraw(task.outputDir(), task.index(),
                 settings.queriesPerInstruction(), settings.maxQueryUses(), settings.querySeed()));
         // One pipeline per prompt, all at once: payloads stay one prompt's responses (a few tens of KB), far below
@@ -143,8 +158,8 @@ final class ResponseStage {
         List<Candidate> candidates = List.of();
         try {
             candidates = sampled.get();
-            score(candidates, functions);
-            judge(query, candidates);
+            score(promptIndex, candidates, functions);
+            judge(promptIndex, query, candidates);
         } catch (StageFailure failure) {
             error = failure.getMessage();
         }
@@ -153,7 +168,7 @@ final class ResponseStage {
         long rows = 0;
         for (Candidate c : candidates) {
             if (c.passRate != null) {
-                scored.add(new ScoredResponse(c.sample.text(), c.passRate));
+                scored.add(new ScoredResponse(c.sample.identity(), c.passRate));
             }
             if (c.reason == null) {
                 rows++;
@@ -162,11 +177,12 @@ final class ResponseStage {
             }
         }
         // D1 pairs responses to SFT prompts only: a prompt without a single accepted response is not trained on.
+        // Responses in the store are paired by digest, the same pairs as by text; the store writes the texts.
         List<PreferencePair> pairs = rows == 0 ? List.of() : DpoPairs.build(task.instructionId(), sftPrompt, scored,
                 PreferencePair.RESPONSE_LEVEL, settings.querySeed());
         storeCalls.recordPrompt(new RecordPromptRequest(task.outputDir(), new PromptRecord(task.index(),
                 task.instructionId(), promptIndex, query, sftPrompt, candidates.stream().map(Candidate::record).toList(),
-                pairs, error)));
+                pairs, error), responsesStored));
         return new ResponseFunnel(1, candidates.size(), dropped, rows, pairs.size());
     }
 
@@ -196,7 +212,8 @@ final class ResponseStage {
     private List<Supplier<List<Candidate>>> sampleAll(List<String> queries) {
         ResponseBatch batch;
         try {
-            batch = llm.sampleResponseBatch(new ResponseBatchRequest(queries.stream().map(this::samplingRequest).toList()));
+            batch = llm.sampleResponseBatch(new ResponseBatchRequest(queries.stream().map(this::samplingRequest).toList(),
+                    responsesDestination));
         } catch (ActivityFailure e) {
             String why = "S6 sampling failed: " + describe.apply(e);
             return queries.stream().<Supplier<List<Candidate>>>map(q -> () -> {
@@ -204,6 +221,7 @@ final class ResponseStage {
             }).toList();
         }
         usage = LlmUsage.merge(usage, batch.usage());
+        responsesStored = batch.responsesStored();
         return batch.items().stream().<Supplier<List<Candidate>>>map(item -> () -> {
             if (item.error() != null) {
                 throw new StageFailure("S6 sampling failed: " + item.error());
@@ -222,10 +240,10 @@ final class ResponseStage {
         List<Candidate> candidates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (ResponseSample s : samples) {
-            Candidate c = new Candidate(s);
+            Candidate c = new Candidate(candidates.size(), s);
             if (s.truncated() && !task.keepTruncated()) {
                 c.reason = ResponseDropReason.TRUNCATED;
-            } else if (!seen.add(s.text())) {
+            } else if (!seen.add(s.identity())) {
                 c.reason = ResponseDropReason.DUPLICATE;
             }
             candidates.add(c);
@@ -234,15 +252,19 @@ final class ResponseStage {
     }
 
     /** S7: the prompt's distinct responses against every kept function, in one sandbox batch. */
-    private void score(List<Candidate> candidates, List<String> functions) {
+    private void score(int promptIndex, List<Candidate> candidates, List<String> functions) {
         List<Candidate> alive = candidates.stream().filter(c -> c.reason == null).toList();
         if (alive.isEmpty()) {
             return;
         }
         EvaluationResult matrix;
         try {
-            matrix = sandbox.evaluate(new EvaluationBatch(task.campaignId(), task.instructionId() + "/S7", functions,
-                    alive.stream().map(c -> c.sample.text()).toList(), task.evaluationTimeoutSeconds()));
+            String label = task.instructionId() + "/S7";
+            matrix = responsesStored
+                    ? sandbox.evaluateStoredResponses(new StoredEvaluationBatch(task.campaignId(), label, functions,
+                            stored(promptIndex, alive), task.evaluationTimeoutSeconds()))
+                    : sandbox.evaluate(new EvaluationBatch(task.campaignId(), label, functions,
+                            alive.stream().map(c -> c.sample.text()).toList(), task.evaluationTimeoutSeconds()));
         } catch (ActivityFailure e) {
             String why = "S7 scoring failed: " + describe.apply(e);
             alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
@@ -266,15 +288,18 @@ final class ResponseStage {
     }
 
     /** S8: the judge scores the responses that passed S7. */
-    private void judge(String query, List<Candidate> candidates) {
+    private void judge(int promptIndex, String query, List<Candidate> candidates) {
         List<Candidate> alive = candidates.stream().filter(c -> c.reason == null).toList();
         if (alive.isEmpty()) {
             return;
         }
         JudgeVerdicts verdicts;
         try {
-            verdicts = llm.judgeResponses(new JudgeRequest(task.campaignId(), task.instruction(), query,
-                    alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples()));
+            verdicts = responsesStored
+                    ? llm.judgeStoredResponses(new StoredJudgeRequest(task.campaignId(), task.instruction(), query,
+                            stored(promptIndex, alive), settings.judge(), settings.judgeSamples()))
+                    : llm.judgeResponses(new JudgeRequest(task.campaignId(), task.instruction(), query,
+                            alive.stream().map(c -> c.sample.text()).toList(), settings.judge(), settings.judgeSamples()));
         } catch (ActivityFailure failure) {
             String why = "S8 judging failed: " + describe.apply(failure);
             alive.forEach(c -> c.reason = ResponseDropReason.STAGE_FAILED);
@@ -290,6 +315,10 @@ final class ResponseStage {
                 c.reason = ResponseDropReason.BELOW_JUDGE_SCORE;
             }
         }
+    }
+
+    private StoredResponses stored(int promptIndex, List<Candidate> candidates) {
+        return new StoredResponses(responsesDestination, promptIndex, candidates.stream().map(c -> c.index).toList());
     }
 
     /**

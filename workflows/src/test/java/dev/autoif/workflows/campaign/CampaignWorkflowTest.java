@@ -33,6 +33,10 @@ import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
 import dev.autoif.workflows.activities.llm.ResponseRequest;
 import dev.autoif.workflows.activities.llm.ResponseSample;
 import dev.autoif.workflows.activities.llm.ResponseSamples;
+import dev.autoif.workflows.activities.llm.SamplesDestination;
+import dev.autoif.workflows.activities.llm.StoredJudgeRequest;
+import dev.autoif.workflows.activities.llm.StoredResponses;
+import dev.autoif.workflows.activities.sandbox.StoredEvaluationBatch;
 import dev.autoif.workflows.activities.llm.BackTranslation;
 import dev.autoif.workflows.activities.llm.BackTranslationRequest;
 import dev.autoif.workflows.activities.store.CampaignStoreActivities;
@@ -97,6 +101,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -123,7 +128,7 @@ class CampaignWorkflowTest {
     private static final int EVENTS_PER_RUN = 60;
     private TestWorkflowEnvironment env;
     private final FakeLlm llm = new FakeLlm();
-    private final FakeStore store = new FakeStore(llm.storedSamples);
+    private final FakeStore store = new FakeStore(llm.storedSamples, llm.storedResponses);
     private final AtomicInteger maxConcurrentBatches = new AtomicInteger();
 
     @BeforeEach
@@ -140,7 +145,7 @@ class CampaignWorkflowTest {
         workflows.registerActivitiesImplementations(store);
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(llm);
         env.newWorker(TaskQueues.NLI).registerActivitiesImplementations(llm); // S5 of "onnx" campaigns
-        env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(new FakeSandbox(maxConcurrentBatches));
+        env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(new FakeSandbox(maxConcurrentBatches, llm.storedResponses));
         env.start();
     }
 
@@ -717,6 +722,46 @@ class CampaignWorkflowTest {
         assertEquals(3, llm.batches.get(), "S6: one activity per kept instruction, carrying its prompts");
     }
 
+    /**
+     * S6's responses stay in the store: S6 returns their digests, S7 and S8 read them by reference, and the prompt's
+     * record (pairs by digest) is completed by the store, so no response text crosses the instruction's history. A
+     * worker from before (mid-deploy) returns them whole, and they travel as they did. The stored records are equal.
+     */
+    @Test
+    void stageTwoResponsesStayInTheStoreAndAWorkerFromBeforeStillRecordsThem() throws Exception {
+        String campaign = "{" + seeds(2) + ", \"verifiersPerInstruction\": 4, \"consistency\": \"none\", "
+                + "\"queryFile\": \"q.jsonl\", \"queriesPerInstruction\": 2, \"responsesPerQuery\": 4}";
+        run("by-reference", json(campaign));
+        assertEquals(4, store.promptRequests.size());
+        Map<String, PromptRecord> byReference = new TreeMap<>(store.prompts);
+        for (var sent : store.promptRequests.entrySet()) {
+            assertTrue(sent.getValue().responsesInStore(), sent.getKey());
+            assertTrue(sent.getValue().record().responses().stream().allMatch(r -> r.text() == null), sent.getKey());
+        }
+        List<String> texts = llm.storedResponses.values().stream().flatMap(List::stream).map(ResponseSample::text).toList();
+        assertEquals(16, texts.size());
+        for (int i = 0; i < 2; i++) {
+            String payloads = payloads(env.getWorkflowClient().fetchHistory(
+                    InstructionWorkflow.workflowId("by-reference", store.records.get(i).instructionId())).toJson(false));
+            assertTrue(payloads.contains("\"responsesStored\":true"), "S6's result: " + payloads);
+            for (String text : texts) {
+                assertFalse(payloads.contains(text), "instruction " + i + "'s history holds '" + text + "'");
+            }
+        }
+
+        llm.storesResponses = false;
+        store.prompts.clear();
+        store.promptRequests.clear();
+        store.responses.clear();
+        store.records.clear();
+        run("before", json(campaign));
+        for (var sent : store.promptRequests.entrySet()) {
+            assertFalse(sent.getValue().responsesInStore(), sent.getKey());
+        }
+        assertEquals(byReference, new TreeMap<>(store.prompts));
+        assertTrue(byReference.get("0/0").pairs().get(0).chosen().startsWith("yes "), "pairs hold texts, not digests");
+    }
+
     /** A prompt the endpoint refuses for good loses its own responses only; the batch's other prompts go on. */
     @Test
     void aPromptRefusedInTheSamplingBatchIsDroppedAlone() {
@@ -908,6 +953,20 @@ class CampaignWorkflowTest {
         volatile boolean storesSamples = true;
         /** What S2 stored, by instruction index, as the real activity stores it in the campaign. */
         final Map<Integer, List<VerifierSample>> storedSamples = new ConcurrentHashMap<>();
+        /** False plays a worker from before S6 stored its responses: it returns them whole. */
+        volatile boolean storesResponses = true;
+        /** What S6 stored, by {@link #key}, as the real activity stores it in the campaign. */
+        final Map<String, List<ResponseSample>> storedResponses = new ConcurrentHashMap<>();
+
+        static String key(int instructionIndex, int promptIndex) {
+            return instructionIndex + "/" + promptIndex;
+        }
+
+        static List<String> texts(Map<String, List<ResponseSample>> stored, StoredResponses ref) {
+            List<ResponseSample> prompt = stored.get(key(ref.at().instructionIndex(), ref.promptIndex()));
+            if (prompt == null) throw new AssertionError("nothing stored for " + ref);
+            return ref.samples().stream().map(i -> prompt.get(i).text()).toList();
+        }
 
         @Override
         public VerifierCompletions generateVerifiers(VerifierRequest request) {
@@ -996,7 +1055,21 @@ class CampaignWorkflowTest {
                 usage = LlmUsage.merge(usage, samples.usage());
                 items.add(new ResponseBatch.Item(samples.samples(), null));
             }
-            return new ResponseBatch(items, usage);
+            SamplesDestination at = request.storeResponsesAt();
+            if (!storesResponses || at == null) {
+                return new ResponseBatch(items, usage);
+            }
+            List<ResponseBatch.Item> digests = new ArrayList<>();
+            for (int p = 0; p < items.size(); p++) {
+                ResponseBatch.Item item = items.get(p);
+                if (item.error() == null) {
+                    storedResponses.put(key(at.instructionIndex(), p),
+                            item.samples().stream().map(ResponseSample::withDigest).toList());
+                }
+                digests.add(new ResponseBatch.Item(item.samples().stream().map(ResponseSample::withoutText).toList(),
+                        item.error()));
+            }
+            return new ResponseBatch(digests, usage, true);
         }
 
         /** 9 for responses mentioning sample 0, else 7: only the first compliant sample clears a bar of 8. */
@@ -1010,15 +1083,29 @@ class CampaignWorkflowTest {
             }
             return new JudgeVerdicts(out, List.of());
         }
+
+        @Override
+        public JudgeVerdicts judgeStoredResponses(StoredJudgeRequest request) {
+            return judgeResponses(new JudgeRequest(request.campaignId(), request.instruction(), request.query(),
+                    texts(storedResponses, request.responses()), request.judge(), request.samplesPerResponse()));
+        }
     }
 
         /** Evaluates the fake functions by their intent: "yes" functions agree with labels, "no" ones invert them. */
     static final class FakeSandbox implements SandboxActivities {
         private final AtomicInteger running = new AtomicInteger();
         private final AtomicInteger max;
+        private final Map<String, List<ResponseSample>> storedResponses;
 
-        FakeSandbox(AtomicInteger max) {
+        FakeSandbox(AtomicInteger max, Map<String, List<ResponseSample>> storedResponses) {
             this.max = max;
+            this.storedResponses = storedResponses;
+        }
+
+        @Override
+        public EvaluationResult evaluateStoredResponses(StoredEvaluationBatch batch) {
+            return evaluate(new EvaluationBatch(batch.campaignId(), batch.label(), batch.functions(),
+                    FakeLlm.texts(storedResponses, batch.inputs()), batch.timeoutSeconds()));
         }
 
         @Override
@@ -1049,9 +1136,13 @@ class CampaignWorkflowTest {
         /** The record write requests as the workflows sent them. */
         final Map<Integer, RecordInstructionRequest> recordRequests = new ConcurrentSkipListMap<>();
         private final Map<Integer, List<VerifierSample>> storedSamples;
+        private final Map<String, List<ResponseSample>> storedResponses;
+        /** The prompt record write requests as the workflows sent them, by {@link FakeLlm#key}. */
+        final Map<String, RecordPromptRequest> promptRequests = new ConcurrentHashMap<>();
 
-        FakeStore(Map<Integer, List<VerifierSample>> storedSamples) {
+        FakeStore(Map<Integer, List<VerifierSample>> storedSamples, Map<String, List<ResponseSample>> storedResponses) {
             this.storedSamples = storedSamples;
+            this.storedResponses = storedResponses;
         }
         final Map<String, List<String>> instructions = new ConcurrentHashMap<>();
         final AtomicInteger exports = new AtomicInteger();
@@ -1127,6 +1218,13 @@ class CampaignWorkflowTest {
         @Override
         public void recordPrompt(RecordPromptRequest request) {
             PromptRecord record = request.record();
+            String key = FakeLlm.key(record.instructionIndex(), record.promptIndex());
+            promptRequests.put(key, request);
+            if (request.responsesInStore()) {
+                List<ResponseSample> stored = storedResponses.get(key);
+                if (stored == null) throw new AssertionError("prompt " + key + ": no responses stored");
+                record = record.withResponses(stored);
+            }
             if (prompts.putIfAbsent(record.instructionIndex() + "/" + record.promptIndex(), record) != null) {
                 throw new AssertionError("prompt " + record.promptIndex() + " of instruction " + record.instructionIndex()
                         + " recorded twice");

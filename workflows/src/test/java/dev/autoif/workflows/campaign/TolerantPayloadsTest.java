@@ -44,7 +44,7 @@ class TolerantPayloadsTest {
     private static final ObjectMapper JSON = WireFormat.internalObjectMapper();
     private TestWorkflowEnvironment env;
     private final CampaignWorkflowTest.FakeLlm llm = new CampaignWorkflowTest.FakeLlm();
-    private final CampaignWorkflowTest.FakeStore store = new CampaignWorkflowTest.FakeStore(llm.storedSamples);
+    private final CampaignWorkflowTest.FakeStore store = new CampaignWorkflowTest.FakeStore(llm.storedSamples, llm.storedResponses);
     private final AtomicInteger unknownFieldsSent = new AtomicInteger();
 
     @BeforeEach
@@ -62,7 +62,7 @@ class TolerantPayloadsTest {
         env.newWorker(TaskQueues.LLM).registerActivitiesImplementations(
                 new FromANewerWorker(LlmActivities.class, llm));
         env.newWorker(TaskQueues.SANDBOX).registerActivitiesImplementations(
-                new FromANewerWorker(SandboxActivities.class, new CampaignWorkflowTest.FakeSandbox(new AtomicInteger())));
+                new FromANewerWorker(SandboxActivities.class, new CampaignWorkflowTest.FakeSandbox(new AtomicInteger(), llm.storedResponses)));
         env.start();
     }
 

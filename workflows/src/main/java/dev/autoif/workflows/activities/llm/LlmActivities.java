@@ -37,4 +37,8 @@ public interface LlmActivities {
     /** S8: the quality judge's scores and analyses for each response to one prompt (the responses' requests concurrent). */
     @ActivityMethod(name = "JudgeResponses")
     JudgeVerdicts judgeResponses(JudgeRequest request);
+
+    /** S8 as {@link #judgeResponses}, of responses S6's activity stored (see {@link StoredResponses}). */
+    @ActivityMethod(name = "JudgeStoredResponses")
+    JudgeVerdicts judgeStoredResponses(StoredJudgeRequest request);
 }

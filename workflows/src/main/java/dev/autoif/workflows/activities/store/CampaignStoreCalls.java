@@ -51,8 +51,8 @@ public final class CampaignStoreCalls {
     }
 
     /**
-     * Where S2's activity should store an instruction's completions for its record to be completed from the store; null
-     * on the positional branch, whose record write cannot say so (the completions then travel in the record).
+     * Where S2's and S6's activities should store an instruction's completions for its records to be completed from the
+     * store; null on the positional branch, whose record writes cannot say so (the completions then travel in them).
      */
     public SamplesDestination samplesDestination(String outputDir, int index, String instructionId) {
         return requests ? new SamplesDestination(outputDir, index, instructionId) : null;

@@ -19,4 +19,8 @@ public record ResponseRecord(String text, String finishReason, List<Boolean> ver
     public boolean kept() {
         return dropReason == null;
     }
+
+    public ResponseRecord withText(String replacement) {
+        return new ResponseRecord(replacement, finishReason, verdicts, passRate, judge, dropReason);
+    }
 }
