@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoif.workflows.activities.llm.ResponseBatchRequest;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
 import dev.autoif.workflows.registration.WorkflowRegistration;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
@@ -21,6 +22,7 @@ import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
@@ -41,15 +43,15 @@ class ReplayTest {
     private TestWorkflowEnvironment env;
     private Worker worker;
 
-    /** S2's requests the replayed code issued (commands are compared on replay, their inputs are not). */
-    private final List<VerifierRequest> verifierRequests = new CopyOnWriteArrayList<>();
+    /** The arguments of every activity the replayed code scheduled (commands are compared on replay, inputs are not). */
+    private final List<Object> activityArguments = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() {
         env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
                 .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(WireFormat.dataConverter()).build())
                 .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
-                        .setWorkerInterceptors(new VerifierRequestsSeen(verifierRequests)).build())
+                        .setWorkerInterceptors(new ActivityArgumentsSeen(activityArguments)).build())
                 .build());
         worker = env.newWorker(TaskQueues.WORKFLOWS);
         WorkflowRegistration.register(worker);
@@ -86,24 +88,32 @@ class ReplayTest {
     }
 
     /**
-     * Where S2's completions go depends on the branch the instruction's history took: an instruction from before the
-     * store took request records (56f1ade's) writes its record positionally, which cannot say "the samples are in the
-     * store", so S2 must return them whole; a current one has them stored.
+     * Where S2's and S6's completions go depends on the branch the instruction's history took: an instruction from
+     * before the store took request records (56f1ade's) writes its records positionally, which cannot say "the
+     * completions are in the store", so S2 and S6 must return them whole; a current one has them stored.
      */
     @ParameterizedTest
     @CsvSource({"instruction-56f1ade-kept-stage2.json.gz, false", "instruction-stored-completions-kept-stage2.json.gz, true"})
-    void s2StoresItsCompletionsOnlyWhereTheRecordCanBeCompletedFromTheStore(String resource, boolean stored)
+    void completionsAreStoredOnlyWhereTheRecordsCanBeCompletedFromTheStore(String resource, boolean stored)
             throws Exception {
         WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(read("histories/" + resource)), worker);
-        assertEquals(1, verifierRequests.size(), verifierRequests.toString());
-        assertEquals(stored, verifierRequests.get(0).storeSamplesAt() != null, verifierRequests.toString());
+        List<VerifierRequest> s2 = seen(VerifierRequest.class);
+        assertEquals(1, s2.size(), activityArguments.toString());
+        assertEquals(stored, s2.get(0).storeSamplesAt() != null, s2.toString());
+        for (ResponseBatchRequest s6 : seen(ResponseBatchRequest.class)) {
+            assertEquals(stored, s6.storeResponsesAt() != null, s6.toString());
+        }
     }
 
-    /** Records the VerifierRequest of every GenerateVerifiers the workflow code schedules, replaying or not. */
-    private static final class VerifierRequestsSeen extends WorkerInterceptorBase {
-        private final List<VerifierRequest> seen;
+    private <T> List<T> seen(Class<T> type) {
+        return activityArguments.stream().filter(type::isInstance).map(type::cast).toList();
+    }
 
-        VerifierRequestsSeen(List<VerifierRequest> seen) {
+    /** Records the arguments of every activity the workflow code schedules, replaying or not. */
+    private static final class ActivityArgumentsSeen extends WorkerInterceptorBase {
+        private final List<Object> seen;
+
+        ActivityArgumentsSeen(List<Object> seen) {
             this.seen = seen;
         }
 
@@ -115,9 +125,7 @@ class ReplayTest {
                     super.init(new WorkflowOutboundCallsInterceptorBase(outbound) {
                         @Override
                         public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
-                            for (Object arg : input.getArgs()) {
-                                if (arg instanceof VerifierRequest request) seen.add(request);
-                            }
+                            seen.addAll(Arrays.asList(input.getArgs()));
                             return super.executeActivity(input);
                         }
                     });

@@ -182,7 +182,7 @@ final class ResponseStage {
                 PreferencePair.RESPONSE_LEVEL, settings.querySeed());
         storeCalls.recordPrompt(new RecordPromptRequest(task.outputDir(), new PromptRecord(task.index(),
                 task.instructionId(), promptIndex, query, sftPrompt, candidates.stream().map(Candidate::record).toList(),
-                pairs, error), responsesStored));
+                pairs, error), responsesStored && !candidates.isEmpty())); // a prompt refused at S6 stored nothing
         return new ResponseFunnel(1, candidates.size(), dropped, rows, pairs.size());
     }
 
