@@ -80,6 +80,7 @@ class ReplayTest {
             "instruction-batched-s6-kept-stage2.json.gz",
             "instruction-local-writes-kept-stage2.json.gz",
             "instruction-stored-completions-kept-stage2.json.gz",
+            "instruction-stored-responses-kept-stage2.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
@@ -93,7 +94,8 @@ class ReplayTest {
      * completions are in the store", so S2 and S6 must return them whole; a current one has them stored.
      */
     @ParameterizedTest
-    @CsvSource({"instruction-56f1ade-kept-stage2.json.gz, false", "instruction-stored-completions-kept-stage2.json.gz, true"})
+    @CsvSource({"instruction-56f1ade-kept-stage2.json.gz, false", "instruction-stored-completions-kept-stage2.json.gz, true",
+            "instruction-stored-responses-kept-stage2.json.gz, true"})
     void completionsAreStoredOnlyWhereTheRecordsCanBeCompletedFromTheStore(String resource, boolean stored)
             throws Exception {
         WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(read("histories/" + resource)), worker);

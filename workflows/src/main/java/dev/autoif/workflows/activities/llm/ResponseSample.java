@@ -1,5 +1,6 @@
 package dev.autoif.workflows.activities.llm;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,8 +11,9 @@ import java.util.HexFormat;
  *
  * @param text   the response, or null when the activity stored it in the campaign (see
  *               {@link ResponseBatchRequest#storeResponsesAt}) and returns only its digest
- * @param digest the SHA-256 of the text (hex) when the text stays in the store, else null
+ * @param digest the text's {@link #digestOf digest} when the text stays in the store, else null
  */
+@JsonInclude(JsonInclude.Include.NON_NULL) // a response travels as text or as digest, never both: no nulls on the wire
 public record ResponseSample(String text, String finishReason, String digest) {
 
     public ResponseSample(String text, String finishReason) {
@@ -32,10 +34,14 @@ public record ResponseSample(String text, String finishReason, String digest) {
         return new ResponseSample(null, finishReason, digest != null ? digest : withDigest().digest());
     }
 
-    /** SHA-256 of the text's UTF-8 bytes, in hex. */
+    /**
+     * The first 128 bits of the SHA-256 of the text's UTF-8 bytes, in hex: it tells apart the responses to one prompt
+     * (a handful to hundreds) with room to spare, in half the bytes of the whole hash.
+     */
     public static String digestOf(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            byte[] sha256 = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha256, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
