@@ -244,6 +244,26 @@ class CampaignEndToEndTest {
                 assertTrue(stored.size() == 8 && stored.get(0).hasNonNull("raw"), record + ": " + stored); // the demo's K
             }
         }
+        // S6's responses, stored by the activity that bought them, are the prompt records' (texts and pairs' sides)
+        int promptsChecked = 0;
+        try (var prompts = Files.find(out.resolve("items"), 2, (f, a) -> f.getFileName().toString().matches("prompt-\\d+\\.json"))) {
+            for (Path prompt : prompts.toList()) {
+                JsonNode record = JSON.readTree(prompt.toFile());
+                JsonNode stored = JSON.readTree(prompt.resolveSibling(prompt.getFileName().toString()
+                        .replace("prompt-", "sampled-")).toFile());
+                List<String> texts = new ArrayList<>();
+                stored.forEach(r -> texts.add(r.get("text").asText()));
+                List<String> recorded = new ArrayList<>();
+                record.get("responses").forEach(r -> recorded.add(r.get("text").asText()));
+                assertEquals(texts, recorded, prompt.toString());
+                for (JsonNode pair : record.get("pairs")) {
+                    assertTrue(texts.contains(pair.get("chosen").asText()) && texts.contains(pair.get("rejected").asText()),
+                            prompt + ": " + pair);
+                }
+                promptsChecked++;
+            }
+        }
+        assertEquals(result.funnel().responses().prompts(), promptsChecked, "every prompt's responses were stored");
         // S2: K=8 per instruction; S4: one per back-translated function; S5: one per judged pair. None twice.
         java.util.Map<Stage, Long> completionsByStage = completionsByStage(result);
         List<JsonNode> backTranslations = jsonl(out.resolve("back_translations.jsonl"));
