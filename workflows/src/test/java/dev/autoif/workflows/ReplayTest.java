@@ -81,6 +81,7 @@ class ReplayTest {
             "instruction-local-writes-kept-stage2.json.gz",
             "instruction-stored-completions-kept-stage2.json.gz",
             "instruction-stored-responses-kept-stage2.json.gz",
+            "instruction-report-retried-campaign-gone.json.gz",
     })
     void recordedHistoryReplays(String resource) throws Exception {
         WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(read("histories/" + resource));
