@@ -32,24 +32,24 @@ public final class StoredCompletions {
     }
 
     public static void writeVerifierSamples(ArtifactStore campaign, SamplesDestination at, List<VerifierSample> samples) {
-        write(campaign, verifierSamplesKey(at.instructionIndex(), at.instructionId()), samples);
+        write(campaign, CampaignKeys.verifierSamples(at.instructionIndex(), at.instructionId()), samples);
     }
 
     /** @throws ArtifactStore.ArtifactNotFoundException when S2's activity stored nothing there */
     public static List<VerifierSample> readVerifierSamples(ArtifactStore campaign, int instructionIndex, String instructionId) {
-        return read(campaign, verifierSamplesKey(instructionIndex, instructionId), VERIFIER_SAMPLES);
+        return read(campaign, CampaignKeys.verifierSamples(instructionIndex, instructionId), VERIFIER_SAMPLES);
     }
 
     /** One prompt's responses, each with its text and digest. */
     public static void writeResponses(ArtifactStore campaign, SamplesDestination at, int promptIndex,
                                       List<ResponseSample> responses) {
-        write(campaign, responsesKey(at.instructionIndex(), at.instructionId(), promptIndex), responses);
+        write(campaign, CampaignKeys.promptResponses(at.instructionIndex(), at.instructionId(), promptIndex), responses);
     }
 
     /** @throws ArtifactStore.ArtifactNotFoundException when S6's activity stored nothing there */
     public static List<ResponseSample> readResponses(ArtifactStore campaign, int instructionIndex, String instructionId,
                                                      int promptIndex) {
-        return read(campaign, responsesKey(instructionIndex, instructionId, promptIndex), RESPONSES);
+        return read(campaign, CampaignKeys.promptResponses(instructionIndex, instructionId, promptIndex), RESPONSES);
     }
 
     /** The texts of the responses a reference names, in its order. */
@@ -87,14 +87,6 @@ public final class StoredCompletions {
     public static ApplicationFailure notStored(String what, ArtifactStore.ArtifactNotFoundException missing) {
         return ApplicationFailure.newNonRetryableFailure(what + " are not at " + missing.getCause().getMessage()
                 + ": do the LLM workers use the same store as this one?", FailureTypes.STORAGE);
-    }
-
-    static String verifierSamplesKey(int instructionIndex, String instructionId) {
-        return CampaignKeys.verifierSamples(instructionIndex, instructionId);
-    }
-
-    public static String responsesKey(int instructionIndex, String instructionId, int promptIndex) {
-        return CampaignKeys.promptResponses(instructionIndex, instructionId, promptIndex);
     }
 
     private static void write(ArtifactStore campaign, String key, Object completions) {
