@@ -27,7 +27,6 @@ import dev.autoif.workflows.activities.llm.SamplesDestination;
 import dev.autoif.workflows.activities.llm.SelfInstructCompletions;
 import dev.autoif.workflows.activities.llm.SelfInstructRequest;
 import dev.autoif.workflows.activities.llm.StoredJudgeRequest;
-import dev.autoif.workflows.activities.llm.StoredResponses;
 import dev.autoif.workflows.activities.llm.VerifierCompletions;
 import dev.autoif.workflows.activities.llm.VerifierRequest;
 import dev.autoif.workflows.activities.llm.VerifierSample;
@@ -322,9 +321,7 @@ public class LlmActivitiesImpl implements LlmActivities {
 
     @Override
     public JudgeVerdicts judgeStoredResponses(StoredJudgeRequest request) {
-        StoredResponses stored = request.responses();
-        List<String> responses = StoredCompletions.inCampaign(stores, stored.at().outputDir(), "S6's responses",
-                campaign -> StoredCompletions.texts(campaign, stored));
+        List<String> responses = StoredCompletions.texts(stores, request.responses());
         return judgeResponses(new JudgeRequest(request.campaignId(), request.instruction(), request.query(), responses,
                 request.judge(), request.samplesPerResponse()));
     }

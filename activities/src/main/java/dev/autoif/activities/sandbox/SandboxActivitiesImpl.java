@@ -4,7 +4,6 @@ import dev.autoif.activities.artifacts.ArtifactStores;
 import dev.autoif.activities.store.StoredCompletions;
 import dev.autoif.activities.telemetry.Telemetry;
 import dev.autoif.workflows.FailureTypes;
-import dev.autoif.workflows.activities.llm.StoredResponses;
 import dev.autoif.workflows.activities.sandbox.EvaluationBatch;
 import dev.autoif.workflows.activities.sandbox.EvaluationResult;
 import dev.autoif.workflows.activities.sandbox.SandboxActivities;
@@ -124,11 +123,8 @@ public class SandboxActivitiesImpl implements SandboxActivities {
 
     @Override
     public EvaluationResult evaluateStoredResponses(StoredEvaluationBatch batch) {
-        StoredResponses inputs = batch.inputs();
-        List<String> responses = StoredCompletions.inCampaign(stores, inputs.at().outputDir(), "S6's responses",
-                campaign -> StoredCompletions.texts(campaign, inputs));
-        return evaluate(new EvaluationBatch(batch.campaignId(), batch.label(), batch.functions(), responses,
-                batch.timeoutSeconds()));
+        return evaluate(new EvaluationBatch(batch.campaignId(), batch.label(), batch.functions(),
+                StoredCompletions.texts(stores, batch.inputs()), batch.timeoutSeconds()));
     }
 
     /**

@@ -52,10 +52,10 @@ public final class StoredCompletions {
         return read(campaign, CampaignKeys.promptResponses(instructionIndex, instructionId, promptIndex), RESPONSES);
     }
 
-    /** The texts of the responses a reference names, in its order. */
-    public static List<String> texts(ArtifactStore campaign, StoredResponses ref) {
-        List<ResponseSample> stored = readResponses(campaign, ref.at().instructionIndex(), ref.at().instructionId(),
-                ref.promptIndex());
+    /** The texts of the responses a reference names, in its order, read as an activity reads (see {@link #inCampaign}). */
+    public static List<String> texts(ArtifactStores stores, StoredResponses ref) {
+        List<ResponseSample> stored = inCampaign(stores, ref.at().outputDir(), "S6's responses", campaign ->
+                readResponses(campaign, ref.at().instructionIndex(), ref.at().instructionId(), ref.promptIndex()));
         return ref.samples().stream().map(i -> stored.get(i).text()).toList();
     }
 
